@@ -1,0 +1,41 @@
+# make demo / make test work on a fresh machine with only python3: they create .venv,
+# install what they need into it, and run.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: demo test bench lint format clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[demo]"
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[dev,demo]"
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(PY) examples/chirp_demo.py --out out/demo
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest tests src README.md
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
+		--benchmark-group-by=group --benchmark-sort=median
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format src tests bench examples
+	$(BIN)/ruff check --fix src tests bench examples
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks build src/*.egg-info

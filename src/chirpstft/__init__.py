@@ -1,0 +1,47 @@
+"""chirpstft: the chirp-window short-time Fourier transform, exact inverse included.
+
+Frame ``m`` of a signal is analysed with the chirp window
+``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)``, ``t_k = (k - n_fft//2)/fs`` seconds,
+``a_m`` the chirp rate (Hz/s) of that frame:
+``S[..., q, m] = sum_k frame_m[k] * conj(g_m[k]) * exp(-2j*pi*q*k/n_fft)``.
+
+Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTFT`,
+:func:`check_cola`, :func:`check_nola`, :func:`get_window`, :func:`renyi_entropy`,
+:func:`available_backends`, and the exception classes.
+"""
+
+from __future__ import annotations
+
+from ._api import clear_plan_cache, istft, spectrogram, stft
+from ._errors import (
+    BackendUnavailableError,
+    ChirpSTFTError,
+    InputTypeError,
+    ParameterError,
+    UnrecoverableSamplesWarning,
+)
+from ._plan import ChirpSTFT
+from .backends import available_backends
+from .chirp import renyi_entropy
+from .windows import check_cola, check_nola, get_window
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackendUnavailableError",
+    "ChirpSTFT",
+    "ChirpSTFTError",
+    "InputTypeError",
+    "ParameterError",
+    "UnrecoverableSamplesWarning",
+    "__version__",
+    "available_backends",
+    "check_cola",
+    "check_nola",
+    "clear_plan_cache",
+    "get_window",
+    "istft",
+    "renyi_entropy",
+    "spectrogram",
+    "stft",
+]

@@ -1,0 +1,449 @@
+"""The :class:`ChirpSTFT` plan: validate once, cache derived arrays, dispatch to a backend."""
+
+from __future__ import annotations
+
+import warnings
+from collections import OrderedDict
+from typing import Any, Literal, get_args
+
+import numpy as np
+
+from . import chirp as _chirp
+from ._errors import InputTypeError, ParameterError, UnrecoverableSamplesWarning
+from ._spec import FrameSpec
+from ._validation import complex_dtype, option, positive_finite_float, positive_int, real_dtype_of
+from .backends import get_backend
+from .backends.numpy_ref import overlap_add
+from .windows import _fold, get_window
+
+__all__ = ["ChirpSTFT"]
+
+FFTMode = Literal["onesided", "twosided", "centered"]
+PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
+Scaling = Literal["magnitude", "power", "psd"]
+Method = Literal["ls", "ola"]
+
+FFT_MODES: tuple[str, ...] = get_args(FFTMode)
+PAD_MODES: tuple[str, ...] = get_args(PadMode)
+SCALINGS: tuple[str, ...] = get_args(Scaling)
+METHODS: tuple[str, ...] = get_args(Method)
+
+#: Relative envelope level under which an output sample counts as uncovered.
+ENVELOPE_TOL = 1e-10
+_CACHE_SIZE = 16
+
+
+def default_fft_mode(complex_analysis: bool) -> str:
+    """``"twosided"`` for a complex analysis, ``"onesided"`` for a real one."""
+    return "twosided" if complex_analysis else "onesided"
+
+
+def n_freqs_for(fft_mode: str, n_fft: int) -> int:
+    """Number of frequency bins of an STFT in ``fft_mode``."""
+    return n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+
+
+class ChirpSTFT:
+    """A chirp-window short-time Fourier transform plan.
+
+    Holds the parameters of the transform, validates them once, and caches what
+    derives from them (the window, the chirp phase table ``t_k**2``, the inverse
+    envelopes). :func:`chirpstft.stft`, :func:`chirpstft.istft` and
+    :func:`chirpstft.spectrogram` are thin wrappers around it.
+
+    Frame ``m`` uses the analysis window ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)``,
+    ``t_k = (k - n_fft//2)/fs`` seconds, and the transform is
+    ``S[..., q, m] = sum_k frame_m[k] * conj(g_m[k]) * exp(-2j*pi*q*k/n_fft)``.
+    With all rates 0 and a real window it equals ``librosa.stft``.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling rate in Hz (``1/60`` for one sample per minute). Sets the units of
+        ``t_k``, of the chirp rates (Hz/s), of :attr:`freqs` and :meth:`times`.
+    n_fft : int
+        Frame length in samples and FFT size (any positive integer, odd included).
+    hop_length : int, optional
+        Samples between frames; default ``n_fft // 4`` (at least 1).
+    win_length : int, optional
+        Window length, ``<= n_fft``; default ``n_fft``. Shorter windows are
+        zero-padded, centred, to ``n_fft``.
+    window : str, tuple or array_like
+        Name or tuple for :func:`scipy.signal.get_window` (periodic), or
+        ``win_length`` values (real or complex).
+    chirp_rate : float, array_like or callable
+        Chirp rate ``a`` in Hz/s: one number for every frame; an array
+        broadcastable to ``(..., n_frames)`` (per frame, per signal); or a callable
+        of the frame-centre times in seconds returning such an array. A callable
+        always counts as a chirped (complex) analysis for the default ``fft_mode``.
+    center : bool
+        If true, pad ``n_fft // 2`` samples on both sides with ``pad_mode`` so frame
+        ``m`` is centred on sample ``m * hop_length``; otherwise frame ``m`` covers
+        samples ``[m*hop_length, m*hop_length + n_fft)``.
+    pad_mode : {"constant", "edge", "reflect", "symmetric", "wrap"}
+        :func:`numpy.pad` mode for ``center=True`` (``"constant"`` pads zeros).
+    fft_mode : {"onesided", "twosided", "centered"}, optional
+        Default: ``"onesided"`` (bins ``0..n_fft//2``) when the analysis is real (real
+        input, real window, all rates 0), ``"twosided"`` (bins ``0..n_fft-1``)
+        otherwise. ``"centered"`` is twosided with frequencies ascending from negative.
+    backend : {"numpy"}, optional
+        Implementation; ``None`` chooses automatically.
+
+    Examples
+    --------
+    >>> import numpy as np, chirpstft
+    >>> fs = 100.0
+    >>> t = np.arange(1000) / fs
+    >>> x = np.cos(2 * np.pi * (5 * t + 0.5 * 3.0 * t**2))   # 5 Hz rising at 3 Hz/s
+    >>> plan = chirpstft.ChirpSTFT(fs=fs, n_fft=128, hop_length=16, chirp_rate=3.0)
+    >>> S = plan.stft(x)
+    >>> S.shape
+    (128, 63)
+    >>> bool(np.allclose(plan.istft(S, length=x.size, real=True), x))
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        fs: float = 1.0,
+        n_fft: int = 256,
+        hop_length: int | None = None,
+        win_length: int | None = None,
+        window: Any = "hann",
+        chirp_rate: Any = 0.0,
+        center: bool = True,
+        pad_mode: str = "constant",
+        fft_mode: str | None = None,
+        backend: str | None = None,
+    ) -> None:
+        self._fs = positive_finite_float(fs, "fs")
+        self._n_fft = positive_int(n_fft, "n_fft")
+        self._hop = max(self._n_fft // 4, 1) if hop_length is None else positive_int(hop_length, "hop_length")
+        self._win_length = self._n_fft if win_length is None else positive_int(win_length, "win_length")
+        if self._win_length > self._n_fft:
+            raise ParameterError(
+                f"win_length={self._win_length} must not exceed n_fft={self._n_fft}; "
+                f"pass a win_length <= n_fft or a larger n_fft"
+            )
+        if not isinstance(center, (bool, np.bool_)):
+            raise InputTypeError(f"center={center!r} must be True or False")
+        self._center = bool(center)
+        self._pad_mode = option(pad_mode, "pad_mode", PAD_MODES)
+        self._fft_mode = None if fft_mode is None else option(fft_mode, "fft_mode", FFT_MODES)
+        self._chirp_rate = _chirp.check_static(chirp_rate)
+        self._backend = backend
+        if backend is not None:
+            get_backend(backend)  # unknown or unavailable: fail now, not at first call
+        self._window_spec = window
+        w = get_window(window, self._win_length, self._n_fft)
+        self._spec = FrameSpec(
+            n_fft=self._n_fft,
+            hop_length=self._hop,
+            center=self._center,
+            pad_mode=self._pad_mode,
+            window=w,
+            fs=self._fs,
+        )
+        self._chirped = not _chirp.is_static_zero(self._chirp_rate)
+        self._envelopes: OrderedDict[tuple, tuple[np.ndarray, int]] = OrderedDict()
+        self._conditions: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------ properties
+    fs = property(lambda self: self._fs, doc="Sampling rate in Hz.")
+    n_fft = property(lambda self: self._n_fft, doc="Frame length and FFT size.")
+    hop_length = property(lambda self: self._hop, doc="Samples between frames.")
+    win_length = property(lambda self: self._win_length, doc="Window length before zero padding.")
+    center = property(lambda self: self._center, doc="Whether frames are centred on samples.")
+    pad_mode = property(lambda self: self._pad_mode, doc="Padding mode for center=True.")
+    chirp_rate = property(lambda self: self._chirp_rate, doc="Chirp rate(s) as validated.")
+    backend = property(lambda self: self._backend, doc="Requested backend (None: automatic).")
+
+    @property
+    def window(self) -> np.ndarray:
+        """The analysis window ``w``, zero-padded to ``n_fft`` (a copy)."""
+        return self._spec.window.copy()
+
+    @property
+    def fft_mode(self) -> str:
+        """FFT mode used for real input (the default when ``fft_mode=None``)."""
+        return self._fft_mode or default_fft_mode(self._complex_analysis(False))
+
+    @property
+    def n_freqs(self) -> int:
+        """Number of frequency bins for real input."""
+        return n_freqs_for(self.fft_mode, self._n_fft)
+
+    @property
+    def freqs(self) -> np.ndarray:
+        """Bin frequencies in Hz, in output order, for real input (see :attr:`fft_mode`)."""
+        return self.frequencies(self.fft_mode)
+
+    def frequencies(self, fft_mode: str) -> np.ndarray:
+        """Bin frequencies in Hz for a given ``fft_mode``."""
+        fft_mode = option(fft_mode, "fft_mode", FFT_MODES)
+        d = 1.0 / self._fs
+        if fft_mode == "onesided":
+            return np.fft.rfftfreq(self._n_fft, d)
+        f = np.fft.fftfreq(self._n_fft, d)
+        return np.fft.fftshift(f) if fft_mode == "centered" else f
+
+    def n_frames(self, n_samples: int) -> int:
+        """Number of frames for a signal of ``n_samples`` samples (as ``librosa.stft``)."""
+        n = positive_int(n_samples, "n_samples")
+        if self._center:
+            return 1 + (n + 2 * (self._n_fft // 2) - self._n_fft) // self._hop
+        if n < self._n_fft:
+            raise ParameterError(
+                f"x has {n} samples, fewer than n_fft={self._n_fft}; with center=False "
+                f"every frame needs n_fft samples: pass a longer signal, a smaller n_fft, "
+                f"or center=True"
+            )
+        return 1 + (n - self._n_fft) // self._hop
+
+    def times(self, n_samples: int) -> np.ndarray:
+        """Frame-centre times in seconds (sample 0 at ``t = 0``) for ``n_samples`` samples."""
+        return self._frame_times(self.n_frames(n_samples))
+
+    def _frame_times(self, n_frames: int) -> np.ndarray:
+        return _chirp.frame_times(
+            n_frames, hop_length=self._hop, n_fft=self._n_fft, fs=self._fs, center=self._center
+        )
+
+    def _complex_analysis(self, complex_input: bool) -> bool:
+        return complex_input or not self._spec.window_is_real or self._chirped
+
+    def _rates(self, batch_shape: tuple[int, ...], n_frames: int) -> float | np.ndarray:
+        return _chirp.resolve_chirp_rates(
+            self._chirp_rate,
+            batch_shape=batch_shape,
+            n_frames=n_frames,
+            times=self._frame_times(n_frames),
+        )
+
+    def __repr__(self) -> str:
+        window = self._window_spec if isinstance(self._window_spec, (str, tuple)) else "<array>"
+        rate = self._chirp_rate if isinstance(self._chirp_rate, float) else type(self._chirp_rate).__name__
+        return (
+            f"ChirpSTFT(fs={self._fs}, n_fft={self._n_fft}, hop_length={self._hop}, "
+            f"win_length={self._win_length}, window={window!r}, chirp_rate={rate}, "
+            f"center={self._center}, pad_mode={self._pad_mode!r}, fft_mode={self._fft_mode!r}, "
+            f"backend={self._backend!r})"
+        )
+
+    # ------------------------------------------------------------------ forward
+    def _signal(self, x: Any):
+        backend = get_backend(self._backend, x)
+        x = _as_array(x, "x")
+        real = real_dtype_of(x.dtype, "x")
+        x = x.astype(complex_dtype(real) if np.iscomplexobj(x) else real, copy=False)
+        if x.ndim == 0:
+            raise ParameterError(
+                "x is a 0-d array (a single number); pass a signal of shape (..., n_samples)"
+            )
+        if x.size == 0:
+            raise ParameterError(f"x is empty (shape {x.shape}); pass at least one sample per signal")
+        n_frames = self.n_frames(x.shape[-1])
+        rates = self._rates(x.shape[:-1], n_frames)
+        fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(np.iscomplexobj(x)))
+        return backend, x, rates, fft_mode, n_frames
+
+    def stft(self, x: Any) -> np.ndarray:
+        """Chirp STFT.
+
+        Parameters
+        ----------
+        x : array_like, shape (..., n_samples)
+            Real or complex signal(s); time on the last axis. Integers are treated as
+            float64.
+
+        Returns
+        -------
+        ndarray, shape (..., n_freqs, n_frames)
+            complex64 for float32/complex64 input, complex128 otherwise. A NaN or inf
+            in ``x`` makes exactly the frames whose support (padding included)
+            contains it non-finite; all other frames are unaffected.
+        """
+        backend, x, rates, fft_mode, n_frames = self._signal(x)
+        return backend.stft(x, self._spec, rates, fft_mode, n_frames)
+
+    def spectrogram(self, x: Any, scaling: str = "magnitude") -> np.ndarray:
+        """Magnitude, power or power spectral density of the chirp STFT.
+
+        Parameters
+        ----------
+        x : array_like, shape (..., n_samples)
+        scaling : {"magnitude", "power", "psd"}
+            ``|S|``, ``|S|**2``, or ``|S|**2 / (fs * sum|w|**2)`` in units**2/Hz
+            (doubled for the bins that stand for two frequencies when onesided,
+            as :func:`scipy.signal.spectrogram` with ``scaling="density"``).
+
+        Returns
+        -------
+        ndarray, shape (..., n_freqs, n_frames)
+            float32 for float32 input, float64 otherwise.
+        """
+        scaling = option(scaling, "scaling", SCALINGS)
+        backend, x, rates, fft_mode, n_frames = self._signal(x)
+        power = 1 if scaling == "magnitude" else 2
+        scale: float | np.ndarray = 1.0
+        if scaling == "psd":
+            column = np.full(n_freqs_for(fft_mode, self._n_fft), 1.0 / (self._fs * np.sum(np.abs(self._spec.window) ** 2)))
+            if fft_mode == "onesided":
+                column[1 : (self._n_fft + 1) // 2] *= 2.0
+            scale = column[:, None]
+        return backend.spectrogram(x, self._spec, rates, fft_mode, n_frames, power, scale)
+
+    # ------------------------------------------------------------------ inverse
+    def istft(
+        self,
+        S: Any,
+        length: int | None = None,
+        *,
+        method: str = "ls",
+        real: bool | None = None,
+    ) -> np.ndarray:
+        """Exact inverse of :meth:`stft`.
+
+        Parameters
+        ----------
+        S : array_like, shape (..., n_freqs, n_frames)
+            An STFT computed with this plan's parameters.
+        length : int, optional
+            Output length: the result is trimmed or zero-padded to it (as librosa).
+            Default: ``(n_frames - 1) * hop_length`` plus ``n_fft - 2*(n_fft//2)`` when
+            ``center=True``, plus ``n_fft`` when ``center=False``.
+        method : {"ls", "ola"}
+            ``"ls"``: least-squares overlap-add with the canonical dual window
+            ``g_m / sum_m |w|**2``, exact whenever NOLA holds for ``w``.
+            ``"ola"``: de-chirp each frame and overlap-add with no synthesis window,
+            divided by ``sum_m w``, exact when ``w`` is COLA at this hop.
+        real : bool, optional
+            Return the real part (for a real signal analysed with a chirp or complex
+            window, whose twosided inverse is real up to rounding). Default: real
+            output for ``fft_mode="onesided"``, complex otherwise.
+
+        Returns
+        -------
+        ndarray, shape (..., length)
+            float32/complex64 for complex64 ``S``, float64/complex128 otherwise.
+
+        Raises
+        ------
+        ParameterError
+            If the window violates NOLA (``"ls"``) or COLA (``"ola"``) at this hop, or
+            if ``S`` is onesided output of a complex analysis. Output samples that no
+            window covers (envelope below ``1e-10`` of its peak, e.g. sample 0 with
+            ``center=False`` and a periodic Hann window) are returned as 0 with an
+            :class:`~chirpstft.UnrecoverableSamplesWarning`.
+        """
+        return self._istft(S, length, method, real, stacklevel=3)
+
+    def _istft(self, S, length, method, real, stacklevel):
+        backend = get_backend(self._backend, S)
+        method = option(method, "method", METHODS)
+        S = _as_array(S, "S")
+        real_dt = real_dtype_of(S.dtype, "S")
+        S = S.astype(complex_dtype(real_dt), copy=False)
+        if S.ndim < 2:
+            raise ParameterError(
+                f"S has shape {S.shape}; an STFT has shape (..., n_freqs, n_frames)"
+            )
+        n_freqs, n_frames = S.shape[-2:]
+        if n_frames == 0:
+            raise ParameterError(f"S has no frames (shape {S.shape}); pass at least one frame")
+        fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(False))
+        expected = n_freqs_for(fft_mode, self._n_fft)
+        if n_freqs != expected:
+            raise ParameterError(
+                f"S has {n_freqs} frequency bins but fft_mode={fft_mode!r} with "
+                f"n_fft={self._n_fft} gives {expected}; pass the n_fft and fft_mode used "
+                f"for the forward transform"
+            )
+        rates = self._rates(S.shape[:-2], n_frames)
+        if fft_mode == "onesided" and (np.ndim(rates) or rates != 0.0 or not self._spec.window_is_real):
+            raise ParameterError(
+                "istft cannot invert fft_mode='onesided' output of a complex analysis "
+                "(chirp_rate != 0 or a complex window): the negative-frequency bins it "
+                "dropped are needed. Compute the STFT with fft_mode='twosided'"
+            )
+        pad = self._spec.pad
+        if length is None:
+            length = (n_frames - 1) * self._hop + self._n_fft - 2 * pad
+        else:
+            length = positive_int(length, "length")
+        inv_env, n_bad = self._inverse_envelope(n_frames, method, pad, length)
+        if n_bad:
+            warnings.warn(
+                f"{n_bad} of {length} output samples are covered by no analysis window "
+                f"(window envelope below {ENVELOPE_TOL:g} of its peak) and are returned as 0; "
+                f"the STFT holds no information about them (use center=True, a window "
+                f"without zero end points, or a smaller length)",
+                UnrecoverableSamplesWarning,
+                stacklevel=stacklevel,
+            )
+        real_output = fft_mode == "onesided" if real is None else bool(real)
+        out = backend.istft(S, self._spec, rates, fft_mode, method, inv_env, pad, length, real_output)
+        if real is False and not np.iscomplexobj(out):
+            out = out.astype(complex_dtype(real_dt))
+        return out
+
+    def _condition_holds(self, method: str) -> bool:
+        if method not in self._conditions:
+            w, hop = self._spec.window, self._hop
+            if method == "ls":
+                env = _fold(np.abs(w) ** 2, hop)
+                ok = env.min() > ENVELOPE_TOL * env.max()
+            else:
+                env = _fold(w, hop)
+                ref = env.mean()
+                ok = np.abs(ref) > ENVELOPE_TOL * np.abs(env).max() and (
+                    np.abs(env - ref).max() <= ENVELOPE_TOL * np.abs(ref)
+                )
+            self._conditions[method] = bool(ok)
+        return self._conditions[method]
+
+    def _inverse_envelope(self, n_frames: int, method: str, start: int, length: int) -> tuple[np.ndarray, int]:
+        """Reciprocal overlap-added window envelope on output samples, and uncovered count."""
+        key = (n_frames, method, start, length)
+        if key in self._envelopes:
+            self._envelopes.move_to_end(key)
+            return self._envelopes[key]
+        if not self._condition_holds(method):
+            if method == "ls":
+                raise ParameterError(
+                    f"the window does not satisfy NOLA at hop_length={self._hop} (some "
+                    f"samples get no window weight), so no inverse exists; use a smaller "
+                    f"hop_length or a window without zeros inside its support "
+                    f"(check with chirpstft.check_nola)"
+                )
+            raise ParameterError(
+                f"method='ola' needs a window that is COLA at hop_length={self._hop} "
+                f"(overlapping windows summing to a constant) and this one is not; use "
+                f"method='ls', which is exact under NOLA, or a COLA hop "
+                f"(check with chirpstft.check_cola)"
+            )
+        w = self._spec.window
+        base = np.abs(w) ** 2 if method == "ls" else np.conj(w)
+        full = overlap_add(np.broadcast_to(base, (n_frames, self._n_fft)), self._hop)
+        env = np.zeros(length, dtype=full.dtype)
+        stop = min(start + length, full.shape[-1])
+        env[: max(stop - start, 0)] = full[start:stop]
+        good = np.abs(env) > ENVELOPE_TOL * np.abs(full).max()
+        inv = np.zeros_like(env)
+        inv[good] = 1.0 / env[good]
+        inv.setflags(write=False)
+        result = (inv, int(length - np.count_nonzero(good)))
+        self._envelopes[key] = result
+        if len(self._envelopes) > _CACHE_SIZE:
+            self._envelopes.popitem(last=False)
+        return result
+
+
+def _as_array(x: Any, name: str) -> np.ndarray:
+    if isinstance(x, (str, bytes)):
+        raise InputTypeError(f"{name} is a {type(x).__name__}; pass a numeric array")
+    try:
+        return np.asarray(x)
+    except Exception as exc:  # noqa: BLE001 - ragged lists and the like
+        raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None

@@ -1,0 +1,90 @@
+"""Backend registry: the one place that decides which implementation runs.
+
+A backend is a module exposing ``NAME``, ``stft``, ``spectrogram`` and ``istft``
+with the signatures of :mod:`chirpstft.backends.numpy_ref` (the reference, and
+the oracle every faster backend is tested against).
+
+``backend=None`` chooses automatically: the first *available* backend in
+:data:`PREFERENCE` that accepts the input's array type. A named backend that is
+unknown raises :class:`~chirpstft.ParameterError`; a known one that cannot run
+here raises :class:`~chirpstft.BackendUnavailableError` naming what is missing.
+There is never a silent fallback from a requested backend to another one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+from typing import Any
+
+from .._errors import BackendUnavailableError, InputTypeError, ParameterError
+
+__all__ = ["PREFERENCE", "available_backends", "get_backend", "is_device_array"]
+
+#: Known backends and the module implementing each.
+_MODULES: dict[str, str] = {
+    "numpy": "chirpstft.backends.numpy_ref",
+}
+
+#: Order of preference of the automatic choice for host (NumPy) arrays.
+PREFERENCE: tuple[str, ...] = ("numpy",)
+
+_loaded: dict[str, ModuleType] = {}
+
+
+def _load(name: str) -> ModuleType:
+    if name in _loaded:
+        return _loaded[name]
+    try:
+        module = importlib.import_module(_MODULES[name])
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"backend={name!r} is not available here: {exc}. Install what it needs "
+            f"(see the README) or pass backend=None to choose automatically"
+        ) from exc
+    _loaded[name] = module
+    return module
+
+
+def available_backends() -> list[str]:
+    """Names of the backends that can run in this process."""
+    names = []
+    for name in _MODULES:
+        try:
+            _load(name)
+        except BackendUnavailableError:
+            continue
+        names.append(name)
+    return names
+
+
+def is_device_array(x: Any) -> bool:
+    """True for a CuPy array, detected without importing CuPy."""
+    cp = sys.modules.get("cupy")
+    return cp is not None and isinstance(x, cp.ndarray)
+
+
+def get_backend(name: str | None, x: Any = None) -> ModuleType:
+    """Return the backend module for ``name`` (``None``: automatic) and input ``x``."""
+    if name is not None and (not isinstance(name, str) or name not in _MODULES):
+        listed = ", ".join(repr(n) for n in _MODULES)
+        raise ParameterError(
+            f"backend={name!r} is not a known backend; choose one of {listed}, or None "
+            f"to choose automatically"
+        )
+    if is_device_array(x):
+        if "cupy" not in _MODULES or name not in (None, "cupy"):
+            raise InputTypeError(
+                "the input is a CuPy (GPU) array, which "
+                + (f"backend={name!r} cannot read" if name else "no installed backend accepts")
+                + "; copy it to the host with cupy.asnumpy(x) first"
+            )
+    if name is not None:
+        return _load(name)
+    for candidate in PREFERENCE:
+        try:
+            return _load(candidate)
+        except BackendUnavailableError:
+            continue
+    raise BackendUnavailableError("no chirpstft backend can run here")  # pragma: no cover

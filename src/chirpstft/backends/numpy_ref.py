@@ -1,0 +1,132 @@
+"""NumPy reference backend: slow, direct, obviously correct.
+
+It follows the definitions literally (pad, frame, multiply by ``conj(g_m)``, FFT)
+and is the oracle every faster backend is tested against. It computes in the
+precision of its input: float32 / complex64 stay single precision (scipy.fft
+keeps it), float64 / complex128 double. Chirp phases are always evaluated in
+float64 before being rounded to the working precision.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+
+from .._spec import FrameSpec
+from .._validation import complex_dtype
+
+NAME = "numpy"
+
+
+def _frames(x: np.ndarray, spec: FrameSpec, n_frames: int) -> np.ndarray:
+    """View of shape (..., n_frames, n_fft) on the (padded) signal."""
+    if spec.pad:
+        widths = [(0, 0)] * (x.ndim - 1) + [(spec.pad, spec.pad)]
+        x = np.pad(x, widths, mode=spec.pad_mode)
+    view = np.lib.stride_tricks.sliding_window_view(x, spec.n_fft, axis=-1)
+    return view[..., :: spec.hop_length, :][..., :n_frames, :]
+
+
+def _analysis_window(spec: FrameSpec, rates: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``conj(g_m)`` in the working precision: (n_fft,) or (..., n_frames, n_fft)."""
+    h = np.conj(spec.window)
+    if np.ndim(rates) or rates != 0.0:
+        h = h * spec.chirp_phase(rates, -1)
+    if np.iscomplexobj(h):
+        return h.astype(complex_dtype(dtype))
+    return h.astype(dtype)
+
+
+def _spectrum(frames: np.ndarray, fft_mode: str, n_fft: int) -> np.ndarray:
+    if fft_mode == "onesided":
+        if np.iscomplexobj(frames):
+            return scipy.fft.fft(frames, axis=-1)[..., : n_fft // 2 + 1]
+        return scipy.fft.rfft(frames, axis=-1)
+    spec = scipy.fft.fft(frames, axis=-1)
+    if fft_mode == "centered":
+        spec = scipy.fft.fftshift(spec, axes=-1)
+    return spec
+
+
+def stft(x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int) -> np.ndarray:
+    """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames)."""
+    real = np.float32 if x.dtype in (np.float32, np.complex64) else np.float64
+    weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, np.dtype(real))
+    out = _spectrum(weighted, fft_mode, spec.n_fft)
+    return np.swapaxes(out, -1, -2).astype(complex_dtype(real), copy=False)
+
+
+def spectrogram(
+    x: np.ndarray,
+    spec: FrameSpec,
+    rates: float | np.ndarray,
+    fft_mode: str,
+    n_frames: int,
+    power: int,
+    scale: np.ndarray | float,
+) -> np.ndarray:
+    """``|S|**power * scale`` with ``scale`` broadcast over (n_freqs, 1)."""
+    mag = np.abs(stft(x, spec, rates, fft_mode, n_frames))
+    out = mag**power if power != 1 else mag
+    return (out * scale).astype(mag.dtype, copy=False)
+
+
+def _inverse_spectrum(S: np.ndarray, fft_mode: str, n_fft: int) -> np.ndarray:
+    """(..., n_freqs, n_frames) -> per-frame signals (..., n_frames, n_fft)."""
+    Z = np.swapaxes(S, -1, -2)
+    if fft_mode == "onesided":
+        return scipy.fft.irfft(Z, n=n_fft, axis=-1)
+    if fft_mode == "centered":
+        Z = scipy.fft.ifftshift(Z, axes=-1)
+    return scipy.fft.ifft(Z, axis=-1)
+
+
+def overlap_add(frames: np.ndarray, hop: int) -> np.ndarray:
+    """Overlap-add (..., M, N) frames at ``hop`` into (..., (M-1)*hop + N)."""
+    *batch, m, n = frames.shape
+    k = -(-n // hop)
+    blocks = np.zeros((*batch, m, k * hop), dtype=frames.dtype)
+    blocks[..., :n] = frames
+    blocks = blocks.reshape(*batch, m, k, hop)
+    out = np.zeros((*batch, m + k - 1, hop), dtype=frames.dtype)
+    for j in range(k):
+        out[..., j : j + m, :] += blocks[..., :, j, :]
+    return out.reshape(*batch, (m + k - 1) * hop)[..., : (m - 1) * hop + n]
+
+
+def istft(
+    S: np.ndarray,
+    spec: FrameSpec,
+    rates: float | np.ndarray,
+    fft_mode: str,
+    method: str,
+    inv_env: np.ndarray,
+    start: int,
+    length: int,
+    real_output: bool,
+) -> np.ndarray:
+    """Inverse chirp STFT, normalised by the reciprocal envelope ``inv_env`` (length,).
+
+    ``method="ls"`` weights each de-transformed frame by the synthesis window
+    ``g_m = w * exp(+1j*pi*a_m*t**2)``; ``method="ola"`` only de-chirps it.
+    Output samples ``[start, start + length)`` of the overlap-added (padded) signal
+    are returned, zero beyond the last frame, times ``inv_env``.
+    """
+    real = np.float32 if S.dtype == np.complex64 else np.float64
+    y = _inverse_spectrum(S, fft_mode, spec.n_fft)
+    chirped = bool(np.ndim(rates)) or rates != 0.0
+    synth = spec.window if method == "ls" else np.ones(1)
+    if chirped:
+        synth = synth * spec.chirp_phase(rates, +1)
+    if np.iscomplexobj(synth):
+        synth = synth.astype(complex_dtype(real))
+    else:
+        synth = synth.astype(real)
+    full = overlap_add(y * synth, spec.hop_length)
+    out = np.zeros(full.shape[:-1] + (length,), dtype=full.dtype)
+    stop = min(start + length, full.shape[-1])
+    out[..., : stop - start] = full[..., start:stop]
+    out *= inv_env.astype(out.dtype, copy=False)
+    if real_output and np.iscomplexobj(out):
+        out = out.real
+    return np.ascontiguousarray(out)
