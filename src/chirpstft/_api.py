@@ -82,8 +82,16 @@ def stft(
     ((3, 128, 46), dtype('complex64'))
     """
     plan = _plan(
-        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode=fft_mode, backend=backend,
+        fs=fs,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        chirp_rate=chirp_rate,
+        center=center,
+        pad_mode=pad_mode,
+        fft_mode=fft_mode,
+        backend=backend,
     )
     return plan.stft(x)
 
@@ -113,8 +121,16 @@ def spectrogram(
         float32 for float32 input, float64 otherwise.
     """
     plan = _plan(
-        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode=fft_mode, backend=backend,
+        fs=fs,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        chirp_rate=chirp_rate,
+        center=center,
+        pad_mode=pad_mode,
+        fft_mode=fft_mode,
+        backend=backend,
     )
     return plan.spectrogram(x, scaling=scaling)
 
@@ -157,16 +173,24 @@ def istft(
             raise ParameterError(f"S has shape {shape}; an STFT has shape (..., n_freqs, n_frames)")
         mode = fft_mode
         if mode is None:
-            complex_window = not isinstance(window, (str, tuple)) and np.iscomplexobj(window) and np.any(np.imag(window))
+            complex_window = (
+                not isinstance(window, (str, tuple)) and np.iscomplexobj(window) and np.any(np.imag(window))
+            )
             mode = default_fft_mode(complex_window or not _chirp.is_static_zero(chirp_rate))
         mode = option(mode, "fft_mode", FFT_MODES)
         n_fft = 2 * (shape[-2] - 1) if mode == "onesided" else shape[-2]
         if n_fft < 1:
-            raise ParameterError(
-                f"cannot infer n_fft from S with {shape[-2]} frequency bin(s); pass n_fft"
-            )
+            raise ParameterError(f"cannot infer n_fft from S with {shape[-2]} frequency bin(s); pass n_fft")
     plan = _plan(
-        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        chirp_rate=chirp_rate, center=center, pad_mode="constant", fft_mode=fft_mode, backend=backend,
+        fs=fs,
+        n_fft=n_fft,
+        hop_length=hop_length,
+        win_length=win_length,
+        window=window,
+        chirp_rate=chirp_rate,
+        center=center,
+        pad_mode="constant",
+        fft_mode=fft_mode,
+        backend=backend,
     )
     return plan._istft(S, length, method, real, stacklevel=3)

@@ -288,7 +288,9 @@ class ChirpSTFT:
         power = 1 if scaling == "magnitude" else 2
         scale: float | np.ndarray = 1.0
         if scaling == "psd":
-            column = np.full(n_freqs_for(fft_mode, self._n_fft), 1.0 / (self._fs * np.sum(np.abs(self._spec.window) ** 2)))
+            column = np.full(
+                n_freqs_for(fft_mode, self._n_fft), 1.0 / (self._fs * np.sum(np.abs(self._spec.window) ** 2))
+            )
             if fft_mode == "onesided":
                 column[1 : (self._n_fft + 1) // 2] *= 2.0
             scale = column[:, None]
@@ -323,6 +325,14 @@ class ChirpSTFT:
             window, whose twosided inverse is real up to rounding). Default: real
             output for ``fft_mode="onesided"``, complex otherwise.
 
+        Notes
+        -----
+        With ``fft_mode=None`` the mode is read from ``S``: onesided when the
+        analysis is real (real window, all rates 0) and ``S`` has ``n_fft//2 + 1``
+        bins, twosided otherwise. Onesided output of a *complex signal* (allowed by
+        :meth:`stft` for display) has lost the negative frequencies; its inverse is
+        the real part of the signal.
+
         Returns
         -------
         ndarray, shape (..., length)
@@ -346,14 +356,19 @@ class ChirpSTFT:
         real_dt = real_dtype_of(S.dtype, "S")
         S = S.astype(complex_dtype(real_dt), copy=False)
         if S.ndim < 2:
-            raise ParameterError(
-                f"S has shape {S.shape}; an STFT has shape (..., n_freqs, n_frames)"
-            )
+            raise ParameterError(f"S has shape {S.shape}; an STFT has shape (..., n_freqs, n_frames)")
         n_freqs, n_frames = S.shape[-2:]
         if n_frames == 0:
             raise ParameterError(f"S has no frames (shape {S.shape}); pass at least one frame")
-        fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(False))
+        fft_mode = self._fft_mode or self._infer_fft_mode(n_freqs)
         expected = n_freqs_for(fft_mode, self._n_fft)
+        if n_freqs != expected and self._fft_mode is None:
+            onesided = "" if self._complex_analysis(False) else f"{self._n_fft // 2 + 1} (onesided) or "
+            raise ParameterError(
+                f"S has {n_freqs} frequency bins but n_fft={self._n_fft} gives {onesided}"
+                f"{self._n_fft} (twosided); pass the n_fft and fft_mode used for the "
+                f"forward transform"
+            )
         if n_freqs != expected:
             raise ParameterError(
                 f"S has {n_freqs} frequency bins but fft_mode={fft_mode!r} with "
@@ -388,6 +403,18 @@ class ChirpSTFT:
             out = out.astype(complex_dtype(real_dt))
         return out
 
+    def _infer_fft_mode(self, n_freqs: int) -> str:
+        """Default ``fft_mode`` of the inverse, from the bin count of ``S``.
+
+        Onesided only for a real analysis whose ``S`` has ``n_fft//2 + 1`` bins and
+        ``n_fft > 2``; otherwise twosided (for ``n_fft <= 2`` both have the same bin
+        count, and the twosided reading is the lossless one).
+        """
+        onesided_bins = self._n_fft // 2 + 1
+        if self._complex_analysis(False) or self._n_fft <= 2 or n_freqs != onesided_bins:
+            return "twosided"
+        return "onesided"
+
     def _condition_holds(self, method: str) -> bool:
         if method not in self._conditions:
             w, hop = self._spec.window, self._hop
@@ -403,7 +430,9 @@ class ChirpSTFT:
             self._conditions[method] = bool(ok)
         return self._conditions[method]
 
-    def _inverse_envelope(self, n_frames: int, method: str, start: int, length: int) -> tuple[np.ndarray, int]:
+    def _inverse_envelope(
+        self, n_frames: int, method: str, start: int, length: int
+    ) -> tuple[np.ndarray, int]:
         """Reciprocal overlap-added window envelope on output samples, and uncovered count."""
         key = (n_frames, method, start, length)
         if key in self._envelopes:
@@ -445,5 +474,5 @@ def _as_array(x: Any, name: str) -> np.ndarray:
         raise InputTypeError(f"{name} is a {type(x).__name__}; pass a numeric array")
     try:
         return np.asarray(x)
-    except Exception as exc:  # noqa: BLE001 - ragged lists and the like
+    except Exception as exc:
         raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None

@@ -14,8 +14,7 @@ def positive_int(value: Any, name: str) -> int:
     """Return ``value`` as a Python int if it is a positive integer, else raise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise InputTypeError(
-            f"{name}={value!r} must be a positive integer (got {type(value).__name__}); "
-            f"pass e.g. {name}=256"
+            f"{name}={value!r} must be a positive integer (got {type(value).__name__}); pass e.g. {name}=256"
         )
     value = int(value)
     if value <= 0:
@@ -26,9 +25,7 @@ def positive_int(value: Any, name: str) -> int:
 def positive_finite_float(value: Any, name: str) -> float:
     """Return ``value`` as a float if it is finite and > 0, else raise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise InputTypeError(
-            f"{name}={value!r} must be a positive real number (got {type(value).__name__})"
-        )
+        raise InputTypeError(f"{name}={value!r} must be a positive real number (got {type(value).__name__})")
     value = float(value)
     if not np.isfinite(value) or value <= 0:
         raise ParameterError(f"{name}={value} must be a finite number > 0")

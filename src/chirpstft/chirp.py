@@ -12,7 +12,8 @@ here as a further accepted form.
 from __future__ import annotations
 
 import numbers
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ._errors import InputTypeError, ParameterError
 
 __all__ = ["frame_times", "renyi_entropy", "resolve_chirp_rates"]
 
-ChirpRate = Union[float, np.ndarray, Callable[[np.ndarray], Any]]
+ChirpRate = float | np.ndarray | Callable[[np.ndarray], Any]
 
 
 def frame_times(n_frames: int, *, hop_length: int, n_fft: int, fs: float, center: bool) -> np.ndarray:
@@ -44,7 +45,7 @@ def is_static_zero(chirp_rate: Any) -> bool:
         return False
     try:
         arr = np.asarray(chirp_rate)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     return arr.dtype.kind in "biuf" and arr.size > 0 and not np.any(arr)
 
@@ -54,7 +55,7 @@ def _as_rates(value: Any, name: str) -> np.ndarray:
         raise InputTypeError(f"{name}={value!r} must be a number in Hz/s, not a boolean")
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise InputTypeError(f"{name} could not be read as an array of rates in Hz/s ({exc})") from None
     if arr.dtype.kind not in "iuf":
         raise InputTypeError(
@@ -122,7 +123,7 @@ def resolve_chirp_rates(
         return chirp_rate
     else:
         rates = _as_rates(chirp_rate, source)
-    target = tuple(batch_shape) + (n_frames,)
+    target = (*batch_shape, n_frames)
     if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
         raise ParameterError(
             f"{source} has shape {rates.shape}, which does not broadcast to "
@@ -136,7 +137,7 @@ def resolve_chirp_rates(
 
 
 def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
-    for have, want in zip(reversed(shape), reversed(target)):
+    for have, want in zip(reversed(shape), reversed(target), strict=False):
         if have not in (1, want):
             return False
     return True

@@ -75,7 +75,7 @@ def get_window(window: Any, win_length: int, n_fft: int | None = None) -> np.nda
     else:
         try:
             w = np.asarray(window)
-        except Exception as exc:  # noqa: BLE001 - anything that is not array-like
+        except Exception as exc:
             raise InputTypeError(
                 f"window of type {type(window).__name__} is not a name, tuple or array ({exc})"
             ) from None
@@ -113,9 +113,7 @@ def _resolve(window: Any, hop_length: int, n_fft: int | None, win_length: int | 
     if win_length is None:
         if isinstance(window, (str, tuple)):
             if n_fft is None:
-                raise ParameterError(
-                    "a named window needs its length: pass n_fft= or win_length="
-                )
+                raise ParameterError("a named window needs its length: pass n_fft= or win_length=")
             win_length = n_fft
         else:
             win_length = len(np.atleast_1d(np.asarray(window)))

@@ -48,7 +48,9 @@ def _spectrum(frames: np.ndarray, fft_mode: str, n_fft: int) -> np.ndarray:
     return spec
 
 
-def stft(x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int) -> np.ndarray:
+def stft(
+    x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int
+) -> np.ndarray:
     """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames)."""
     real = np.float32 if x.dtype in (np.float32, np.complex64) else np.float64
     weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, np.dtype(real))
@@ -123,7 +125,7 @@ def istft(
     else:
         synth = synth.astype(real)
     full = overlap_add(y * synth, spec.hop_length)
-    out = np.zeros(full.shape[:-1] + (length,), dtype=full.dtype)
+    out = np.zeros((*full.shape[:-1], length), dtype=full.dtype)
     stop = min(start + length, full.shape[-1])
     out[..., : stop - start] = full[..., start:stop]
     out *= inv_env.astype(out.dtype, copy=False)
