@@ -27,7 +27,7 @@ test: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
-		--benchmark-group-by=group --benchmark-sort=median
+		--benchmark-group-by=group --benchmark-sort=mean
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples
