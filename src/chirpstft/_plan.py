@@ -14,7 +14,7 @@ from ._spec import FrameSpec
 from ._validation import complex_dtype, option, positive_finite_float, positive_int, real_dtype_of
 from .backends import get_backend
 from .backends.numpy_ref import overlap_add
-from .windows import _fold, get_window
+from .windows import cola_holds, get_window, nola_holds
 
 __all__ = ["ChirpSTFT"]
 
@@ -417,17 +417,8 @@ class ChirpSTFT:
 
     def _condition_holds(self, method: str) -> bool:
         if method not in self._conditions:
-            w, hop = self._spec.window, self._hop
-            if method == "ls":
-                env = _fold(np.abs(w) ** 2, hop)
-                ok = env.min() > ENVELOPE_TOL * env.max()
-            else:
-                env = _fold(w, hop)
-                ref = env.mean()
-                ok = np.abs(ref) > ENVELOPE_TOL * np.abs(env).max() and (
-                    np.abs(env - ref).max() <= ENVELOPE_TOL * np.abs(ref)
-                )
-            self._conditions[method] = bool(ok)
+            holds = nola_holds if method == "ls" else cola_holds
+            self._conditions[method] = holds(self._spec.window, self._hop, ENVELOPE_TOL)
         return self._conditions[method]
 
     def _inverse_envelope(

@@ -134,6 +134,21 @@ def _fold(values: np.ndarray, hop: int) -> np.ndarray:
     return padded.reshape(k, hop).sum(axis=0)
 
 
+def nola_holds(w: np.ndarray, hop: int, tol: float) -> bool:
+    """NOLA test on a built window array (see :func:`check_nola`)."""
+    env = _fold(np.abs(w) ** 2, hop)
+    return bool(env.min() > tol * env.max())
+
+
+def cola_holds(w: np.ndarray, hop: int, tol: float) -> bool:
+    """COLA test on a built window array (see :func:`check_cola`)."""
+    env = _fold(w, hop)
+    ref = env.mean()
+    if not np.abs(ref) > tol * np.abs(env).max():
+        return False
+    return bool(np.abs(env - ref).max() <= tol * np.abs(ref))
+
+
 def check_nola(
     window: Any,
     hop_length: int,
@@ -169,8 +184,7 @@ def check_nola(
     False
     """
     w, hop = _resolve(window, hop_length, n_fft, win_length)
-    env = _fold(np.abs(w) ** 2, hop)
-    return bool(env.min() > tol * env.max())
+    return nola_holds(w, hop, tol)
 
 
 def check_cola(
@@ -195,9 +209,4 @@ def check_cola(
     False
     """
     w, hop = _resolve(window, hop_length, n_fft, win_length)
-    env = _fold(w, hop)
-    ref = env.mean()
-    scale = np.abs(env).max()
-    if not np.abs(ref) > tol * scale:
-        return False
-    return bool(np.abs(env - ref).max() <= tol * np.abs(ref))
+    return cola_holds(w, hop, tol)
