@@ -49,7 +49,11 @@ PE, TE = chirpstft.ParameterError, chirpstft.InputTypeError
             r"pad_mode='circular' is not supported; choose one of 'constant', 'edge'",
         ),
         (dict(center="yes"), TE, r"center='yes' must be True or False"),
-        (dict(backend="fortran"), PE, r"backend='fortran' is not a known backend; choose one of 'numpy'"),
+        (
+            dict(backend="fortran"),
+            PE,
+            r"backend='fortran' is not a known backend; choose one of 'numba', 'numpy'",
+        ),
         (dict(backend=3), PE, r"backend=3 is not a known backend"),
     ],
 )
@@ -196,5 +200,5 @@ def test_device_arrays_are_never_silently_copied(monkeypatch):
 
 def test_backend_registry():
     assert "numpy" in chirpstft.available_backends()
-    assert backends.get_backend(None, X).NAME == "numpy"
+    assert backends.get_backend(None, X).NAME == "numba"  # the fast CPU backend is the default
     assert backends.get_backend("numpy").NAME == "numpy"

@@ -24,11 +24,12 @@ __all__ = ["PREFERENCE", "available_backends", "get_backend", "is_device_array"]
 
 #: Known backends and the module implementing each.
 _MODULES: dict[str, str] = {
+    "numba": "chirpstft.backends.numba_cpu",
     "numpy": "chirpstft.backends.numpy_ref",
 }
 
 #: Order of preference of the automatic choice for host (NumPy) arrays.
-PREFERENCE: tuple[str, ...] = ("numpy",)
+PREFERENCE: tuple[str, ...] = ("numba", "numpy")
 
 _loaded: dict[str, ModuleType] = {}
 
