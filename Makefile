@@ -26,8 +26,11 @@ test: $(VENV)/.installed-dev
 	$(PY) -m pytest tests src README.md
 
 bench: $(VENV)/.installed-dev
-	$(PY) -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
-		--benchmark-group-by=group --benchmark-sort=mean
+	$(PY) -m pip install --quiet -e ".[bench]"
+	mkdir -p out
+	$(PY) -m pytest bench -s --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
+		--benchmark-group-by=group --benchmark-sort=mean --benchmark-json=out/bench.json
+	$(PY) bench/report.py out/bench.json
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples

@@ -45,9 +45,14 @@ _MODE_CODES = {"onesided": 0, "twosided": 1, "centered": 2}
 _RESEED = 32
 
 
-def _lanes(n_fft: int) -> int:
-    """Frames per task: enough for wide vectors, small enough for the L2 cache."""
-    return int(min(64, max(4, 8192 // max(n_fft, 1))))
+def _lanes(n_fft: int, n_frames: int, pair: bool) -> int:
+    """Frames per FFT lane block: up to 64 (measured best for n_fft 128 and 1024 on the
+    2-core reference machine), no idle lanes when a signal has few frames (a packed pair
+    block holds two frames per lane), and whole 8-wide vectors."""
+    lanes = 64
+    per_signal = -(-n_frames // 2) if pair else n_frames
+    per_signal = -(-per_signal // 8) * 8  # whole vectors: no scalar remainder per row
+    return max(1, min(lanes, per_signal))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -109,56 +114,51 @@ def _chirp_lanes(rates, b, m_first, m_step, cnt, alpha_unit, center, sign, zr, z
 
 
 @njit(cache=True, nogil=True)
-def _gather(x, b, m0, cnt, hop, pad, mode, ar, ai, lane0, imag_slot):
-    """Frames ``m0 .. m0+cnt-1`` of signal ``b`` into lanes ``lane0..``.
+def _gather(x, b, m0, cnt, hop, pad, mode, gr, gi, per_lane, ar, ai, slot):
+    """Frames ``m0 .. m0+cnt-1`` of signal ``b``, times the analysis window, into lanes.
 
-    Real parts go to ``ar`` (or to ``ai`` when ``imag_slot``), imaginary parts of
-    complex input to ``ai``. Returns False if any gathered value is NaN or inf.
+    ``g = gr + j*gi`` has shape (n_fft, lanes) when ``per_lane`` (per-frame chirp), else
+    (n_fft, 1). ``slot``: 0 complex product into (ar, ai); 1 real part times ``gr``
+    into ``ar`` with ``ai = 0``; 2 real part times ``gr`` into ``ai`` (the second
+    frame of a packed real pair). Reads are contiguous per frame; only frames that
+    reach into the padding map indices. Returns False if a sample is NaN or inf.
     """
     n = x.shape[1]
     n_fft = ar.shape[0]
     finite = True
-    start = m0 * hop - pad
-    interior = start >= 0 and (m0 + cnt - 1) * hop - pad + n_fft <= n
-    for k in range(n_fft):
-        for lane in range(cnt):
-            p = start + lane * hop + k
-            if not interior:
-                p = _pad_index(p, n, mode)
-            if p >= 0:
-                v = x[b, p]
+    for lane in range(cnt):
+        p0 = (m0 + lane) * hop - pad
+        col = lane if per_lane else 0
+        acc = 0.0
+        interior = p0 >= 0 and p0 + n_fft <= n
+        for k in range(n_fft):
+            if interior:
+                v = x[b, p0 + k]
                 vr = v.real
                 vi = v.imag
             else:
-                vr = 0.0
-                vi = 0.0
-            if vr - vr != 0 or vi - vi != 0:
-                finite = False
-            if imag_slot:
-                ai[k, lane0 + lane] = vr
+                p = _pad_index(p0 + k, n, mode)
+                if p >= 0:
+                    v = x[b, p]
+                    vr = v.real
+                    vi = v.imag
+                else:
+                    vr = 0.0
+                    vi = 0.0
+            acc += vr + vi
+            wr = gr[k, col]
+            if slot == 0:
+                wi = gi[k, col]
+                ar[k, lane] = vr * wr - vi * wi
+                ai[k, lane] = vr * wi + vi * wr
+            elif slot == 1:
+                ar[k, lane] = vr * wr
+                ai[k, lane] = 0.0
             else:
-                ar[k, lane0 + lane] = vr
-                ai[k, lane0 + lane] = vi
+                ai[k, lane] = vr * wr
+        if acc - acc != 0:
+            finite = False
     return finite
-
-
-@njit(cache=True, nogil=True)
-def _apply_window(ar, ai, cnt, hr, hi, zr, zi, per_frame):
-    """Multiply lanes by ``h[k]`` (and the per-lane chirp ``z[k, l]`` when ``per_frame``)."""
-    n = ar.shape[0]
-    for k in range(n):
-        wr = hr[k]
-        wi = hi[k]
-        for lane in range(cnt):
-            gr = wr
-            gi = wi
-            if per_frame:
-                gr = wr * zr[k, lane] - wi * zi[k, lane]
-                gi = wr * zi[k, lane] + wi * zr[k, lane]
-            vr = ar[k, lane]
-            vi = ai[k, lane]
-            ar[k, lane] = vr * gr - vi * gi
-            ai[k, lane] = vr * gi + vi * gr
 
 
 @njit(cache=True, nogil=True)
@@ -193,40 +193,42 @@ def _forward_block(
     zr,
     zi,
 ):
-    """Gather, window and FFT one task's frames. Returns (in_a, cnt_a, cnt_b, paired)."""
+    """Gather, window and FFT one task's frames. Returns (in_a, cnt_a, cnt_b, paired).
+
+    ``hr, hi``: the analysis window ``conj(w)`` (times the chirp for a constant rate),
+    shape (n_fft, 1). With ``per_frame`` the per-lane window ``conj(w) * chirp_m`` is
+    built in ``zr, zi``. With ``pair`` (a real analysis) frames ``m0..m0+cnt_a-1`` go to
+    the real slots and the next ``cnt_b`` frames to the imaginary slots of the same
+    lanes; a block with a non-finite sample is left unpacked (``paired`` False).
+    """
     lanes = ar.shape[1]
     n_fft = ar.shape[0]
     cnt_a = min(lanes, n_frames - m0)
     cnt_b = 0
     paired = False
-    if pair:
+    if per_frame:
+        _chirp_lanes(rates, b, m0, 1, cnt_a, alpha_unit, n_fft // 2, -1.0, zr, zi)
+        for k in range(n_fft):
+            for lane in range(cnt_a):
+                cr = zr[k, lane]
+                ci = zi[k, lane]
+                zr[k, lane] = hr[k, 0] * cr - hi[k, 0] * ci
+                zi[k, lane] = hr[k, 0] * ci + hi[k, 0] * cr
+        _gather(x, b, m0, cnt_a, hop, pad, pad_mode, zr, zi, True, ar, ai, 0)
+    elif pair:
+        finite = _gather(x, b, m0, cnt_a, hop, pad, pad_mode, hr, hi, False, ar, ai, 1)
         cnt_b = min(lanes, n_frames - m0 - cnt_a)
-        finite = _gather(x, b, m0, cnt_a, hop, pad, pad_mode, ar, ai, 0, False)
+        paired = True
         if cnt_b > 0:
-            for k in range(n_fft):
-                for lane in range(cnt_b, cnt_a):
-                    ai[k, lane] = 0.0
-            finite_b = _gather(x, b, m0 + cnt_a, cnt_b, hop, pad, pad_mode, ar, ai, 0, True)
-            if finite and finite_b:
-                paired = True
-            else:  # keep non-finite values in their own frames: transform unpacked
+            finite_b = _gather(x, b, m0 + cnt_a, cnt_b, hop, pad, pad_mode, hr, hi, False, ar, ai, 2)
+            if not (finite and finite_b):  # keep non-finite values in their own frames
                 for k in range(n_fft):
                     for lane in range(cnt_b):
                         ai[k, lane] = 0.0
                 cnt_b = 0
-        else:
-            paired = True
+                paired = False
     else:
-        _gather(x, b, m0, cnt_a, hop, pad, pad_mode, ar, ai, 0, False)
-    if per_frame:
-        _chirp_lanes(rates, b, m0, 1, cnt_a, alpha_unit, n_fft // 2, -1.0, zr, zi)
-    if not pair or not paired:
-        _apply_window(ar, ai, cnt_a, hr, hi, zr, zi, per_frame)
-    else:  # real analysis: the window is real, so both packed frames take it alike
-        for k in range(n_fft):
-            for lane in range(max(cnt_a, cnt_b)):
-                ar[k, lane] *= hr[k]
-                ai[k, lane] *= hr[k]
+        _gather(x, b, m0, cnt_a, hop, pad, pad_mode, hr, hi, False, ar, ai, 0)
     in_a = fft_lanes(ar, ai, br, bi, cnt_a, twr, twi)
     return in_a, cnt_a, cnt_b, paired
 
@@ -418,8 +420,8 @@ def _prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
     else:
         r2 = np.zeros((1, 1))
     pair = not np.iscomplexobj(x) and not chirped and spec.window_is_real
-    hr = np.ascontiguousarray(h.real, dtype=real_dtype)
-    hi = np.ascontiguousarray(h.imag, dtype=real_dtype)
+    hr = np.ascontiguousarray(h.real.reshape(-1, 1), dtype=real_dtype)
+    hi = np.ascontiguousarray(h.imag.reshape(-1, 1), dtype=real_dtype)
     return batch, x2, hr, hi, r2, per_frame, pair
 
 
@@ -446,7 +448,7 @@ def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
         pair,
         twr,
         twi,
-        _lanes(spec.n_fft),
+        _lanes(spec.n_fft, n_frames, pair),
         power,
         scale_arr,
         numba.get_num_threads(),  # not read inside the kernel: that would defeat cache=True
@@ -466,234 +468,90 @@ def spectrogram(x, spec, rates, fft_mode, n_frames, power, scale):
 
 # --------------------------------------------------------------------------- inverse
 @njit(cache=True, nogil=True)
-def _load_spectrum(S, b, m_first, m_step, cnt, mode_code, n_fft, ar, ai, lane0, imag_slot):
-    """Full conjugated spectrum of frames ``m_first + l*m_step`` into lanes (for an inverse
-    FFT done as a forward one). Onesided rows are extended by Hermitian symmetry. Returns
-    False if a value is NaN or inf."""
+def _load_spectrum(S, b, m0, cnt, mode_code, ar, ai):
+    """Conjugated full spectra of frames ``m0..m0+cnt-1`` into lanes (the inverse FFT is
+    done as a forward FFT of the conjugate). Onesided rows are extended by Hermitian
+    symmetry, with real DC and Nyquist bins as irfft. Returns False on NaN or inf."""
+    n_fft = ar.shape[0]
     n_freqs = S.shape[1]
     finite = True
     for k in range(n_fft):
+        flip = False
         if mode_code == 0:
-            src = k if k < n_freqs else n_fft - k
-            flip = k >= n_freqs
+            src = k
+            if k >= n_freqs:
+                src = n_fft - k
+                flip = True
+        elif mode_code == 2:
+            src = (k + n_fft // 2) % n_fft
         else:
-            src = (k + n_fft // 2) % n_fft if mode_code == 2 else k
-            flip = False
+            src = k
+        real_bin = mode_code == 0 and (src == 0 or 2 * src == n_fft)
+        acc = 0.0
         for lane in range(cnt):
-            v = S[b, src, m_first + lane * m_step]
+            v = S[b, src, m0 + lane]
             vr = v.real
-            vi = -v.imag if flip else v.imag
-            if mode_code == 0 and (src == 0 or 2 * src == n_fft):
-                vi = 0.0 * vi  # as irfft: DC and Nyquist bins are real (keeps NaN)
-            if vr - vr != 0 or vi - vi != 0:
-                finite = False
-            if imag_slot:  # packed frame X_b: add -j*conj(X_b) = (-Im X_b) - j*Re X_b
-                ar[k, lane0 + lane] += -vi
-                ai[k, lane0 + lane] += -vr
-            else:
-                ar[k, lane0 + lane] = vr
-                ai[k, lane0 + lane] = -vi
+            vi = v.imag
+            if flip:
+                vi = -vi
+            if real_bin:
+                vi = 0.0 * vi  # keeps NaN
+            acc += vr + vi
+            ar[k, lane] = vr
+            ai[k, lane] = -vi
+        if acc - acc != 0:
+            finite = False
     return finite
 
 
-@njit(parallel=True, cache=True)
-def _istft_kernel(
-    S,
-    out,
-    hop,
-    mode_code,
-    n_fft,
-    sr_,
-    si_,
-    rates,
-    per_frame,
-    alpha_unit,
-    pair,
-    twr,
-    twi,
-    lanes,
-    inv_env,
-    start,
-    n_threads,
-):
-    """Overlap-add ``out[b, j] = inv_env[j] * sum_m synth_m * ifft(S[b, :, m])``."""
-    n_batch = S.shape[0]
-    n_frames = S.shape[2]
-    length = out.shape[1]
-    colours = (n_fft + hop - 1) // hop
-    inv_n = 1.0 / n_fft
-    per_task = 2 * lanes if pair else lanes
-    for c in range(min(colours, n_frames)):
-        members = (n_frames - c + colours - 1) // colours
-        blocks = (members + per_task - 1) // per_task
-        n_tasks = n_batch * blocks
-        n_chunks = min(n_tasks, 8 * n_threads)
-        for chunk in prange(n_chunks):
-            ar = np.empty((n_fft, lanes), dtype=sr_.dtype)
-            ai = np.empty((n_fft, lanes), dtype=sr_.dtype)
-            br = np.empty((n_fft, lanes), dtype=sr_.dtype)
-            bi = np.empty((n_fft, lanes), dtype=sr_.dtype)
-            zr = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
-            zi = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
-            t_lo = chunk * n_tasks // n_chunks
-            t_hi = (chunk + 1) * n_tasks // n_chunks
-            for task in range(t_lo, t_hi):
-                b = task // blocks
-                i0 = (task % blocks) * per_task
-                cnt_a = min(lanes, members - i0)
-                cnt_b = min(lanes, members - i0 - cnt_a) if pair else 0
-                finite = _load_spectrum(
-                    S, b, c + i0 * colours, colours, cnt_a, mode_code, n_fft, ar, ai, 0, False
-                )
-                paired = False
-                if cnt_b > 0:
-                    # x_a + j*x_b = ifft(X_a + j*X_b); we transform conj(.) with a forward FFT:
-                    # conj(X_a + j*X_b) = conj(X_a) - j*conj(X_b), added lane by lane.
-                    finite_b = _finite_frames(S, b, c + (i0 + cnt_a) * colours, colours, cnt_b)
-                    if finite and finite_b:
-                        _load_spectrum(
-                            S,
-                            b,
-                            c + (i0 + cnt_a) * colours,
-                            colours,
-                            cnt_b,
-                            mode_code,
-                            n_fft,
-                            ar,
-                            ai,
-                            0,
-                            True,
-                        )
-                        paired = True
-                in_a = fft_lanes(ar, ai, br, bi, cnt_a, twr, twi)
-                if in_a:
-                    yr, yi = ar, ai
-                else:
-                    yr, yi = br, bi
-                _accumulate(
-                    out,
-                    yr,
-                    yi,
-                    b,
-                    c + i0 * colours,
-                    colours,
-                    cnt_a,
-                    hop,
-                    start,
-                    length,
-                    sr_,
-                    si_,
-                    rates,
-                    per_frame,
-                    alpha_unit,
-                    inv_env,
-                    inv_n,
-                    1 if paired else 0,
-                    zr,
-                    zi,
-                )
-                if paired:
-                    _accumulate(
-                        out,
-                        yr,
-                        yi,
-                        b,
-                        c + (i0 + cnt_a) * colours,
-                        colours,
-                        cnt_b,
-                        hop,
-                        start,
-                        length,
-                        sr_,
-                        si_,
-                        rates,
-                        per_frame,
-                        alpha_unit,
-                        inv_env,
-                        inv_n,
-                        2,
-                        zr,
-                        zi,
-                    )
-                elif cnt_b > 0:
-                    m_b = c + (i0 + cnt_a) * colours
-                    _load_spectrum(S, b, m_b, colours, cnt_b, mode_code, n_fft, ar, ai, 0, False)
-                    in_a = fft_lanes(ar, ai, br, bi, cnt_b, twr, twi)
-                    if in_a:
-                        yr, yi = ar, ai
-                    else:
-                        yr, yi = br, bi
-                    _accumulate(
-                        out,
-                        yr,
-                        yi,
-                        b,
-                        m_b,
-                        colours,
-                        cnt_b,
-                        hop,
-                        start,
-                        length,
-                        sr_,
-                        si_,
-                        rates,
-                        per_frame,
-                        alpha_unit,
-                        inv_env,
-                        inv_n,
-                        0,
-                        zr,
-                        zi,
-                    )
-
-
 @njit(cache=True, nogil=True)
-def _finite_frames(S, b, m_first, m_step, cnt):
-    for q in range(S.shape[1]):
-        for lane in range(cnt):
-            v = S[b, q, m_first + lane * m_step]
-            if v.real - v.real != 0 or v.imag - v.imag != 0:
-                return False
-    return True
+def _inverse_block(S, b, m0, n_frames, mode_code, pair, twr, twi, ar, ai, br, bi):
+    """Inverse FFTs of one block (conjugated result; see _accumulate).
+
+    Returns (in_a, cnt_a, cnt_b, paired): with ``pair`` the next ``cnt_b`` frames ride in
+    the imaginary slots (``x_a + j*x_b = ifft(X_a + j*X_b)`` for real frames), unless a
+    value is non-finite, in which case they are left for a second pass.
+    """
+    lanes = ar.shape[1]
+    n_fft = ar.shape[0]
+    cnt_a = min(lanes, n_frames - m0)
+    finite = _load_spectrum(S, b, m0, cnt_a, mode_code, ar, ai)
+    cnt_b = min(lanes, n_frames - m0 - cnt_a) if pair else 0
+    paired = False
+    if cnt_b > 0 and finite:
+        if _load_spectrum(S, b, m0 + cnt_a, cnt_b, mode_code, br, bi):
+            # conj(X_a + j*X_b) = conj(X_a) - j*conj(X_b): add (Im conj X_b, -Re conj X_b)
+            for k in range(n_fft):
+                for lane in range(cnt_b):
+                    ar[k, lane] += bi[k, lane]
+                    ai[k, lane] -= br[k, lane]
+            paired = True
+    if not paired:
+        cnt_b = 0
+    in_a = fft_lanes(ar, ai, br, bi, cnt_a, twr, twi)
+    return in_a, cnt_a, cnt_b, paired
 
 
 @njit(cache=True, nogil=True)
 def _accumulate(
-    out,
-    yr,
-    yi,
-    b,
-    m_first,
-    m_step,
-    cnt,
-    hop,
-    start,
-    length,
-    sr_,
-    si_,
-    rates,
-    per_frame,
-    alpha_unit,
-    inv_env,
-    inv_n,
-    which,
-    zr,
-    zi,
+    out, yr, yi, b, m0, cnt, hop, start, sr_, si_, rates, per_frame, alpha_unit, inv_env, which, zr, zi
 ):
-    """Add ``synth * conj(y) / n_fft`` of lanes into ``out``.
+    """Add ``synth_m * ifft_m * inv_env`` of lanes (frames ``m0 + lane``) into ``out[b]``.
 
-    ``which``: 0 a complex frame; 1 the real-slot frame of a packed real pair (real part);
-    2 the imaginary-slot frame of the pair (its imaginary part).
+    ``y`` holds the forward FFT of the conjugated spectra, so ``ifft = conj(y) / n_fft``.
+    ``which``: 0 a complex frame; 1 the real-slot frame of a packed real pair (real
+    part); 2 the imaginary-slot frame (imaginary part).
     """
     n_fft = yr.shape[0]
+    length = out.shape[1]
+    inv_n = 1.0 / n_fft
     if per_frame:
-        _chirp_lanes(rates, b, m_first, m_step, cnt, alpha_unit, n_fft // 2, 1.0, zr, zi)
+        _chirp_lanes(rates, b, m0, 1, cnt, alpha_unit, n_fft // 2, 1.0, zr, zi)
     for lane in range(cnt):
-        base = (m_first + lane * m_step) * hop - start
+        base = (m0 + lane) * hop - start
         k_lo = max(0, -base)
         k_hi = min(n_fft, length - base)
         for k in range(k_lo, k_hi):
-            # ifft value = conj(forward result) / n_fft
             if which == 0:
                 vr = yr[k, lane] * inv_n
                 vi = -yi[k, lane] * inv_n
@@ -715,6 +573,109 @@ def _accumulate(
             pr = vr * gr - vi * gi
             pi_ = vr * gi + vi * gr
             _add(out, b, base + k, pr * er - pi_ * ei, pr * ei + pi_ * er)
+
+
+@njit(parallel=True, cache=True)
+def _istft_kernel(
+    S,
+    out,
+    hop,
+    mode_code,
+    sr_,
+    si_,
+    rates,
+    per_frame,
+    alpha_unit,
+    pair,
+    twr,
+    twi,
+    lanes,
+    inv_env,
+    start,
+    seg_len,
+    n_threads,
+):
+    """Overlap-add ``out[b, j] = inv_env[j] * sum_m synth_m * ifft(S[b, :, m])``, race free.
+
+    The frames of each signal are cut into segments of ``seg_len >= ceil(n_fft/hop)``
+    consecutive frames; segments two apart never touch the same output sample, so the
+    even segments of every signal run in parallel, then the odd ones. A task processes
+    its segment sequentially, in blocks of ``lanes`` (pairs: ``2*lanes``) frames.
+    """
+    n_batch = S.shape[0]
+    n_frames = S.shape[2]
+    n_fft = sr_.shape[0]
+    n_seg = (n_frames + seg_len - 1) // seg_len
+    for parity in range(2):
+        count = (n_seg - parity + 1) // 2
+        n_tasks = n_batch * count
+        if n_tasks == 0:
+            continue
+        n_chunks = min(n_tasks, 8 * n_threads)
+        for chunk in prange(n_chunks):
+            ar = np.empty((n_fft, lanes), dtype=sr_.dtype)
+            ai = np.empty((n_fft, lanes), dtype=sr_.dtype)
+            br = np.empty((n_fft, lanes), dtype=sr_.dtype)
+            bi = np.empty((n_fft, lanes), dtype=sr_.dtype)
+            zr = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
+            zi = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
+            t_lo = chunk * n_tasks // n_chunks
+            t_hi = (chunk + 1) * n_tasks // n_chunks
+            for task in range(t_lo, t_hi):
+                b = task // count
+                seg = parity + 2 * (task % count)
+                seg_end = min(n_frames, (seg + 1) * seg_len)
+                m0 = seg * seg_len
+                while m0 < seg_end:
+                    in_a, cnt_a, cnt_b, paired = _inverse_block(
+                        S, b, m0, seg_end, mode_code, pair, twr, twi, ar, ai, br, bi
+                    )
+                    if in_a:
+                        yr, yi = ar, ai
+                    else:
+                        yr, yi = br, bi
+                    _accumulate(
+                        out,
+                        yr,
+                        yi,
+                        b,
+                        m0,
+                        cnt_a,
+                        hop,
+                        start,
+                        sr_,
+                        si_,
+                        rates,
+                        per_frame,
+                        alpha_unit,
+                        inv_env,
+                        1 if paired else 0,
+                        zr,
+                        zi,
+                    )
+                    if paired:
+                        _accumulate(
+                            out,
+                            yr,
+                            yi,
+                            b,
+                            m0 + cnt_a,
+                            cnt_b,
+                            hop,
+                            start,
+                            sr_,
+                            si_,
+                            rates,
+                            per_frame,
+                            alpha_unit,
+                            inv_env,
+                            2,
+                            zr,
+                            zi,
+                        )
+                        m0 += cnt_a + cnt_b
+                    else:
+                        m0 += cnt_a
 
 
 def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
@@ -741,12 +702,14 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     out = np.zeros((S2.shape[0], length), dtype=real if out_real else complex_dtype(real))
     twr, twi = twiddles(spec.n_fft, real.name)
     env_arr = np.ascontiguousarray(inv_env, dtype=out.dtype if env_complex else real)
+    colours = -(-spec.n_fft // spec.hop_length)
+    lanes = _lanes(spec.n_fft, n_frames, pair)
+    seg_len = max(colours, 2 * lanes if pair else lanes)
     _istft_kernel(
         S2,
         out,
         spec.hop_length,
         _MODE_CODES[fft_mode],
-        spec.n_fft,
         np.ascontiguousarray(synth.real, dtype=real),
         np.ascontiguousarray(synth.imag, dtype=real),
         r2,
@@ -755,10 +718,11 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
         pair,
         twr,
         twi,
-        _lanes(spec.n_fft),
+        lanes,
         env_arr,
         start,
-        numba.get_num_threads(),
+        seg_len,
+        numba.get_num_threads(),  # not read inside the kernel: that would defeat cache=True
     )
     if real_output and np.iscomplexobj(out):
         out = np.ascontiguousarray(out.real)

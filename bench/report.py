@@ -1,0 +1,59 @@
+"""Turn a pytest-benchmark JSON file into the Markdown tables of bench/RESULTS.md.
+
+Usage: python bench/report.py out/bench.json
+Per group: the median of every implementation and its ratio to chirpstft (numba),
+plus the peak-memory measurements, with the machine the run came from.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections import defaultdict
+
+
+def machine(info: dict) -> str:
+    cpu = info.get("cpu", {})
+    return (
+        f"{cpu.get('brand_raw', platform.processor() or 'unknown CPU')}, "
+        f"{cpu.get('count', '?')} logical cores, Python {info.get('python_version', '?')}"
+    )
+
+
+def main(path: str) -> None:
+    data = json.load(open(path))
+    print(f"Machine: {machine(data.get('machine_info', {}))}; run {data.get('datetime', '?')}\n")
+    groups: dict[str, list[dict]] = defaultdict(list)
+    memory = []
+    for bench in data["benchmarks"]:
+        if bench["name"].startswith("test_6_peak_memory"):
+            memory.append(bench)
+        else:
+            groups[bench["group"] or bench["name"]].append(bench)
+    for group in sorted(groups):
+        rows = groups[group]
+        ours = next((b for b in rows if b["param"] == "chirpstft-numba"), None)
+        base = ours["stats"]["median"] if ours else None
+        print(f"**{group}**\n")
+        print("| implementation | median (ms) | median / chirpstft-numba |")
+        print("|---|---:|---:|")
+        for b in sorted(rows, key=lambda b: b["stats"]["median"]):
+            med = b["stats"]["median"]
+            ratio = f"{med / base:.2f}" if base else "-"
+            print(f"| {b['param']} | {med * 1e3:.1f} | {ratio} |")
+        print()
+    if memory:
+        print("**6 peak memory, case 1 (fresh process per implementation)**\n")
+        print("| implementation | output (MB) | working memory beyond input and output (MB) | / output |")
+        print("|---|---:|---:|---:|")
+        for b in memory:
+            e = b["extra_info"]
+            print(
+                f"| {b['param']} | {e['output_MB']:.0f} | {e['extra_MB']:.1f} | {e['extra_over_output']:.2f} |"
+            )
+        print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "out/bench.json")
