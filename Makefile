@@ -29,7 +29,8 @@ bench: $(VENV)/.installed-dev
 	$(PY) -m pip install --quiet -e ".[bench]"
 	mkdir -p out
 	$(PY) -m pytest bench -s --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
-		--benchmark-group-by=group --benchmark-sort=mean --benchmark-json=out/bench.json
+		--benchmark-group-by=group --benchmark-sort=mean --benchmark-min-rounds=10 \
+		--benchmark-json=out/bench.json
 	$(PY) bench/report.py out/bench.json
 
 lint: $(VENV)/.installed-dev

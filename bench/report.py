@@ -36,12 +36,14 @@ def main(path: str) -> None:
         ours = next((b for b in rows if b["param"] == "chirpstft-numba"), None)
         base = ours["stats"]["median"] if ours else None
         print(f"**{group}**\n")
-        print("| implementation | median (ms) | median / chirpstft-numba |")
-        print("|---|---:|---:|")
+        print("| implementation | min (ms) | median (ms) | median / chirpstft-numba | rounds |")
+        print("|---|---:|---:|---:|---:|")
         for b in sorted(rows, key=lambda b: b["stats"]["median"]):
-            med = b["stats"]["median"]
-            ratio = f"{med / base:.2f}" if base else "-"
-            print(f"| {b['param']} | {med * 1e3:.1f} | {ratio} |")
+            st = b["stats"]
+            ratio = f"{st['median'] / base:.2f}" if base else "-"
+            print(
+                f"| {b['param']} | {st['min'] * 1e3:.1f} | {st['median'] * 1e3:.1f} | {ratio} | {st['rounds']} |"
+            )
         print()
     if memory:
         print("**6 peak memory, case 1 (fresh process per implementation)**\n")

@@ -118,6 +118,7 @@ def test_forward_and_spectrogram_agree(fast, case):
     S = chirpstft.stft(x, backend=fast, pad_mode=case["pad_mode"], **kw)
     assert S.dtype == (np.complex64 if case["dtype"] == np.float32 else np.complex128)
     assert S.shape == ref.shape
+    assert S.flags.c_contiguous and ref.flags.c_contiguous
     assert_close(S, ref, case["dtype"])
     for scaling in ("magnitude", "power", "psd"):
         ref_s = chirpstft.spectrogram(

@@ -55,7 +55,8 @@ def stft(
     real = np.float32 if x.dtype in (np.float32, np.complex64) else np.float64
     weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, np.dtype(real))
     out = _spectrum(weighted, fft_mode, spec.n_fft)
-    return np.swapaxes(out, -1, -2).astype(complex_dtype(real), copy=False)
+    # C-contiguous (..., n_freqs, n_frames), like every backend's output
+    return np.ascontiguousarray(np.swapaxes(out, -1, -2), dtype=complex_dtype(real))
 
 
 def spectrogram(
