@@ -18,9 +18,11 @@ intermediate: each task owns a few scratch buffers of ``n_fft x lanes`` values.
   (``exp(j*alpha*u**2)`` advanced by ``exp(j*alpha*(2u+1))``), re-seeded from
   ``cos``/``sin`` every 32 samples, in float64.
 * ``spectrogram`` writes ``|S|``/``|S|**2`` directly: no complex array is produced.
-* The inverse overlap-adds without races: frames are processed in
-  ``ceil(n_fft / hop)`` colour classes (frames ``m = c + K*i``), whose members never
-  overlap, one parallel pass per class.
+* The inverse overlap-adds without races: each signal's frames are cut into segments of
+  at least ``ceil(n_fft / hop)`` consecutive frames; segments two apart never touch the
+  same output sample, so all even segments (of every signal) run in parallel, then all
+  odd ones. A batch of short signals is thus one task per signal, and one long signal
+  still spreads over every core. A real inverse packs two frames per complex FFT.
 * Kernels are compiled with ``cache=True``: a new process loads them from Numba's
   cache instead of recompiling.
 """
@@ -702,9 +704,10 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     out = np.zeros((S2.shape[0], length), dtype=real if out_real else complex_dtype(real))
     twr, twi = twiddles(spec.n_fft, real.name)
     env_arr = np.ascontiguousarray(inv_env, dtype=out.dtype if env_complex else real)
-    colours = -(-spec.n_fft // spec.hop_length)
+    # a segment of at least ceil(n_fft/hop) frames keeps segments two apart from overlapping
+    min_seg = -(-spec.n_fft // spec.hop_length)
     lanes = _lanes(spec.n_fft, n_frames, pair)
-    seg_len = max(colours, 2 * lanes if pair else lanes)
+    seg_len = max(min_seg, 2 * lanes if pair else lanes)
     _istft_kernel(
         S2,
         out,
