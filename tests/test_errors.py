@@ -182,6 +182,14 @@ def test_unavailable_backend_says_what_is_missing(monkeypatch):
     assert "imaginary" not in chirpstft.available_backends()
 
 
+def test_automatic_choice_warns_when_the_fast_backend_is_missing(monkeypatch):
+    monkeypatch.setattr(backends, "PREFERENCE", ("imaginary", "numpy"))
+    monkeypatch.setitem(backends._MODULES, "imaginary", "chirpstft_imaginary_backend_module")
+    monkeypatch.setattr(backends, "_warned", set())
+    with pytest.warns(RuntimeWarning, match=r"using backend 'numpy' because 'imaginary' \(No module named"):
+        assert backends.get_backend(None, X).NAME == "numpy"
+
+
 def test_device_arrays_are_never_silently_copied(monkeypatch):
     fake = types.ModuleType("cupy")
 

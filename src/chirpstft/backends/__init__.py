@@ -5,7 +5,8 @@ with the signatures of :mod:`chirpstft.backends.numpy_ref` (the reference, and
 the oracle every faster backend is tested against).
 
 ``backend=None`` chooses automatically: the first *available* backend in
-:data:`PREFERENCE` that accepts the input's array type. A named backend that is
+:data:`PREFERENCE` that accepts the input's array type; if a preferred backend cannot be
+loaded, a ``RuntimeWarning`` says which one and why (once per process). A named backend that is
 unknown raises :class:`~chirpstft.ParameterError`; a known one that cannot run
 here raises :class:`~chirpstft.BackendUnavailableError` naming what is missing.
 There is never a silent fallback from a requested backend to another one.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -32,18 +34,26 @@ _MODULES: dict[str, str] = {
 PREFERENCE: tuple[str, ...] = ("numba", "numpy")
 
 _loaded: dict[str, ModuleType] = {}
+_warned: set[str] = set()
+_failed: dict[tuple[str, str], BackendUnavailableError] = {}
 
 
 def _load(name: str) -> ModuleType:
     if name in _loaded:
         return _loaded[name]
+    module_name = _MODULES[name]
+    if (name, module_name) in _failed:  # don't retry a failed import on every call
+        raise _failed[name, module_name]
     try:
-        module = importlib.import_module(_MODULES[name])
+        module = importlib.import_module(module_name)
     except ImportError as exc:
-        raise BackendUnavailableError(
+        error = BackendUnavailableError(
             f"backend={name!r} is not available here: {exc}. Install what it needs "
             f"(see the README) or pass backend=None to choose automatically"
-        ) from exc
+        )
+        error.__cause__ = exc
+        _failed[name, module_name] = error
+        raise error from exc
     _loaded[name] = module
     return module
 
@@ -83,9 +93,21 @@ def get_backend(name: str | None, x: Any = None) -> ModuleType:
             )
     if name is not None:
         return _load(name)
+    skipped = []
     for candidate in PREFERENCE:
         try:
-            return _load(candidate)
-        except BackendUnavailableError:
+            module = _load(candidate)
+        except BackendUnavailableError as exc:
+            skipped.append(f"{candidate!r} ({exc.__cause__ or exc})")
             continue
+        if skipped and candidate not in _warned:
+            _warned.add(candidate)
+            warnings.warn(
+                f"chirpstft is using backend {candidate!r} because {', '.join(skipped)} could not "
+                f"be loaded; reinstall chirpstft's dependencies for the fast path, or pass "
+                f"backend={candidate!r} to silence this",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        return module
     raise BackendUnavailableError("no chirpstft backend can run here")  # pragma: no cover
