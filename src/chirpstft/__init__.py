@@ -23,6 +23,7 @@ from ._errors import (
 from ._plan import ChirpSTFT
 from .backends import available_backends
 from .chirp import renyi_entropy
+from .render import colorize, normalize, render, resize, spectrogram_image, to_db, waveform_image
 from .windows import check_cola, check_nola, get_window
 
 __version__ = "0.1.0"
@@ -39,9 +40,16 @@ __all__ = [
     "check_cola",
     "check_nola",
     "clear_plan_cache",
+    "colorize",
     "get_window",
     "istft",
+    "normalize",
+    "render",
     "renyi_entropy",
+    "resize",
     "spectrogram",
+    "spectrogram_image",
     "stft",
+    "to_db",
+    "waveform_image",
 ]
