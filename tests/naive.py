@@ -43,11 +43,14 @@ def stft(x, *, fs, n_fft, hop, win, rates, center, pad_mode="constant"):
     return out
 
 
-def ls_envelope(n: int, *, n_fft: int, hop: int, win, center: bool) -> np.ndarray:
-    """sum_m |w[j - m*hop]|**2 at each original sample j of a length-n signal."""
+def ls_envelope(n: int, *, n_fft: int, hop: int, win, center: bool, frames: int | None = None) -> np.ndarray:
+    """sum_m |w[j - m*hop]|**2 at each output sample j < n.
+
+    ``frames``: the number of frames (default: those of a length-n signal).
+    """
     pad = n_fft // 2 if center else 0
     env = np.zeros(n)
-    for m in range(n_frames(n, n_fft, hop, center)):
+    for m in range(n_frames(n, n_fft, hop, center) if frames is None else frames):
         for k in range(n_fft):
             j = m * hop + k - pad
             if 0 <= j < n:
