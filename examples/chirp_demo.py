@@ -8,13 +8,12 @@ inverses. Run with ``make demo`` or ``python examples/chirp_demo.py --out DIR``.
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 import chirpstft
+from chirpstft._atomic import atomic_path
 
 
 def make_signal(fs: float = 100.0, seconds: float = 8.0, f0: float = 2.0, rate: float = 3.5, seed: int = 0):
@@ -73,18 +72,12 @@ def _plot(out: Path, plan, S_plain, S_matched, n, rate, results) -> Path:
         ax.set_xlabel("time (s)")
     axes[0].set_ylabel("frequency (Hz)")
     fig.colorbar(mesh, ax=axes, label="dB re peak")
-    out.mkdir(parents=True, exist_ok=True)
     path = out / "chirp_demo.png"
-    # atomic write: a reader never sees a half-written file
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".png.tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:  # a reader never sees a half-written file
+            fig.savefig(tmp, dpi=110, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path
 
 

@@ -114,3 +114,13 @@ def test_demo_runs(tmp_path):
     assert results["error_ls_float64"] < 1e-12 and results["error_ola_float64"] < 1e-12
     assert results["error_ls_float32"] < 1e-6 and results["error_ola_float32"] < 1e-6
     assert demo.main(["--out", str(tmp_path), "--no-plot"]) == 0
+
+
+def test_readme_figure_script_runs(tmp_path):
+    pytest.importorskip("matplotlib")
+    spec = importlib.util.spec_from_file_location("render_figure", ROOT / "examples" / "render_figure.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = module.main(["--out", str(tmp_path / "fig.png")])
+    assert out.stat().st_size > 20_000
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # normal permissions, not mkstemp's

@@ -214,3 +214,50 @@ def test_waveform_batch_and_errors():
         chirpstft.waveform_image(np.array([1.0, np.nan]))
     with pytest.raises(chirpstft.ParameterError, match=r"size\[1\] \(width\)=-2 must be a positive integer"):
         chirpstft.waveform_image(segs, size=(4, -2))
+
+
+# ----------------------------------------------------------------------------- plotting
+def test_specshow_axes_units_and_dates(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import datetime as dt
+
+    import matplotlib.pyplot as plt
+
+    from chirpstft import plot
+
+    x = np.random.default_rng(10).standard_normal(1440)
+    S = chirpstft.stft(x, fs=1 / 60, n_fft=128, hop_length=32)
+    fig, ax = plt.subplots()
+    mesh = plot.specshow(S, fs=1 / 60, hop_length=32, ax=ax)
+    assert ax.get_ylabel() == "frequency (mHz)" and ax.get_xlabel() == "time (s)"
+    assert ax.get_ylim()[1] == pytest.approx(1000 / 120, rel=0.05)  # Nyquist of 1/min in mHz
+    assert mesh.get_array().max() == pytest.approx(0.0)  # dB re max
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    plot.specshow(S, fs=1 / 60, hop_length=32, ax=ax, start=dt.datetime(2014, 11, 1))
+    assert ax.get_xlabel() == "time (UTC)"
+    plt.close(fig)
+    with pytest.raises(
+        chirpstft.ParameterError, match=r"specshow draws one \(n_freqs, n_frames\) spectrogram"
+    ):
+        plot.specshow(np.stack([S, S]), fs=1 / 60, hop_length=32)
+
+
+def test_save_png_grid(tmp_path):
+    pytest.importorskip("matplotlib")
+    from chirpstft import plot
+
+    x = np.random.default_rng(11).standard_normal((5, 1440))
+    imgs = chirpstft.render(x, fs=1 / 60, n_fft=128, hop_length=32, cmap="viridis")
+    path = plot.save_png(imgs, tmp_path / "grid.png", columns=3, scale=2)
+    import matplotlib.image
+
+    back = matplotlib.image.imread(path)
+    assert back.shape[:2] == ((2 * 33 - 1) * 2, (3 * 33 - 1) * 2)
+    np.testing.assert_allclose(back[:2, :2, :3].mean(axis=(0, 1)), imgs[0, 0, 0] / 255, atol=1 / 255)
+    gray = chirpstft.waveform_image(x, layout="NCHW")
+    assert plot.save_png(gray, tmp_path / "w.png", layout="NCHW").exists()
+    assert not list(tmp_path.glob("*.tmp"))
+    with pytest.raises(chirpstft.ParameterError, match="images have 2 channels"):
+        plot.save_png(np.zeros((1, 4, 4, 2)), tmp_path / "bad.png")
