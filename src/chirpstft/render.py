@@ -30,6 +30,7 @@ import numpy as np
 from ._errors import InputTypeError, ParameterError
 from ._plan import ChirpSTFT
 from ._validation import option, positive_int
+from .backends import get_backend
 
 __all__ = [
     "COLORMAPS",
@@ -243,14 +244,7 @@ def colorize(values: Any, cmap: str = "viridis") -> np.ndarray:
 
 def _finish(v: np.ndarray, *, cmap: str | None, channels: int | None, dtype: str, layout: str) -> np.ndarray:
     """Images (..., H, W) in [0, 1] -> (..., H, W, C) or (..., C, H, W), uint8 or float32."""
-    dtype = option(dtype, "dtype", OUT_DTYPES)
-    layout = option(layout, "layout", LAYOUTS)
-    if channels is None:
-        channels = 3 if cmap is not None else 1
-    if channels not in (1, 3):
-        raise ParameterError(f"channels={channels!r} must be 1 or 3")
-    if cmap is not None and channels == 1:
-        raise ParameterError("a colormap gives 3 channels: pass channels=3 (or cmap=None for gray)")
+    channels, dtype, layout = _output_options(cmap, channels, dtype, layout)
     if cmap is not None:
         img = colorize(v, cmap)
     else:
@@ -260,6 +254,40 @@ def _finish(v: np.ndarray, *, cmap: str | None, channels: int | None, dtype: str
     if dtype == "uint8":
         return np.rint(np.clip(img, 0.0, 1.0) * 255.0).astype(np.uint8)
     return np.clip(img, 0.0, 1.0).astype(np.float32)
+
+
+def _band(freqs: Any, n_rows: int, fmin: float | None, fmax: float | None) -> np.ndarray | None:
+    """Rows with ``fmin <= f <= fmax`` (None: all rows)."""
+    if fmin is None and fmax is None:
+        return None
+    if freqs is None:
+        raise ParameterError("fmin/fmax need freqs= (the frequency of each row, in Hz)")
+    freqs = np.asarray(freqs, dtype=np.float64)
+    if freqs.shape != (n_rows,):
+        raise ParameterError(f"freqs has shape {freqs.shape}; P has {n_rows} rows")
+    lo = -np.inf if fmin is None else float(fmin)
+    hi = np.inf if fmax is None else float(fmax)
+    if not lo < hi:
+        raise ParameterError(f"fmin={fmin} must be less than fmax={fmax}")
+    keep = (freqs >= lo) & (freqs <= hi)
+    if not keep.any():
+        raise ParameterError(f"no frequency bin lies in [fmin, fmax] = [{fmin}, {fmax}] Hz")
+    return keep
+
+
+def _output_options(cmap, channels, dtype, layout) -> tuple[int, str, str]:
+    """Validated (channels, dtype, layout) for :func:`_finish` and the fused kernels."""
+    dtype = option(dtype, "dtype", OUT_DTYPES)
+    layout = option(layout, "layout", LAYOUTS)
+    if channels is None:
+        channels = 3 if cmap is not None else 1
+    if channels not in (1, 3):
+        raise ParameterError(f"channels={channels!r} must be 1 or 3")
+    if cmap is not None and channels == 1:
+        raise ParameterError("a colormap gives 3 channels: pass channels=3 (or cmap=None for gray)")
+    if cmap is not None and not isinstance(cmap, str):
+        raise ParameterError(f"cmap={cmap!r} must be a colormap name such as 'viridis'")
+    return channels, dtype, layout
 
 
 # ----------------------------------------------------------------------------- entry points
@@ -287,19 +315,8 @@ def spectrogram_image(
     """
     P = _real_array(P, "P")
     height, width = _size(size)
-    if fmin is not None or fmax is not None:
-        if freqs is None:
-            raise ParameterError("fmin/fmax need freqs= (the frequency of each row, in Hz)")
-        freqs = np.asarray(freqs, dtype=np.float64)
-        if freqs.shape != (P.shape[-2],):
-            raise ParameterError(f"freqs has shape {freqs.shape}; P has {P.shape[-2]} rows")
-        lo = -np.inf if fmin is None else float(fmin)
-        hi = np.inf if fmax is None else float(fmax)
-        if not lo < hi:
-            raise ParameterError(f"fmin={fmin} must be less than fmax={fmax}")
-        keep = (freqs >= lo) & (freqs <= hi)
-        if not keep.any():
-            raise ParameterError(f"no frequency bin lies in [fmin, fmax] = [{fmin}, {fmax}] Hz")
+    keep = _band(freqs, P.shape[-2], fmin, fmax)
+    if keep is not None:
         P = P[..., keep, :]
     db = to_db(P, kind=kind, ref=ref, amin=amin, top_db=top_db)
     v = resize(normalize(db, db_range=db_range), (height, width))
@@ -351,14 +368,55 @@ def render(
         chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
     )  # fmt: skip
     x_arr = np.asarray(x)
-    P = plan.spectrogram(x_arr, scaling="power")
     freqs = plan.frequencies("centered")
     if fmin is None and not np.iscomplexobj(x_arr):
         fmin = 0.0
+    fused = getattr(get_backend(backend, x_arr), "render", None)
+    if fused is not None and not callable(ref):
+        return _render_fused(
+            fused, plan, x_arr, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
+            fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
+        )  # fmt: skip
+    P = plan.spectrogram(x_arr, scaling="power")
     return spectrogram_image(
         P, freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
         fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
     )  # fmt: skip
+
+
+def _render_fused(fused, plan, x, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels,
+                  dtype, layout):  # fmt: skip
+    """The backend's one-pass signals -> images kernel, with the reference's validation."""
+    height, width = _size(size)
+    channels, dtype, layout = _output_options(cmap, channels, dtype, layout)
+    keep = _band(freqs, freqs.shape[0], fmin, fmax)
+    rows = np.arange(freqs.shape[0]) if keep is None else np.flatnonzero(keep)
+    n = plan.n_fft
+    fft_rows = (rows + (n + 1) // 2) % n  # centred (ascending) row -> FFT bin
+    if isinstance(ref, str):
+        option(ref, "ref", ("max",))
+        ref_value = -1.0
+    else:
+        ref_value = float(ref)
+        if not ref_value > 0:
+            raise ParameterError(f"ref={ref!r} must be 'max', a positive number, or a callable")
+    amin = 1e-10 if amin is None else float(amin)
+    if not amin > 0:
+        raise ParameterError(f"amin={amin} must be > 0")
+    if top_db is not None and not float(top_db) >= 0:
+        raise ParameterError(f"top_db={top_db} must be >= 0 or None")
+    if db_range is not None:
+        normalize(np.zeros((1, 1)), db_range=db_range)  # validates
+    backend_mod, x, rates, fft_mode, n_frames = plan._signal(x)
+    del backend_mod
+    lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
+    out = fused(
+        x, plan._spec, rates, fft_mode, n_frames, fft_rows, amin=amin, ref_value=ref_value, top_db=top_db,
+        db_range=db_range, rows_matrix=_resample_matrix(rows.shape[0], height),
+        cols_matrix=_resample_matrix(n_frames, width), lut=lut, channels=channels,
+        out_dtype=np.uint8 if dtype == "uint8" else np.float32,
+    )  # fmt: skip
+    return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
 
 
 def waveform_image(
