@@ -329,6 +329,9 @@ def _stft_kernel(
     n_tasks = n_batch * blocks
     n_chunks = min(n_tasks, 8 * n_threads)
     for chunk in prange(n_chunks):
+        # scratch allocated inline, not by a helper: measured twice, taking these arrays from
+        # a helper function made the packed real path 7 % slower (LLVM loses what it knows
+        # about fresh allocations)
         ar = np.empty((n_fft, lanes), dtype=hr.dtype)
         ai = np.empty((n_fft, lanes), dtype=hr.dtype)
         br = np.empty((n_fft, lanes), dtype=hr.dtype)
@@ -873,6 +876,7 @@ def _render_kernel(
 
 @njit(cache=True, nogil=True)
 def _render_scratch(n_fft, lanes, dtype, per_frame):
+    """Scratch for the render kernel (its cost there is dwarfed by the logarithms)."""
     ar = np.empty((n_fft, lanes), dtype=dtype)
     ai = np.empty((n_fft, lanes), dtype=dtype)
     br = np.empty((n_fft, lanes), dtype=dtype)
