@@ -59,33 +59,10 @@ def test_plan_equals_functions(rng):
 def test_plan_cache_is_used_and_resettable():
     chirpstft.clear_plan_cache()
     chirpstft.stft(np.ones(100), n_fft=16)
-    plan = chirpstft._api._plan(
-        fs=1.0,
-        n_fft=16,
-        hop_length=None,
-        win_length=None,
-        window="hann",
-        chirp_rate=0.0,
-        center=True,
-        pad_mode="constant",
-        fft_mode=None,
-        backend=None,
-    )
-    assert (
-        chirpstft._api._plan(
-            fs=1.0,
-            n_fft=16,
-            hop_length=None,
-            win_length=None,
-            window="hann",
-            chirp_rate=0.0,
-            center=True,
-            pad_mode="constant",
-            fft_mode=None,
-            backend=None,
-        )
-        is plan
-    )
+    params = dict(fs=1.0, n_fft=16, hop_length=None, win_length=None, window="hann", chirp_rate=0.0,
+                  center=True, pad_mode="constant", fft_mode=None, backend=None)  # fmt: skip
+    plan = chirpstft._api._plan(**params)
+    assert chirpstft._api._plan(**params) is plan
     # 16 and 16.0 are different keys: the float is rejected, never silently reused
     with pytest.raises(chirpstft.InputTypeError):
         chirpstft.stft(np.ones(100), n_fft=16.0)

@@ -27,8 +27,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from ._api import _plan
 from ._errors import InputTypeError, ParameterError
-from ._plan import ChirpSTFT
 from ._validation import option, positive_int
 from .backends import get_backend
 
@@ -103,29 +103,49 @@ def to_db(
         Dynamic range kept below each image's maximum; None keeps everything.
     """
     kind = option(kind, "kind", ("power", "magnitude"))
+    ref, amin, top_db = _db_params(kind, ref, amin, top_db)
     P = _real_array(P, "P")
     factor = 10.0 if kind == "power" else 20.0
-    amin = (1e-10 if kind == "power" else 1e-5) if amin is None else float(amin)
-    if not amin > 0:
-        raise ParameterError(f"amin={amin} must be > 0")
-    if top_db is not None and not float(top_db) >= 0:
-        raise ParameterError(f"top_db={top_db} must be >= 0 or None")
     mag = np.abs(P)
-    if isinstance(ref, str):
-        option(ref, "ref", ("max",))
+    if ref == "max":
         ref_value = _image_max(mag)
     elif callable(ref):
         ref_value = np.asarray([ref(img) for img in mag.reshape(-1, *mag.shape[-2:])], dtype=np.float64)
         ref_value = ref_value.reshape(*mag.shape[:-2], 1, 1)
     else:
-        ref_value = float(ref)
-        if not ref_value > 0:
-            raise ParameterError(f"ref={ref!r} must be 'max', a positive number, or a callable")
+        ref_value = ref
     with np.errstate(invalid="ignore"):
         db = factor * np.log10(np.maximum(amin, mag)) - factor * np.log10(np.maximum(amin, ref_value))
         if top_db is not None:
             db = np.maximum(db, _image_max(db) - float(top_db))
     return db
+
+
+def _db_params(kind: str, ref: Any, amin: float | None, top_db: float | None):
+    """Validated ``(ref, amin, top_db)``: ref is "max", a positive float or a callable."""
+    amin = (1e-10 if kind == "power" else 1e-5) if amin is None else float(amin)
+    if not amin > 0:
+        raise ParameterError(f"amin={amin} must be > 0")
+    if top_db is not None and not float(top_db) >= 0:
+        raise ParameterError(f"top_db={top_db} must be >= 0 or None")
+    if isinstance(ref, str):
+        option(ref, "ref", ("max",))
+    elif not callable(ref):
+        value = float(ref)
+        if not value > 0:
+            raise ParameterError(f"ref={ref!r} must be 'max', a positive number, or a callable")
+        ref = value
+    return ref, amin, None if top_db is None else float(top_db)
+
+
+def _db_range(db_range: Any) -> tuple[float, float]:
+    """Validated fixed normalisation range ``(low, high)``."""
+    if not isinstance(db_range, (tuple, list)) or len(db_range) != 2:
+        raise ParameterError(f"db_range={db_range!r} must be a (low, high) pair")
+    lo, hi = float(db_range[0]), float(db_range[1])
+    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+        raise ParameterError(f"db_range={db_range!r} must be finite with low < high")
+    return lo, hi
 
 
 def _image_max(a: np.ndarray) -> np.ndarray:
@@ -153,11 +173,7 @@ def normalize(D: Any, *, db_range: tuple[float, float] | None = None) -> np.ndar
         lo = np.where(finite, D, np.inf).min(axis=(-2, -1), keepdims=True)
         hi = np.where(finite, D, -np.inf).max(axis=(-2, -1), keepdims=True)
     else:
-        if not isinstance(db_range, (tuple, list)) or len(db_range) != 2:
-            raise ParameterError(f"db_range={db_range!r} must be a (low, high) pair")
-        lo, hi = float(db_range[0]), float(db_range[1])
-        if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
-            raise ParameterError(f"db_range={db_range!r} must be finite with low < high")
+        lo, hi = _db_range(db_range)
     span = hi - lo
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(span > 0, (D - lo) / np.where(span > 0, span, 1.0), 0.0)
@@ -368,7 +384,7 @@ def render(
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """
-    plan = ChirpSTFT(
+    plan = _plan(
         fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
         chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
     )  # fmt: skip
@@ -398,22 +414,11 @@ def _render_fused(fused, plan, x, freqs, *, ref, amin, top_db, db_range, fmin, f
     rows = np.arange(freqs.shape[0]) if keep is None else np.flatnonzero(keep)
     n = plan.n_fft
     fft_rows = (rows + (n + 1) // 2) % n  # centred (ascending) row -> FFT bin
-    if isinstance(ref, str):
-        option(ref, "ref", ("max",))
-        ref_value = -1.0
-    else:
-        ref_value = float(ref)
-        if not ref_value > 0:
-            raise ParameterError(f"ref={ref!r} must be 'max', a positive number, or a callable")
-    amin = 1e-10 if amin is None else float(amin)
-    if not amin > 0:
-        raise ParameterError(f"amin={amin} must be > 0")
-    if top_db is not None and not float(top_db) >= 0:
-        raise ParameterError(f"top_db={top_db} must be >= 0 or None")
+    ref, amin, top_db = _db_params("power", ref, amin, top_db)
+    ref_value = -1.0 if ref == "max" else ref  # the kernel's code for "per-image maximum"
     if db_range is not None:
-        normalize(np.zeros((1, 1)), db_range=db_range)  # validates
-    backend_mod, x, rates, fft_mode, n_frames = plan._signal(x)
-    del backend_mod
+        db_range = _db_range(db_range)
+    _, x, rates, fft_mode, n_frames = plan._signal(x)
     lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
     out = fused(
         x, plan._spec, rates, fft_mode, n_frames, fft_rows, amin=amin, ref_value=ref_value, top_db=top_db,
