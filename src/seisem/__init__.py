@@ -1,8 +1,12 @@
-"""seisem: seismic electromagnetic signals to chirp-STFT images and classifiers.
+"""seisem: seismic electromagnetic station series to chirp-STFT images and classifiers.
 
-A thin layer on :mod:`chirpstft`. Readers, pairing, the dataset build and the
-models arrive in later releases; this package is a placeholder namespace for now.
+A thin layer on :mod:`chirpstft`: readers (:mod:`seisem.io`), pairing, labels, QC, the
+synthetic generator and the dataset build (:mod:`seisem.data`), the models and training
+(``seisem.models``, ``seisem.train``). Importing seisem imports neither pandas nor
+TensorFlow; the submodules load them when used.
 """
 
+from ._errors import MissingDependencyError, ParameterError, ReadError, SeisemError
+
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+__all__ = ["MissingDependencyError", "ParameterError", "ReadError", "SeisemError", "__version__"]

@@ -1,0 +1,44 @@
+"""Exceptions of seisem: one hierarchy, rooted at :class:`SeisemError`."""
+
+from __future__ import annotations
+
+
+class SeisemError(Exception):
+    """Base class of every error seisem raises on purpose."""
+
+
+class ParameterError(SeisemError, ValueError):
+    """A parameter has an invalid value; the message names it and says what is allowed."""
+
+
+class ReadError(SeisemError, ValueError):
+    """A file is corrupt, truncated or not in the expected format.
+
+    The message names the file, the line (when there is one) and what was wrong, and
+    says how to skip such rows instead (``errors="skip"``) where that is possible.
+    """
+
+
+class MissingDependencyError(SeisemError, ImportError):
+    """An optional dependency needed for the requested feature is not installed."""
+
+
+def require(module: str, extra: str, feature: str):
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise MissingDependencyError(
+            f"{feature} needs the optional dependency {module!r}; install it with "
+            f"`pip install 'chirpstft[{extra}]'`"
+        ) from exc
+
+
+def check_choice(name: str, value, choices) -> None:
+    """Raise :class:`ParameterError` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ParameterError(
+            f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, choices))}"
+        )

@@ -1,0 +1,508 @@
+"""Build a labelled image dataset from station files and a catalog: resumable, atomic, parallel.
+
+Layout of a dataset folder::
+
+    manifest.json        written last: parameters, input hashes, versions, counts
+    metadata.csv         one row per sample (SeisBench-style columns), with ``split``
+    rejected.csv         station-days dropped by QC or without data, with the reason
+    shards/<station>.h5  ``images`` (n, H, W, C) uint8, ``series`` (n, samples_per_day) float32
+    shards/<station>.csv that station's rows (``trace_index`` = row in the shard)
+
+Every file is written to a temporary name and renamed, so a reader never sees a partial
+file; a shard is only trusted when its recorded parameter hash matches, so a killed build
+run again skips finished stations and ends with identical content.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .._errors import ParameterError, ReadError, check_choice, require
+from .pairing import COLLISIONS, METHODS, label_days, pair_events
+from .qc import NORMALIZE, QCConfig, normalize_days, screen_days
+from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
+from .splits import SPLIT_BY, assign_splits, split_groups
+
+log = logging.getLogger("seisem.build")
+FORMATS = ("aeta", "iaga2002", "obspy")
+DATASET_VERSION = 1
+META_COLUMNS = [
+    "trace_name",
+    "station_code",
+    "station_latitude_deg",
+    "station_longitude_deg",
+    "source_id",
+    "source_ids",
+    "source_magnitude",
+    "source_origin_time",
+    "path_distance_km",
+    "trace_start_time",
+    "trace_day_local",
+    "day_offset",
+    "label",
+    "qc_status",
+    "qc_missing_fraction",
+    "qc_longest_flat",
+    "qc_saturated_samples",
+    "qc_interpolated_samples",
+    "qc_median_filled_samples",
+    "shard",
+    "trace_index",
+    "split",
+]
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Every parameter that changes a dataset's content (hashed into the manifest and shards)."""
+
+    format: str = "aeta"
+    feature: str = "abs_mean"  # AETA feature column
+    element: str = "H"  # IAGA-2002 element
+    channel: str | None = None  # ObsPy channel selector
+    min_magnitude: float = 3.6
+    max_distance_km: float = 75.0
+    em_only: bool = False
+    distance_method: str = "haversine"
+    before_days: int = 14
+    after_days: int = 14
+    tz: str = "UTC"
+    collision: str = "drop"
+    interval_s: float = 60.0
+    duplicates: str = "mean"
+    qc: QCConfig = field(default_factory=QCConfig)
+    normalize: str = "day-minmax"
+    n_fft: int = 128
+    hop_length: int = 16
+    window: str = "hann"
+    chirp_rate: float | str = 3e-7
+    size: tuple = (32, 32)
+    cmap: str = "viridis"
+    top_db: float = 80.0
+    waveform: bool = False
+    split_by: str = "event"
+    fractions: tuple = (0.7, 0.15, 0.15)
+    block_days: int = 30
+    seed: int = 0
+
+    def __post_init__(self):
+        check_choice("format", self.format, FORMATS)
+        check_choice("distance_method", self.distance_method, METHODS)
+        check_choice("collision", self.collision, COLLISIONS)
+        check_choice("duplicates", self.duplicates, DUPLICATES)
+        check_choice("normalize", self.normalize, NORMALIZE)
+        check_choice("split_by", self.split_by, SPLIT_BY)
+        if len(self.size) != 2 or min(self.size) < 1:
+            raise ParameterError(f"size={self.size!r} must be (height, width) in pixels")
+        if abs(86400.0 / self.interval_s - round(86400.0 / self.interval_s)) > 1e-9:
+            raise ParameterError(f"interval_s={self.interval_s} must divide a day (86400 s)")
+
+    @classmethod
+    def preset(cls, name: str, **overrides) -> BuildConfig:
+        """``"aeta"``: AETA feature files, days in local time UTC+8; ``"iaga2002"``; ``"obspy"``."""
+        base = {
+            "aeta": {"format": "aeta", "tz": "+08:00"},
+            "iaga2002": {"format": "iaga2002"},
+            "obspy": {"format": "obspy"},
+        }
+        if name not in base:
+            raise ParameterError(f"preset={name!r} is not known; choose one of {sorted(base)}")
+        return cls(**{**base[name], **overrides})
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["size"] = list(self.size)
+        d["fractions"] = list(self.fractions)
+        return d
+
+    def content_hash(self) -> str:
+        """Hash of the parameters that shape a shard (split parameters excluded)."""
+        d = self.to_dict()
+        for k in ("split_by", "fractions", "block_days", "seed"):
+            d.pop(k)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    @property
+    def samples_per_day(self) -> int:
+        return round(86400.0 / self.interval_s)
+
+
+def file_sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _data_files(data) -> list:
+    if isinstance(data, (list, tuple)):
+        files = [os.fspath(p) for p in data]
+    else:
+        data = os.fspath(data)
+        files = sorted(glob.glob(os.path.join(data, "*"))) if os.path.isdir(data) else sorted(glob.glob(data))
+    files = [f for f in files if os.path.isfile(f) and not os.path.basename(f).startswith(".")]
+    if not files:
+        raise ReadError(
+            f"data={data!r} matched no files; give a folder, a glob such as 'data/*_magn.csv', or a "
+            "list of paths"
+        )
+    return files
+
+
+def station_files(data, fmt: str, stations) -> dict:
+    """Map each station code to its data files (only stations in ``stations``)."""
+    from ..io.aeta import FILE_PATTERN
+
+    wanted = set(stations)
+    out: dict = {}
+    for f in _data_files(data):
+        if fmt == "aeta":
+            m = FILE_PATTERN.match(os.path.basename(f))
+            code = m.group("station") if m else None
+        elif fmt == "iaga2002":
+            code = None
+            with open(f, encoding="ascii", errors="replace") as fh:
+                for _, line in zip(range(40), fh, strict=False):
+                    if line.lower().startswith(" iaga code"):
+                        code = line[24:].rstrip().rstrip("|").strip()
+                        break
+        else:
+            obspy = require("obspy", "obspy", "the obspy format")
+            try:
+                st = obspy.read(f, headonly=True)
+            except Exception:
+                log.warning("skipping %s: ObsPy cannot read it", f)
+                continue
+            for code in {tr.stats.station for tr in st}:
+                if code in wanted:
+                    out.setdefault(code, []).append(f)
+            continue
+        if code in wanted:
+            out.setdefault(code, []).append(f)
+    return out
+
+
+def load_station(code: str, files: list, cfg: BuildConfig):
+    """Read and concatenate a station's files; returns (times, values, read reports)."""
+    from ..io import read_aeta_features, read_iaga2002, read_obspy
+
+    times, values, reports = [], [], []
+    for f in files:
+        if cfg.format == "aeta":
+            s = read_aeta_features(f, feature=cfg.feature, station=code, errors="skip")
+            times.append(s.times)
+            values.append(s.values)
+            reports.append(s.report.to_dict())
+        elif cfg.format == "iaga2002":
+            r = read_iaga2002(f, errors="skip")
+            if cfg.element not in r.values:
+                raise ReadError(f"{f}: element={cfg.element!r} not in the file (it has {r.elements})")
+            times.append(r.times)
+            values.append(r.values[cfg.element])
+            reports.append(r.report.to_dict())
+        else:
+            for s in read_obspy(f, channel=cfg.channel).values():
+                if s.station_code == code:
+                    times.append(s.times)
+                    values.append(s.values)
+                    reports.append(s.report.to_dict())
+    if not times:
+        return np.empty(0, "datetime64[ns]"), np.empty(0), reports
+    return np.concatenate(times), np.concatenate(values), reports
+
+
+def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
+    """Normalised station-days ``(n, samples_per_day)`` to uint8 images ``(n, H, W, C)``."""
+    import chirpstft
+
+    if norm.shape[0] == 0:
+        c = 1 if cfg.cmap in (None, "gray", "grey") else 3
+        return np.empty((0, *cfg.size, c + (1 if cfg.waveform else 0)), np.uint8)
+    img = chirpstft.render(
+        norm,
+        fs=1.0 / cfg.interval_s,
+        n_fft=cfg.n_fft,
+        hop_length=cfg.hop_length,
+        window=cfg.window,
+        chirp_rate=cfg.chirp_rate,
+        size=tuple(cfg.size),
+        cmap=cfg.cmap,
+        top_db=cfg.top_db,
+    )
+    if cfg.waveform:
+        wav = chirpstft.waveform_image(norm, size=tuple(cfg.size), mode="filled")
+        img = np.concatenate([img, wav], axis=-1)
+    return img
+
+
+def process_days(days_raw: np.ndarray, cfg: BuildConfig):
+    """QC, fill, normalise and render a station's days; returns (qc dict, ok mask, series, images)."""
+    filled, qc = screen_days(days_raw, cfg.qc)
+    ok = qc["qc_status"] == "ok"
+    norm = normalize_days(filled[ok], method=cfg.normalize) if ok.any() else np.empty((0, days_raw.shape[1]))
+    return qc, ok, norm.astype(np.float32), make_images(norm.astype(np.float32), cfg)
+
+
+def _shard_paths(out, code):
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(code))
+    return os.path.join(out, "shards", f"{safe}.h5"), os.path.join(out, "shards", f"{safe}.csv")
+
+
+def _shard_valid(h5path, csvpath, cfg_hash) -> bool:
+    if not (os.path.exists(h5path) and os.path.exists(csvpath)):
+        return False
+    import h5py
+
+    try:
+        with h5py.File(h5path, "r") as f:
+            return f.attrs.get("config_hash") == cfg_hash
+    except OSError:
+        return False
+
+
+def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
+    """Process one station's samples and write its shard (skipped when already valid).
+
+    Returns the station's rows (kept and rejected) as a DataFrame.
+    """
+    import h5py
+    import pandas as pd
+
+    from chirpstft._atomic import atomic_path
+
+    h5path, csvpath = _shard_paths(out, code)
+    cfg_hash = cfg.content_hash()
+    if _shard_valid(h5path, csvpath, cfg_hash):
+        return pd.read_csv(
+            csvpath,
+            dtype={"station_code": str, "source_id": str, "source_ids": str},
+            keep_default_na=False,
+            na_values=[""],
+        )
+    samples = samples.sort_values("day", kind="stable").reset_index(drop=True)
+    spd = cfg.samples_per_day
+    days = samples["day"].to_numpy().astype("datetime64[D]")
+    if files:
+        t, v, _reports = load_station(code, files, cfg)
+        reg = regularize(t, v, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+        raw = day_matrix(reg, days, tz=cfg.tz) if reg.values.size else np.full((len(days), spd), np.nan)
+    else:
+        raw = np.full((len(days), spd), np.nan)
+    qc, ok, series, images = process_days(raw, cfg)
+
+    rows = samples.copy()
+    rows["trace_start_time"] = (
+        pd.DatetimeIndex(day_starts_utc(days, cfg.tz)).tz_localize("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    rows["trace_day_local"] = [str(d) for d in days]
+    rows["source_origin_time"] = (
+        pd.DatetimeIndex(rows["source_origin_time"]).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    for k, val in qc.items():
+        rows[k] = val
+    if not files:
+        rows["qc_status"] = "no_data"
+    rows["shard"] = os.path.basename(h5path)
+    idx = np.full(len(rows), -1, np.int64)
+    idx[ok] = np.arange(int(ok.sum()))
+    rows["trace_index"] = idx
+    rows["trace_name"] = [f"{code}${i}" if i >= 0 else "" for i in idx]
+    rows = rows.drop(columns=["day"])
+    with atomic_path(csvpath) as tmp:
+        rows.to_csv(tmp, index=False, float_format="%.6g")
+    with atomic_path(h5path) as tmp:
+        with h5py.File(tmp, "w", track_order=False) as f:
+            f.attrs["config_hash"] = cfg_hash
+            f.attrs["station_code"] = str(code)
+            f.create_dataset(
+                "images",
+                data=images,
+                chunks=(max(1, min(256, len(images))), *images.shape[1:]) if len(images) else None,
+                track_times=False,
+            )
+            f.create_dataset(
+                "series",
+                data=series,
+                chunks=(max(1, min(256, len(series))), spd) if len(series) else None,
+                track_times=False,
+            )
+    return rows
+
+
+def _run_tasks(tasks, scheduler, progress):
+    """Compute dask delayed tasks with a progress bar; ``scheduler`` is a dask scheduler name
+    (``"processes"``, ``"threads"``, ``"synchronous"``) or a distributed scheduler address."""
+    dask = require("dask", "seisem", "the parallel dataset build")
+    if scheduler not in ("processes", "threads", "synchronous", "sync"):
+        distributed = require("distributed", "seisem", "a distributed scheduler")
+        with distributed.Client(scheduler) as client:
+            futures = client.compute(tasks)
+            bar = _bar(len(futures), progress)
+            results = {}
+            for fut in distributed.as_completed(futures):
+                results[fut.key] = fut.result()
+                bar.update(1)
+            bar.close()
+            return [results[f.key] for f in futures]
+    from dask.callbacks import Callback
+
+    bar = _bar(len(tasks), progress)
+    names = {t.key for t in tasks}
+
+    class _Progress(Callback):
+        def _posttask(self, key, result, dsk, state, id):
+            if key in names:
+                bar.update(1)
+
+    with _Progress():
+        out = dask.compute(*tasks, scheduler=scheduler)
+    bar.close()
+    return list(out)
+
+
+def _bar(total, progress):
+    tqdm = require("tqdm", "seisem", "progress bars").tqdm
+    return tqdm(total=total, desc="stations", unit="station", disable=not progress)
+
+
+def build_dataset(
+    stations,
+    catalog,
+    data,
+    out,
+    config: BuildConfig | None = None,
+    *,
+    scheduler: str = "processes",
+    progress: bool = True,
+    input_files: dict | None = None,
+) -> dict:
+    """Build (or resume building) a dataset in folder ``out``.
+
+    Parameters
+    ----------
+    stations, catalog : DataFrame
+        From :func:`seisem.io.read_stations` / :func:`seisem.io.read_catalog`.
+    data : folder, glob or list of paths
+        The station series files, in ``config.format``.
+    out : path
+        The dataset folder; an unfinished build there is resumed.
+    scheduler : str
+        ``"processes"`` (default), ``"threads"``, ``"synchronous"``, or the address of a
+        Dask distributed scheduler (``"tcp://host:8786"``).
+    input_files : dict, optional
+        Names -> paths of the station list and catalog, hashed into the manifest.
+
+    Returns
+    -------
+    dict
+        The manifest.
+    """
+    import pandas as pd
+
+    from chirpstft._atomic import atomic_path
+
+    dask = require("dask", "seisem", "the parallel dataset build")
+    cfg = config or BuildConfig()
+    out = os.fspath(out)
+    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
+    for stale in glob.glob(os.path.join(out, "shards", ".*.tmp")) + glob.glob(os.path.join(out, ".*.tmp")):
+        os.remove(stale)  # temporary files of a build that was killed
+    manifest_path = os.path.join(out, "manifest.json")
+    if os.path.exists(manifest_path):
+        os.remove(manifest_path)  # the dataset is being rebuilt: not valid until the new manifest lands
+    pairs = pair_events(
+        stations,
+        catalog,
+        min_magnitude=cfg.min_magnitude,
+        max_distance_km=cfg.max_distance_km,
+        em_only=cfg.em_only,
+        method=cfg.distance_method,
+    )
+    samples, label_report = label_days(
+        pairs, before_days=cfg.before_days, after_days=cfg.after_days, tz=cfg.tz, collision=cfg.collision
+    )
+    codes = sorted(samples["station_code"].unique()) if len(samples) else []
+    files = station_files(data, cfg.format, codes)
+    build = dask.delayed(build_station, pure=True)
+    tasks = [
+        build(code, sorted(files.get(code, [])), samples[samples["station_code"] == code], cfg, out)
+        for code in codes
+    ]
+    results = _run_tasks(tasks, scheduler, progress) if tasks else []
+    rows = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=META_COLUMNS)
+    rows["station_code"] = rows["station_code"].astype(str)
+    kept = rows[rows["qc_status"] == "ok"].reset_index(drop=True)
+    rejected = rows[rows["qc_status"] != "ok"].reset_index(drop=True)
+    if len(kept):
+        groups = split_groups(kept, cfg.split_by, block_days=cfg.block_days)
+        kept["split"] = assign_splits(
+            groups, kept["label"].to_numpy(), fractions=cfg.fractions, seed=cfg.seed
+        )
+        kept["split_group"] = groups
+    else:
+        kept["split"] = []
+        kept["split_group"] = []
+    kept = kept[[*META_COLUMNS, "split_group"]]
+    with atomic_path(os.path.join(out, "metadata.csv")) as tmp:
+        kept.to_csv(tmp, index=False, float_format="%.6g")
+    rej_cols = [c for c in META_COLUMNS if c not in ("split", "trace_name", "trace_index")]
+    with atomic_path(os.path.join(out, "rejected.csv")) as tmp:
+        rejected.reindex(columns=rej_cols).to_csv(tmp, index=False, float_format="%.6g")
+    versions = {}
+    for mod in ("chirpstft", "seisem", "numpy", "scipy", "numba", "pandas", "h5py", "dask"):
+        try:
+            versions[mod] = __import__(mod).__version__
+        except Exception:  # pragma: no cover
+            versions[mod] = None
+    split_counts = {
+        s: {
+            str(lab): int(n)
+            for lab, n in kept[kept["split"] == s]["label"].value_counts().sort_index().items()
+        }
+        for s in ("train", "dev", "test")
+    }
+    all_files = sorted({f for fl in files.values() for f in fl})
+    manifest = {
+        "dataset_version": DATASET_VERSION,
+        "config": cfg.to_dict(),
+        "config_hash": cfg.content_hash(),
+        "inputs": {
+            **{
+                k: {"path": os.path.abspath(v), "sha256": file_sha256(v)}
+                for k, v in (input_files or {}).items()
+            },
+            "data": {os.path.basename(f): file_sha256(f) for f in all_files},
+        },
+        "versions": versions,
+        "counts": {
+            "pairs": len(pairs),
+            "stations_paired": len(codes),
+            "stations_with_data": len(files),
+            "stations_without_data": sorted(set(codes) - set(files)),
+            "samples": len(kept),
+            "label_1_before": int((kept["label"] == 1).sum()),
+            "label_0_after": int((kept["label"] == 0).sum()),
+            "rejected": {
+                str(k): int(v) for k, v in rejected["qc_status"].value_counts().sort_index().items()
+            },
+            "splits": split_counts,
+            "labelling": label_report.to_dict(),
+        },
+        "image_shape": [
+            int(cfg.size[0]),
+            int(cfg.size[1]),
+            (1 if cfg.cmap in (None, "gray", "grey") else 3) + (1 if cfg.waveform else 0),
+        ],
+        "samples_per_day": cfg.samples_per_day,
+    }
+    with atomic_path(manifest_path) as tmp, open(tmp, "w") as fh:
+        json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
+    return manifest

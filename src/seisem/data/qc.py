@@ -1,0 +1,175 @@
+"""Automatic screening of station-days (the seed paper screened by hand) and normalisation."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .._errors import ParameterError, check_choice
+
+QC_REASONS = ("ok", "missing", "flat", "saturated")
+NORMALIZE = ("day-minmax", "station-robust")
+
+
+@dataclass(frozen=True)
+class QCConfig:
+    """Thresholds of :func:`screen_days`.
+
+    max_missing : share of missing samples above which a day is dropped (``"missing"``).
+    max_flat_samples : a run of this many identical consecutive values (a stuck sensor),
+        or a day with no variation at all, drops the day (``"flat"``).
+    saturation_min_samples : this many samples sitting at the day's extreme value in runs
+        of at least ``saturation_run`` (a clipped, full-range signal) drop it (``"saturated"``).
+    fill_max_gap : gaps of at most this many samples are filled by linear interpolation;
+        longer ones (in a day that passed) are filled with the day's median and counted.
+    """
+
+    max_missing: float = 0.10
+    max_flat_samples: int = 120
+    saturation_min_samples: int = 10
+    saturation_run: int = 3
+    fill_max_gap: int = 10
+
+    def __post_init__(self):
+        if not 0.0 <= self.max_missing <= 1.0:
+            raise ParameterError(f"max_missing={self.max_missing!r} must be a share in [0, 1]")
+        for name in ("max_flat_samples", "saturation_min_samples", "saturation_run"):
+            if int(getattr(self, name)) < 1:
+                raise ParameterError(f"{name}={getattr(self, name)!r} must be a positive integer")
+        if int(self.fill_max_gap) < 0:
+            raise ParameterError(f"fill_max_gap={self.fill_max_gap!r} must be >= 0 samples")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _longest_equal_run(x: np.ndarray) -> np.ndarray:
+    """Per row, the longest run of identical consecutive finite values (NaN breaks runs)."""
+    n_rows, n = x.shape
+    same = np.zeros((n_rows, n), bool)
+    same[:, 1:] = x[:, 1:] == x[:, :-1]
+    # run length ending at each position: cumulative count reset where `same` is False
+    idx = np.arange(n)[None, :]
+    last_break = np.maximum.accumulate(np.where(~same, idx, 0), axis=1)
+    run = idx - last_break + 1
+    run = np.where(np.isfinite(x), run, 0)
+    return run.max(axis=1) if n else np.zeros(n_rows, int)
+
+
+def _runs_mask(mask: np.ndarray, min_run: int) -> np.ndarray:
+    """Entries of boolean rows that belong to runs of True of length >= min_run."""
+    if min_run <= 1:
+        return mask
+    n_rows, n = mask.shape
+    out = np.zeros_like(mask)
+    padded = np.zeros((n_rows, n + 2), np.int8)
+    padded[:, 1:-1] = mask
+    d = np.diff(padded, axis=1)
+    for r in np.flatnonzero(mask.any(axis=1)):
+        starts = np.flatnonzero(d[r] == 1)
+        ends = np.flatnonzero(d[r] == -1)
+        for s, e in zip(starts, ends, strict=True):
+            if e - s >= min_run:
+                out[r, s:e] = True
+    return out
+
+
+def _fill_row(row: np.ndarray, max_gap: int) -> tuple[int, int]:
+    """Fill NaN gaps of one row in place: short ones by interpolation, long ones with the median."""
+    nan = np.isnan(row)
+    if not nan.any():
+        return 0, 0
+    good = np.flatnonzero(~nan)
+    padded = np.r_[0, nan.astype(np.int8), 0]
+    d = np.diff(padded)
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    med = float(np.median(row[good]))
+    interp = np.interp(np.arange(row.size), good, row[good])
+    short = long_ = 0
+    for s, e in zip(starts, ends, strict=True):
+        if e - s <= max_gap and s > 0 and e < row.size:
+            row[s:e] = interp[s:e]
+            short += e - s
+        else:
+            row[s:e] = med
+            long_ += e - s
+    return short, long_
+
+
+def screen_days(days: np.ndarray, config: QCConfig | None = None):
+    """Screen station-days and fill the gaps of those that pass.
+
+    Parameters
+    ----------
+    days : ndarray, shape (n_days, n_samples)
+        NaN marks missing samples.
+
+    Returns
+    -------
+    filled : ndarray, shape (n_days, n_samples), float64
+        Gaps filled for days that pass; days that fail are returned unchanged.
+    qc : dict of arrays, one entry per day
+        ``qc_status`` (``"ok"``, ``"missing"``, ``"flat"``, ``"saturated"``; the first
+        that applies in this order), ``qc_missing_fraction``, ``qc_longest_flat``,
+        ``qc_saturated_samples``, ``qc_interpolated_samples``, ``qc_median_filled_samples``.
+    """
+    cfg = config or QCConfig()
+    x = np.array(days, dtype=np.float64, copy=True)
+    if x.ndim != 2:
+        raise ParameterError(f"days must be 2-D (n_days, n_samples), got shape {x.shape}")
+    n_days, n = x.shape
+    nan = np.isnan(x)
+    miss = nan.mean(axis=1) if n else np.ones(n_days)
+    flat_run = _longest_equal_run(x)
+    with np.errstate(invalid="ignore"):
+        hi = np.nanmax(np.where(nan, -np.inf, x), axis=1, initial=-np.inf)
+        lo = np.nanmin(np.where(nan, np.inf, x), axis=1, initial=np.inf)
+    no_variation = ~(hi > lo)
+    at_rail = (x == hi[:, None]) | (x == lo[:, None])
+    sat = _runs_mask(at_rail, cfg.saturation_run).sum(axis=1)
+    status = np.full(n_days, "ok", dtype=object)
+    bad_missing = miss > cfg.max_missing
+    bad_flat = ~bad_missing & (no_variation | (flat_run >= cfg.max_flat_samples))
+    bad_sat = ~bad_missing & ~bad_flat & (sat >= cfg.saturation_min_samples)
+    status[bad_missing] = "missing"
+    status[bad_flat] = "flat"
+    status[bad_sat] = "saturated"
+    interp = np.zeros(n_days, np.int64)
+    medfill = np.zeros(n_days, np.int64)
+    for r in np.flatnonzero((status == "ok") & nan.any(axis=1)):
+        interp[r], medfill[r] = _fill_row(x[r], int(cfg.fill_max_gap))
+    qc = {
+        "qc_status": status.astype(str),
+        "qc_missing_fraction": miss,
+        "qc_longest_flat": flat_run.astype(np.int64),
+        "qc_saturated_samples": sat.astype(np.int64),
+        "qc_interpolated_samples": interp,
+        "qc_median_filled_samples": medfill,
+    }
+    return x, qc
+
+
+def normalize_days(days: np.ndarray, *, method: str = "day-minmax", center=None, scale=None) -> np.ndarray:
+    """Scale station-days to (0, 1).
+
+    ``"day-minmax"`` (the seed paper): each day's minimum to 0 and maximum to 1.
+    ``"station-robust"``: ``0.5 + (x - center) / (8 * scale)`` clipped to [0, 1], with the
+    station's median and interquartile range over its days (pass ``center``/``scale`` to
+    use values computed elsewhere), so that days keep their size relative to each other.
+    """
+    check_choice("normalize", method, NORMALIZE)
+    x = np.asarray(days, dtype=np.float64)
+    if method == "day-minmax":
+        lo = np.nanmin(x, axis=-1, keepdims=True)
+        span = np.nanmax(x, axis=-1, keepdims=True) - lo
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(span > 0, (x - lo) / np.where(span > 0, span, 1.0), 0.5)
+    if center is None:
+        center = float(np.nanmedian(x))
+    if scale is None:
+        q75, q25 = np.nanpercentile(x, [75, 25])
+        scale = float(q75 - q25)
+    if not scale > 0:
+        scale = float(np.nanstd(x)) or 1.0
+    return np.clip(0.5 + (x - center) / (8.0 * scale), 0.0, 1.0)

@@ -1,0 +1,75 @@
+"""Group-aware, stratified, seeded split assignment: no group in two splits."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._errors import ParameterError, check_choice
+
+SPLIT_BY = ("event", "time", "station")
+SPLIT_NAMES = ("train", "dev", "test")
+
+
+def event_groups(source_ids) -> np.ndarray:
+    """Group label per sample: samples whose events are linked (a day claimed by several
+    events links them) form one group, the connected components of the event graph."""
+    parent: dict = {}
+
+    def find(a):
+        while parent.setdefault(a, a) != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    lists = [str(s).split(";") for s in source_ids]
+    for ids in lists:
+        r = find(ids[0])
+        for other in ids[1:]:
+            ro = find(other)
+            if ro != r:
+                parent[max(ro, r)] = min(ro, r)
+                r = min(ro, r)
+    return np.array([find(ids[0]) for ids in lists], dtype=object)
+
+
+def assign_splits(groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> np.ndarray:
+    """Assign whole groups to train/dev/test so that each split gets about its fraction of
+    the samples of each label. Seeded; the result depends only on the groups, labels and seed.
+    """
+    fr = np.asarray(fractions, dtype=np.float64)
+    if fr.shape != (3,) or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0):
+        raise ParameterError(
+            f"fractions={tuple(fractions)} must be three non-negative shares (train, dev, test) that sum to 1"
+        )
+    groups = np.asarray(groups, dtype=object)
+    labels = np.asarray(labels)
+    uniq, inv = np.unique(groups.astype(str), return_inverse=True)
+    classes, lab = np.unique(labels, return_inverse=True)
+    counts = np.zeros((uniq.size, classes.size))
+    np.add.at(counts, (inv, lab), 1)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(uniq.size)
+    order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]  # big groups first, ties shuffled
+    target = fr[:, None] * counts.sum(axis=0)[None, :]
+    have = np.zeros_like(target)
+    where = np.empty(uniq.size, dtype=np.int64)
+    for g in order:
+        deficit = ((target - have) * counts[g][None, :]).sum(axis=1)
+        deficit[fr == 0] = -np.inf
+        s = int(np.argmax(deficit))
+        where[g] = s
+        have[s] += counts[g]
+    return np.asarray(SPLIT_NAMES, dtype=object)[where[inv]]
+
+
+def split_groups(meta, by: str = "event", *, block_days: int = 30):
+    """The grouping column for ``by`` (``"event"``, ``"time"`` blocks, ``"station"``)."""
+    check_choice("split_by", by, SPLIT_BY)
+    if by == "event":
+        return event_groups(meta["source_ids"])
+    if by == "station":
+        return meta["station_code"].astype(str).to_numpy(dtype=object)
+    if int(block_days) < 1:
+        raise ParameterError(f"block_days={block_days!r} must be a positive number of days")
+    day = np.asarray(meta["trace_start_time"].astype(str).str[:10], dtype="datetime64[D]").astype(np.int64)
+    return np.array([f"block{b}" for b in day // int(block_days)], dtype=object)

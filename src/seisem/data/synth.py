@@ -1,0 +1,240 @@
+"""A synthetic AETA-like network: station list, catalog and per-station minute series, as files.
+
+The series look like real low-frequency magnetic records: a diurnal variation whose
+amplitude wanders from day to day, 1/f noise, drift, spikes, gaps (missing rows),
+duplicated rows, saturation episodes (clipped at the station's rail) and a different gain
+and offset per station. Before each event, stations within ``precursor_max_distance_km``
+get ULF chirp bursts (a Gaussian-tapered sweep from about 1 to 5 mHz over a few hours) on
+most of the ``before_days`` calendar days before the event day, with an amplitude that
+decays with distance and grows with magnitude. ``precursor="none"`` writes the same
+network without them: a null set, on which any classifier must be at chance level.
+
+Files are written in the layouts the readers take: ``stations.csv`` (AETA
+``StationInfo.csv``, UTF-8 with BOM), ``catalog.csv`` (AETA ``eqlst.csv``: local time
+UTC+8 in ``Time``, Unix seconds in ``Timestamp``), ``data/<StationID>_magn.csv`` (one row
+per minute), plus ``truth.csv`` (the precursor bursts actually injected) and
+``synth.json`` (the parameters). Same seed, same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .._errors import ParameterError, check_choice, require
+from .pairing import haversine_km
+
+PRECURSORS = ("chirp", "none")
+LOCAL_TZ_HOURS = 8  # the AETA network's local time, UTC+8
+
+
+@dataclass(frozen=True)
+class SynthConfig:
+    stations: int = 12
+    events: int = 24
+    days: int = 120
+    start: str = "2020-01-01"
+    precursor: str = "chirp"
+    seed: int = 0
+    region: tuple = (28.0, 31.0, 101.0, 104.0)  # lat_min, lat_max, lon_min, lon_max
+    min_magnitude: float = 3.3  # Gutenberg-Richter lower bound of the catalog
+    b_value: float = 1.0
+    clusters: int = 3
+    cluster_km: float = 25.0
+    precursor_amplitude: float = 3.0  # relative to the station's noise level, at 0 km and M 3.6
+    precursor_min_magnitude: float = 3.6
+    precursor_max_distance_km: float = 75.0
+    precursor_day_probability: float = 0.85
+    before_days: int = 14
+
+    def __post_init__(self):
+        check_choice("precursor", self.precursor, PRECURSORS)
+        for name in ("stations", "events", "days"):
+            if int(getattr(self, name)) < 1:
+                raise ParameterError(f"{name}={getattr(self, name)!r} must be a positive integer")
+        if self.days < 2 * self.before_days + 3:
+            raise ParameterError(
+                f"days={self.days} is too short: events need {self.before_days} days on each "
+                f"side; use days >= {2 * self.before_days + 3}"
+            )
+
+
+def _one_over_f(rng, n, alpha=1.0):
+    spec = rng.standard_normal(n // 2 + 1) + 1j * rng.standard_normal(n // 2 + 1)
+    f = np.arange(n // 2 + 1, dtype=np.float64)
+    f[0] = 1.0
+    spec /= f ** (alpha / 2)
+    spec[0] = 0.0
+    x = np.fft.irfft(spec, n)
+    return x / x.std()
+
+
+def _station_series(rng, n_days, minutes):
+    n = n_days * 1440
+    t = np.arange(n) / 1440.0  # days
+    phase = rng.uniform(0, 2 * np.pi)
+    day_amp = np.repeat(
+        np.exp(0.3 * np.cumsum(rng.standard_normal(n_days)) / np.sqrt(np.arange(1, n_days + 1))), 1440
+    )
+    diurnal = day_amp * (np.sin(2 * np.pi * t + phase) + 0.3 * np.sin(4 * np.pi * t + 2 * phase))
+    noise = 0.35 * _one_over_f(rng, n) + 0.15 * rng.standard_normal(n)
+    drift = rng.uniform(-1, 1) * t / n_days + 0.5 * _one_over_f(rng, n, alpha=2.0)
+    x = diurnal + noise + drift
+    for i in rng.integers(0, n, rng.poisson(0.5 * n_days)):
+        x[i] += rng.choice([-1, 1]) * rng.uniform(4, 12)
+    return x
+
+
+def _chirp_burst(rng, minutes_in_day):
+    dur = rng.uniform(90, 240)  # minutes
+    t0 = rng.uniform(dur / 2, minutes_in_day - dur / 2)
+    f0, f1 = rng.uniform(0.8e-3, 1.5e-3), rng.uniform(3.5e-3, 5.5e-3)  # Hz; Nyquist is 8.3 mHz
+    tt = (np.arange(minutes_in_day) - t0) * 60.0  # s, relative to the burst centre
+    d = dur * 60.0
+    rate = (f1 - f0) / d
+    fc = 0.5 * (f0 + f1)
+    env = np.exp(-0.5 * (tt / (d / 4)) ** 2)
+    return env * np.sin(2 * np.pi * (fc * tt + 0.5 * rate * tt**2) + rng.uniform(0, 2 * np.pi))
+
+
+def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwargs) -> dict:
+    """Write a synthetic network to ``out``; returns the paths written.
+
+    ``config`` or keyword arguments (the fields of :class:`SynthConfig`).
+    """
+    pd = require("pandas", "seisem", "the synthetic generator")
+    from chirpstft._atomic import atomic_path
+
+    cfg = config or SynthConfig(**kwargs)
+    rng = np.random.default_rng(cfg.seed)
+    out = os.fspath(out)
+    os.makedirs(os.path.join(out, "data"), exist_ok=True)
+    lat0, lat1, lon0, lon1 = cfg.region
+    ns, ne = int(cfg.stations), int(cfg.events)
+    codes = [str(101 + i) for i in range(ns)]
+    slat = np.round(rng.uniform(lat0, lat1, ns), 4)
+    slon = np.round(rng.uniform(lon0, lon1, ns), 4)
+    # catalog: clustered epicentres near stations, Gutenberg-Richter magnitudes
+    centres = rng.choice(ns, size=min(cfg.clusters, ns), replace=False)
+    which = rng.integers(0, centres.size, ne)
+    km_per_deg = 111.19
+    elat = slat[centres][which] + rng.normal(0, cfg.cluster_km / km_per_deg, ne)
+    elon = slon[centres][which] + rng.normal(0, cfg.cluster_km / km_per_deg, ne) / np.cos(np.radians(elat))
+    mags = np.round(
+        np.minimum(cfg.min_magnitude + rng.exponential(1.0 / (cfg.b_value * np.log(10)), ne), 7.0), 1
+    )
+    start = np.datetime64(cfg.start, "s")
+    margin = (cfg.before_days + 2) * 86400
+    span = cfg.days * 86400 - 2 * margin
+    etimes = start + np.sort(rng.integers(margin, margin + span, ne)).astype("timedelta64[s]")
+    unix = etimes.astype("datetime64[s]").astype(np.int64)
+    local = etimes + np.timedelta64(LOCAL_TZ_HOURS, "h")
+    local_txt = [f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour}:{d.minute:02d}" for d in local.astype(object)]
+    stations = pd.DataFrame(
+        {
+            "Title": [f"SYN{c}" for c in codes],
+            "StationID": codes,
+            "Longitude": slon,
+            "Latitude": slat,
+            "MagnData": "True",
+            "MagnUpdate": "True",
+            "SoundData": "False",
+            "SoundUpdate": "False",
+        }
+    )
+    catalog = pd.DataFrame(
+        {
+            "Longitude": np.round(elon, 3),
+            "Latitude": np.round(elat, 3),
+            "Magnitude": mags,
+            "Time": local_txt,
+            "Timestamp": unix,
+            "Week": 0,
+            "Location": "synthetic",
+        }
+    )
+    paths = {
+        "stations": os.path.join(out, "stations.csv"),
+        "catalog": os.path.join(out, "catalog.csv"),
+        "data": os.path.join(out, "data"),
+        "truth": os.path.join(out, "truth.csv"),
+        "config": os.path.join(out, "synth.json"),
+    }
+    with atomic_path(paths["stations"]) as tmp:
+        stations.to_csv(tmp, index=False, encoding="utf-8-sig")
+    with atomic_path(paths["catalog"]) as tmp:
+        catalog.to_csv(tmp, index=False, encoding="utf-8-sig")
+    dist = haversine_km(slat[:, None], slon[:, None], elat[None, :], elon[None, :])
+    # local (UTC+8) calendar day index of each event, relative to the first local day
+    local_day0 = (start + np.timedelta64(LOCAL_TZ_HOURS, "h")).astype("datetime64[D]")
+    eday = (local.astype("datetime64[D]") - local_day0).astype(int)
+    first_utc_minute = int(
+        (local_day0 - np.timedelta64(LOCAL_TZ_HOURS, "h") - start.astype("datetime64[m]"))
+        .astype("timedelta64[m]")
+        .astype(int)
+    )
+    truth = []
+    seeds = np.random.SeedSequence(cfg.seed).spawn(ns)
+    n_days = cfg.days
+    for s in range(ns):
+        srng = np.random.default_rng(seeds[s])
+        x = _station_series(srng, n_days + 1, 1440)  # one spare day for the UTC+8 shift
+        noise_level = 1.0
+        if cfg.precursor == "chirp":
+            for e in np.flatnonzero(
+                (dist[s] < cfg.precursor_max_distance_km) & (mags >= cfg.precursor_min_magnitude)
+            ):
+                amp = (
+                    cfg.precursor_amplitude
+                    * noise_level
+                    * np.exp(-dist[s, e] / 50.0)
+                    * 10 ** (0.5 * (mags[e] - 3.6))
+                )
+                for k in range(1, cfg.before_days + 1):
+                    if srng.random() > cfg.precursor_day_probability:
+                        continue
+                    d = eday[e] - k
+                    lo = first_utc_minute + d * 1440
+                    if lo < 0 or lo + 1440 > x.size:
+                        continue
+                    nb = 1 + srng.poisson(1.0)
+                    for _ in range(nb):
+                        x[lo : lo + 1440] += amp * _chirp_burst(srng, 1440)
+                    truth.append((codes[s], f"aeta{unix[e]}", str(local_day0 + d), nb, round(float(amp), 4)))
+        gain = 10 ** srng.uniform(-0.5, 0.5)
+        offset = srng.uniform(100, 1000)
+        y = offset + gain * x
+        rail = offset + gain * (np.percentile(x, 99.5) + 1.0)
+        for _ in range(srng.poisson(n_days / 30)):  # saturation episodes: a strong disturbance, clipped
+            i = srng.integers(0, y.size - 600)
+            L = srng.integers(60, 600)
+            y[i : i + L] = np.minimum(y[i : i + L] + gain * srng.uniform(5, 15), rail)
+        keep = np.ones(y.size, bool)
+        for _ in range(srng.poisson(n_days / 15)):  # gaps: missing rows, minutes to two days long
+            i = srng.integers(0, y.size)
+            keep[i : i + int(np.exp(srng.uniform(np.log(3), np.log(2880))))] = False
+        idx = np.flatnonzero(keep)
+        dups = srng.choice(idx, size=3, replace=False)  # a few rows sent twice
+        idx = np.sort(np.r_[idx, dups])
+        ts = start.astype(np.int64) + 60 * idx
+        df = pd.DataFrame(
+            {
+                "StationID": codes[s],
+                "TimeStamp": ts,
+                "magn@abs_mean": np.round(y[idx], 4),
+                "magn@var": np.round((gain * 0.1 * np.abs(x[idx])) ** 2, 5),
+            }
+        )
+        df = df[df["TimeStamp"] < start.astype(np.int64) + 86400 * n_days]
+        with atomic_path(os.path.join(paths["data"], f"{codes[s]}_magn.csv")) as tmp:
+            df.to_csv(tmp, index=False)
+    with atomic_path(paths["truth"]) as tmp:
+        pd.DataFrame(truth, columns=["station_code", "source_id", "day_local", "bursts", "amplitude"]).to_csv(
+            tmp, index=False
+        )
+    with atomic_path(paths["config"]) as tmp, open(tmp, "w") as fh:
+        json.dump({"generator": "seisem.data.synth", **asdict(cfg)}, fh, indent=2, sort_keys=True)
+    return paths

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pandas")
+pytest.importorskip("h5py")
+
+ROOT = Path(__file__).resolve().parents[2]
+REAL = ROOT.parent / "shared" / "data" / "real"
+
+
+@pytest.fixture(scope="session")
+def real():
+    """The shared real-data folder; tests using it skip when it is absent."""
+    if not REAL.is_dir():
+        pytest.skip(f"real data folder {REAL} is absent (it lives beside the project, not in it)")
+    return REAL
+
+
+@pytest.fixture(scope="session")
+def synth_small(tmp_path_factory):
+    """A small synthetic network written to files (module-independent, built once)."""
+    from seisem.data import synthesize
+
+    out = tmp_path_factory.mktemp("synth")
+    paths = synthesize(out, stations=8, events=20, days=90, seed=2)
+    return paths
