@@ -12,15 +12,18 @@ $(PY):
 	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed-demo: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[demo]"
+	$(PY) -m pip install --quiet -e ".[demo,ml]"
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,demo]"
+	$(PY) -m pip install --quiet -e ".[dev,demo,ml]"
 	touch $@
 
+# the main job: a synthetic AETA-like network written to files, the dataset build, the
+# improved VGG trained on the CPU, the honest evaluation and the report (out/demo/seisem/run/report.html)
 demo: $(VENV)/.installed-demo
 	$(PY) examples/chirp_demo.py --out out/demo
+	$(BIN)/seisem demo --out out/demo/seisem
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest tests src README.md

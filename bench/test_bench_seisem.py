@@ -18,9 +18,9 @@ import pytest
 pytest.importorskip("pandas")
 pytest.importorskip("h5py")
 
-from seisem.data import BuildConfig, SeisemDataset, build_dataset, synthesize  # noqa: E402
-from seisem.data.build import process_days  # noqa: E402
-from seisem.io import read_catalog, read_stations  # noqa: E402
+from seisem.data import BuildConfig, SeisemDataset, build_dataset, synthesize
+from seisem.data.build import process_days
+from seisem.io import read_catalog, read_stations
 
 N_DAYS = 4096
 
@@ -35,7 +35,7 @@ def raw_days():
 
 def test_seisem_build_from_memory(benchmark, raw_days):
     cfg = BuildConfig()
-    qc, ok, series, images = process_days(raw_days, cfg)
+    _qc, ok, series, images = process_days(raw_days, cfg)
     assert ok.all() and images.shape == (N_DAYS, 32, 32, 3) and images.dtype == np.uint8
     assert np.isfinite(series).all() and series.min() == 0 and series.max() == 1
     benchmark.group = "seisem build (station-days/s = 4096 / time)"

@@ -99,6 +99,12 @@ def _add_build(sub):
     p.add_argument("--feature", default="abs_mean", help="AETA feature column (magn@<feature>)")
     p.add_argument("--element", default="H", help="IAGA-2002 element")
     p.add_argument("--channel", default=None, help="ObsPy channel selector")
+    p.add_argument(
+        "--interval-s",
+        type=float,
+        default=60.0,
+        help="sampling interval of the regular series, seconds (600 for 10-minute AETA features)",
+    )
     p.add_argument("--min-magnitude", type=float, default=3.6)
     p.add_argument("--max-distance-km", type=float, default=75.0)
     p.add_argument("--em-only", action="store_true")
@@ -139,6 +145,7 @@ def _cmd_build(args):
         feature=args.feature,
         element=args.element,
         channel=args.channel,
+        interval_s=args.interval_s,
         min_magnitude=args.min_magnitude,
         max_distance_km=args.max_distance_km,
         em_only=args.em_only,

@@ -27,3 +27,23 @@ def synth_small(tmp_path_factory):
     out = tmp_path_factory.mktemp("synth")
     paths = synthesize(out, stations=8, events=20, days=90, seed=2)
     return paths
+
+
+@pytest.fixture(scope="session")
+def small_dataset(synth_small, tmp_path_factory):
+    """The small synthetic network built into a dataset (AETA preset), once per session."""
+    from seisem.data import BuildConfig, build_dataset
+    from seisem.io import read_catalog, read_stations
+
+    out = tmp_path_factory.mktemp("ds")
+    manifest = build_dataset(
+        read_stations(synth_small["stations"]),
+        read_catalog(synth_small["catalog"]),
+        synth_small["data"],
+        out,
+        BuildConfig.preset("aeta"),
+        scheduler="synchronous",
+        progress=False,
+        input_files={"stations": synth_small["stations"], "catalog": synth_small["catalog"]},
+    )
+    return out, manifest

@@ -38,10 +38,8 @@ def _build(paths, out, **kw):
 
 
 @pytest.fixture(scope="module")
-def built(synth_small, tmp_path_factory):
-    out = tmp_path_factory.mktemp("ds")
-    manifest = _build(synth_small, out)
-    return out, manifest
+def built(small_dataset):
+    return small_dataset
 
 
 def test_synth_files_are_readable_and_realistic(synth_small):
@@ -375,3 +373,45 @@ def test_build_config_errors():
         BuildConfig(interval_s=7)
     with pytest.raises(ParameterError, match="preset='mars'"):
         BuildConfig.preset("mars")
+
+
+def test_build_ten_minute_aeta_features(tmp_path, capsys):
+    """The competition's feature files have one row per 10 minutes: --interval-s 600."""
+    rng = np.random.default_rng(0)
+    t = np.arange(
+        np.datetime64("2020-03-01T00:00", "s"),
+        np.datetime64("2020-04-01T00:00", "s"),
+        np.timedelta64(600, "s"),
+    ).astype(np.int64)
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"StationID": "7", "TimeStamp": t, "magn@abs_mean": rng.random(t.size)}).to_csv(
+        tmp_path / "data" / "7_magn.csv", index=False
+    )
+    (tmp_path / "st.csv").write_text(
+        "\ufeffTitle,StationID,Longitude,Latitude,MagnData\nX,7,103.0,30.0,True\n"
+    )
+    (tmp_path / "eq.csv").write_text(
+        "\ufeffLongitude,Latitude,Magnitude,Time,Timestamp\n103.1,30.1,4.5,16/03/2020 20:00,1584360000\n"
+    )
+    args = [
+        "build",
+        "--stations",
+        str(tmp_path / "st.csv"),
+        "--catalog",
+        str(tmp_path / "eq.csv"),
+        "--data",
+        str(tmp_path / "data"),
+        "--format",
+        "aeta",
+        "--out",
+        str(tmp_path / "ds"),
+        "--interval-s",
+        "600",
+        "--scheduler",
+        "synchronous",
+        "--no-progress",
+    ]
+    assert main(args) == 0
+    ds = SeisemDataset(tmp_path / "ds")
+    assert len(ds) == 28 and ds.series([0]).shape == (1, 144)
+    assert ds.manifest["samples_per_day"] == 144

@@ -32,9 +32,28 @@ def event_groups(source_ids) -> np.ndarray:
     return np.array([find(ids[0]) for ids in lists], dtype=object)
 
 
-def assign_splits(groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0) -> np.ndarray:
+def _greedy(order, counts, target, fr):
+    have = np.zeros_like(target)
+    where = np.empty(counts.shape[0], dtype=np.int64)
+    for g in order:
+        deficit = ((target - have) * counts[g][None, :]).sum(axis=1)
+        deficit[fr == 0] = -np.inf
+        s = int(np.argmax(deficit))
+        where[g] = s
+        have[s] += counts[g]
+    return where, have
+
+
+def assign_splits(
+    groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0, tries: int | None = None
+) -> np.ndarray:
     """Assign whole groups to train/dev/test so that each split gets about its fraction of
-    the samples of each label. Seeded; the result depends only on the groups, labels and seed.
+    the samples of each label.
+
+    Several greedy assignments are tried (largest groups first, then seeded random
+    orders); the one closest to the targets wins, where a split that lacks a label
+    present in the data costs as much as being entirely off. Seeded: the result depends
+    only on the groups, labels, fractions and seed.
     """
     fr = np.asarray(fractions, dtype=np.float64)
     if fr.shape != (3,) or np.any(fr < 0) or not np.isclose(fr.sum(), 1.0):
@@ -47,19 +66,21 @@ def assign_splits(groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0)
     classes, lab = np.unique(labels, return_inverse=True)
     counts = np.zeros((uniq.size, classes.size))
     np.add.at(counts, (inv, lab), 1)
+    totals = counts.sum(axis=0)
+    target = fr[:, None] * totals[None, :]
     rng = np.random.default_rng(seed)
-    order = rng.permutation(uniq.size)
-    order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]  # big groups first, ties shuffled
-    target = fr[:, None] * counts.sum(axis=0)[None, :]
-    have = np.zeros_like(target)
-    where = np.empty(uniq.size, dtype=np.int64)
-    for g in order:
-        deficit = ((target - have) * counts[g][None, :]).sum(axis=1)
-        deficit[fr == 0] = -np.inf
-        s = int(np.argmax(deficit))
-        where[g] = s
-        have[s] += counts[g]
-    return np.asarray(SPLIT_NAMES, dtype=object)[where[inv]]
+    n_try = tries if tries is not None else (200 if uniq.size <= 200 else 32)
+    base = rng.permutation(uniq.size)
+    orders = [base[np.argsort(-counts[base].sum(axis=1), kind="stable")]]
+    orders += [rng.permutation(uniq.size) for _ in range(max(0, n_try - 1))]
+    best, best_cost = None, np.inf
+    for order in orders:
+        where, have = _greedy(order, counts, target, fr)
+        cost = np.abs(have - target).sum() / totals.sum()
+        cost += np.sum((have[fr > 0] == 0) & (totals[None, :] > 0))
+        if cost < best_cost - 1e-12:
+            best, best_cost = where, cost
+    return np.asarray(SPLIT_NAMES, dtype=object)[best[inv]]
 
 
 def split_groups(meta, by: str = "event", *, block_days: int = 30):

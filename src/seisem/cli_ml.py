@@ -1,0 +1,123 @@
+"""The training commands of the ``seisem`` CLI: train, evaluate, report, sweep, demo."""
+
+from __future__ import annotations
+
+import json
+
+
+def add_commands(sub):
+    p = sub.add_parser("train", help="train a model on a dataset's train split (dev picks the epoch)")
+    p.add_argument("dataset")
+    p.add_argument("--model", choices=("improved-vgg", "vgg16"), default="improved-vgg")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--patience", type=int, default=5, help="early stopping on the dev loss")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--out", required=True, help="run folder")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="test-split metrics with intervals, baselines and a permutation null")
+    p.add_argument("run")
+    p.add_argument("--n-boot", type=int, default=1000)
+    p.add_argument("--n-perm", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("report", help="curves, filter images and report.md/report.html for an evaluated run")
+    p.add_argument("run")
+    p.add_argument("--no-filters", action="store_true")
+    p.set_defaults(func=_report)
+
+    p = sub.add_parser("sweep", help="the paper's Table 1: one run per batch size")
+    p.add_argument("dataset")
+    p.add_argument("--batch-sizes", default="64,128,256,512")
+    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--report-epochs", default=None, help="comma-separated epochs for the table")
+    p.add_argument("--model", choices=("improved-vgg", "vgg16"), default="improved-vgg")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=_sweep)
+
+    p = sub.add_parser("demo", help="synthetic data -> dataset -> training -> evaluation -> report")
+    p.add_argument("--out", default="out/seisem-demo")
+    p.add_argument("--precursor", choices=("chirp", "none"), default="chirp")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--size", choices=("default", "tiny"), default="default")
+    p.add_argument("--scheduler", default="processes")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_demo)
+
+
+def _train(a):
+    from .train import train
+
+    info = train(
+        a.dataset,
+        a.out,
+        model=a.model,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        learning_rate=a.lr,
+        seed=a.seed,
+        patience=a.patience,
+        augment=not a.no_augment,
+    )
+    print(
+        f"trained {info['model']} for {info['epochs_run']} epochs in {info['wall_time_s']:.1f} s; best dev loss "
+        f"{info['best_val_loss']:.4f} at epoch {info['best_epoch']}; run folder {a.out}"
+    )
+
+
+def _evaluate(a):
+    from .evaluate import evaluate
+
+    m = evaluate(a.run, n_boot=a.n_boot, n_perm=a.n_perm, seed=a.seed)
+    print(
+        json.dumps(
+            {
+                k: m[k]
+                for k in ("accuracy", "balanced_accuracy", "mcc", "roc_auc", "chance_accuracy", "n_test")
+            },
+            indent=1,
+        )
+    )
+    print(f"permutation p = {m['permutation']['p_value']:.4f}; full metrics in {a.run}/metrics.json")
+
+
+def _report(a):
+    from .report import write_report
+
+    r = write_report(a.run, filters=not a.no_filters)
+    print(f"report: {r['html']} and {r['markdown']}")
+
+
+def _sweep(a):
+    from .sweep import sweep
+
+    eps = [int(v) for v in a.report_epochs.split(",")] if a.report_epochs else None
+    print(
+        sweep(
+            a.dataset,
+            a.out,
+            batch_sizes=[int(v) for v in a.batch_sizes.split(",")],
+            epochs=a.epochs,
+            report_epochs=eps,
+            model=a.model,
+            seed=a.seed,
+        )
+    )
+
+
+def _demo(a):
+    from .demo import run_demo
+
+    run_demo(
+        a.out,
+        precursor=a.precursor,
+        seed=a.seed,
+        size=a.size,
+        scheduler=a.scheduler,
+        progress=not a.no_progress,
+    )

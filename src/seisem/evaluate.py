@@ -1,0 +1,142 @@
+"""``seisem evaluate``: the test split, with intervals, baselines and a permutation null."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ._errors import ParameterError, ReadError, require
+from .data.store import SeisemDataset
+from .metrics import binary_metrics, bootstrap_ci, confusion, permutation_null
+
+MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
+
+
+def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = 8) -> np.ndarray:
+    """Log10 Welch power in ``n_bands`` log-spaced bands up to Nyquist, per day series."""
+    from scipy.signal import welch
+
+    f, p = welch(series, fs=fs, nperseg=min(256, series.shape[-1]), axis=-1)
+    edges = np.geomspace(f[1], f[-1] * (1 + 1e-9), n_bands + 1)
+    out = np.empty((series.shape[0], n_bands))
+    for b in range(n_bands):
+        sel = (f >= edges[b]) & (f < edges[b + 1])
+        if not sel.any():
+            sel = np.argmin(np.abs(f - edges[b])) == np.arange(f.size)
+        out[:, b] = np.log10(p[:, sel].mean(axis=1) + 1e-20)
+    return out
+
+
+def _logistic_baseline(train: SeisemDataset, test: SeisemDataset, fs: float) -> dict:
+    sk = require("sklearn.linear_model", "ml", "the logistic-regression baseline")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    xtr, xte = band_powers(train.series(), fs=fs), band_powers(test.series(), fs=fs)
+    ytr = train.labels
+    if np.unique(ytr).size < 2:
+        return {"skipped": "the train split has one class only"}
+    clf = make_pipeline(StandardScaler(), sk.LogisticRegression(max_iter=1000))
+    clf.fit(xtr, ytr)
+    return binary_metrics(test.labels, clf.predict_proba(xte)[:, 1])
+
+
+def predict(model, dataset: SeisemDataset, batch_size: int = 256) -> np.ndarray:
+    from .feed import make_sequence
+
+    seq = make_sequence(dataset, batch_size=batch_size)
+    return np.asarray(model.predict(seq, verbose=0)).reshape(-1).astype(np.float64)
+
+
+def _breakdown(meta, y, score, column, bins=None):
+    rows = {}
+    key = meta[column].to_numpy()
+    if bins is not None:
+        idx = np.digitize(key.astype(float), bins) - 1
+        labels = [f"[{bins[i]:g}, {bins[i + 1]:g})" for i in range(len(bins) - 1)]
+        key = np.array([labels[i] if 0 <= i < len(labels) else "other" for i in idx])
+    for k in sorted(set(key.astype(str))):
+        sel = key.astype(str) == k
+        m = binary_metrics(y[sel], score[sel])
+        rows[k] = {
+            "n": int(sel.sum()),
+            "before_share": float(y[sel].mean()),
+            "accuracy": m["accuracy"],
+            "balanced_accuracy": m["balanced_accuracy"],
+        }
+    return rows
+
+
+def evaluate(
+    run,
+    *,
+    dataset=None,
+    n_boot: int = 1000,
+    n_perm: int = 1000,
+    seed: int = 0,
+    model_file: str = "model.keras",
+) -> dict:
+    """Evaluate a run folder's model on the test split and write ``metrics.json`` there.
+
+    Top level of the result: the test-split ``accuracy``, ``balanced_accuracy``, ``mcc``,
+    ``roc_auc`` (and ``precision``, ``recall``, ``f1``), ``n_test``, ``chance_accuracy`` (the
+    majority-class share of the test split); ``ci`` (cluster-bootstrap intervals over the
+    split groups), ``confusion_matrix`` (``[[tn, fp], [fn, tp]]``, label 1 = before),
+    ``baselines`` (majority class of train; logistic regression on band powers of the day
+    series), ``permutation`` (label-permutation null and p-value), ``per_station``,
+    ``per_magnitude``. Predictions go to ``predictions.csv``.
+    """
+    keras = require("keras", "ml", "evaluation")
+    from chirpstft._atomic import atomic_path
+
+    run = os.fspath(run)
+    info_path = os.path.join(run, "run.json")
+    if not os.path.exists(info_path):
+        raise ReadError(f"{run}: no run.json; pass the folder that `seisem train` wrote")
+    with open(info_path) as fh:
+        info = json.load(fh)
+    ds = SeisemDataset(dataset or info["dataset"])
+    test, train = ds.test(), ds.train()
+    if len(test) == 0:
+        raise ParameterError(f"{ds.path}: the test split is empty")
+    net = keras.models.load_model(os.path.join(run, model_file))
+    score = predict(net, test)
+    y = test.labels
+    pred = (score >= 0.5).astype(int)
+    meta = test.metadata
+    metrics = binary_metrics(y, score)
+    majority = int(np.bincount(train.labels, minlength=2).argmax())
+    fs = 1.0 / float(ds.manifest["config"]["interval_s"])
+    result = {
+        **metrics,
+        "n_test": int(y.size),
+        "test_before_share": float(y.mean()),
+        "chance_accuracy": float(max(y.mean(), 1 - y.mean())),
+        "ci": bootstrap_ci(
+            y,
+            score,
+            groups=meta["split_group"].to_numpy() if "split_group" in meta else None,
+            n_boot=n_boot,
+            seed=seed,
+        ),
+        "confusion_matrix": confusion(y, pred).tolist(),
+        "baselines": {
+            "majority_class": {"predicts": majority, **binary_metrics(y, np.full(y.size, float(majority)))},
+            "logistic_band_power": _logistic_baseline(train, test, fs),
+        },
+        "permutation": permutation_null(y, pred, n_perm=n_perm, seed=seed),
+        "per_station": _breakdown(meta, y, score, "station_code"),
+        "per_magnitude": _breakdown(meta, y, score, "source_magnitude", MAG_BINS),
+        "model": info["model"],
+        "split_by": ds.manifest["config"].get("split_by"),
+        "dataset": os.path.abspath(ds.path),
+    }
+    with atomic_path(os.path.join(run, "predictions.csv")) as tmp:
+        meta.assign(score=score, predicted=pred)[
+            ["trace_name", "station_code", "source_id", "trace_start_time", "label", "score", "predicted"]
+        ].to_csv(tmp, index=False)
+    with atomic_path(os.path.join(run, "metrics.json")) as tmp, open(tmp, "w") as fh:
+        json.dump(result, fh, indent=2, sort_keys=True)
+    return result

@@ -1,0 +1,183 @@
+"""``seisem train``: fit a model on a dataset's train split, choose the epoch on dev (never test)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+
+import numpy as np
+
+from ._errors import ParameterError, require
+from .data.store import SeisemDataset
+from .feed import default_augmentations, make_sequence
+from .models import MODELS, build_model, compile_model
+
+
+def _keras():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return require("keras", "ml", "training")
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and the Keras backend, and ask TensorFlow for deterministic ops,
+    so that a run on the CPU is repeatable for a given seed."""
+    keras = _keras()
+    keras.utils.set_random_seed(int(seed))
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        try:
+            tf.config.experimental.enable_op_determinism()
+        except Exception:  # pragma: no cover - older TensorFlow
+            pass
+
+
+def distribution_strategy():
+    """``tf.distribute.MirroredStrategy`` when several GPUs are visible, else the default
+    (single-device) strategy. Other backends: ``None``."""
+    keras = _keras()
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+
+
+def _atomic_json(path, obj):
+    from chirpstft._atomic import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "w") as fh:
+        json.dump(obj, fh, indent=2, sort_keys=True, default=str)
+
+
+def _make_callbacks(keras, out, history_rows, patience):
+    from chirpstft._atomic import atomic_path
+
+    class _RunLog(keras.callbacks.Callback):
+        """Best-on-dev checkpoint and history CSV, both written atomically every epoch."""
+
+        def __init__(self):
+            super().__init__()
+            self.best = np.inf
+            self.best_epoch = None
+            self.t0 = None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = dict(logs or {})
+            row = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self.t0, 3)}
+            row.update({k: float(v) for k, v in sorted(logs.items())})
+            history_rows.append(row)
+            with atomic_path(os.path.join(out, "history.csv")) as tmp, open(tmp, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=list(history_rows[0]))
+                w.writeheader()
+                w.writerows(history_rows)
+            val = logs.get("val_loss")
+            if val is not None and val < self.best:
+                self.best, self.best_epoch = float(val), epoch + 1
+                with atomic_path(os.path.join(out, "best.keras"), suffix=".keras") as tmp:
+                    self.model.save(tmp)
+
+    log = _RunLog()
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=int(patience), restore_best_weights=True
+    )
+    return log, [log, stop]
+
+
+def train(
+    dataset,
+    out,
+    *,
+    model: str = "improved-vgg",
+    epochs: int = 20,
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    patience: int = 5,
+    augment: bool = True,
+    verbose: int | str = "auto",
+    in_memory: bool | None = None,
+) -> dict:
+    """Train ``model`` on the train split of ``dataset`` and write a run folder ``out``.
+
+    The run folder gets ``history.csv`` (per epoch: time, loss, binary accuracy on train
+    and dev), ``best.keras`` (the epoch with the lowest dev loss), ``model.keras`` (the same
+    weights, saved at the end: early stopping restores them), and ``run.json`` (parameters,
+    dataset, wall time, best epoch). The test split is not touched.
+
+    Returns
+    -------
+    dict
+        The content of ``run.json``.
+    """
+    keras = _keras()
+    if model not in MODELS:
+        raise ParameterError(f"model={model!r} is not supported; choose one of {MODELS}")
+    for name, val in (("epochs", epochs), ("batch_size", batch_size), ("patience", patience)):
+        if int(val) != val or val < 1:
+            raise ParameterError(f"{name}={val!r} must be a positive integer")
+    ds = dataset if isinstance(dataset, SeisemDataset) else SeisemDataset(dataset)
+    tr, dv = ds.train(), ds.dev()
+    if len(tr) == 0 or len(dv) == 0:
+        raise ParameterError(
+            f"{ds.path}: the train and dev splits must be non-empty (train {len(tr)}, dev {len(dv)})"
+        )
+    out = os.fspath(out)
+    os.makedirs(out, exist_ok=True)
+    seed_everything(seed)
+    strategy = distribution_strategy()
+    n_replicas = getattr(strategy, "num_replicas_in_sync", 1)
+    aug = default_augmentations() if augment else None
+    train_seq = make_sequence(
+        tr, batch_size=batch_size, shuffle=True, augment=aug, seed=seed, in_memory=in_memory
+    )
+    dev_seq = make_sequence(dv, batch_size=batch_size, in_memory=in_memory)
+    scope = strategy.scope() if strategy is not None else _null()
+    with scope:
+        net = compile_model(build_model(model, ds.image_shape), learning_rate=learning_rate)
+    history_rows: list = []
+    log, callbacks = _make_callbacks(keras, out, history_rows, patience)
+    t0 = time.perf_counter()
+    net.fit(train_seq, validation_data=dev_seq, epochs=int(epochs), callbacks=callbacks, verbose=verbose)
+    wall = time.perf_counter() - t0
+    from chirpstft._atomic import atomic_path
+
+    with atomic_path(os.path.join(out, "model.keras"), suffix=".keras") as tmp:
+        net.save(tmp)
+    info = {
+        "dataset": os.path.abspath(ds.path),
+        "dataset_config_hash": ds.manifest.get("config_hash"),
+        "model": model,
+        "epochs": int(epochs),
+        "epochs_run": len(history_rows),
+        "batch_size": int(batch_size),
+        "learning_rate": float(learning_rate),
+        "seed": int(seed),
+        "patience": int(patience),
+        "augment": [repr(a) for a in aug] if aug else [],
+        "best_epoch": log.best_epoch,
+        "best_val_loss": log.best,
+        "wall_time_s": round(wall, 3),
+        "train_samples": len(tr),
+        "dev_samples": len(dv),
+        "parameters": int(net.count_params()),
+        "replicas": int(n_replicas),
+        "backend": keras.backend.backend(),
+        "keras": keras.__version__,
+    }
+    _atomic_json(os.path.join(out, "run.json"), info)
+    return info
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
