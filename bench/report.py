@@ -26,9 +26,12 @@ def main(path: str) -> None:
     print(f"Machine: {machine(data.get('machine_info', {}))}; run {data.get('datetime', '?')}\n")
     groups: dict[str, list[dict]] = defaultdict(list)
     memory = []
+    stream = []
     for bench in data["benchmarks"]:
         if bench["name"].startswith("test_6_peak_memory"):
             memory.append(bench)
+        elif bench["name"].startswith("test_8_streaming_peak_memory"):
+            stream.append(bench)
         else:
             groups[bench["group"] or bench["name"]].append(bench)
     for group in sorted(groups):
@@ -54,6 +57,14 @@ def main(path: str) -> None:
             print(
                 f"| {b['param']} | {e['output_MB']:.0f} | {e['extra_MB']:.1f} | {e['extra_over_output']:.2f} |"
             )
+        print()
+    if stream:
+        print("**8 streaming STFT -> ISTFT, peak memory (fresh process per length)**\n")
+        print("| samples | signal (MB, float32) | peak RSS growth (MB) | round-trip max error |")
+        print("|---|---:|---:|---:|")
+        for b in stream:
+            e = b["extra_info"]
+            print(f"| 2^{b['param']} | {e['signal_MB']:.0f} | {e['growth_MB']:.1f} | {e['max_error']:.1e} |")
         print()
 
 

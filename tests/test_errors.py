@@ -52,7 +52,7 @@ PE, TE = chirpstft.ParameterError, chirpstft.InputTypeError
         (
             dict(backend="fortran"),
             PE,
-            r"backend='fortran' is not a known backend; choose one of 'numba', 'numpy'",
+            r"backend='fortran' is not a known backend; choose one of 'numba', 'numpy', 'cupy'",
         ),
         (dict(backend=3), PE, r"backend=3 is not a known backend"),
     ],
@@ -198,8 +198,12 @@ def test_device_arrays_are_never_silently_copied(monkeypatch):
 
     fake.ndarray = ndarray
     monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backends, "_failed", {})  # don't let this fake CuPy's failure stick
+    monkeypatch.delitem(sys.modules, "chirpstft.backends.cupy_gpu", raising=False)
+    # a CuPy input goes to the GPU backend, which says why it cannot run (this fake has no device)
     with pytest.raises(
-        TE, match=r"the input is a CuPy \(GPU\) array, which no installed backend accepts; copy it"
+        chirpstft.BackendUnavailableError,
+        match=r"backend='cupy' is not available here: no CUDA device is usable by CuPy",
     ):
         chirpstft.stft(ndarray())
     with pytest.raises(TE, match=r"backend='numpy' cannot read"):

@@ -13,6 +13,7 @@ Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTF
 from __future__ import annotations
 
 from ._api import clear_plan_cache, istft, spectrogram, stft
+from ._auto import AutoChirp, default_chirp_candidates, estimate_chirp_rates
 from ._errors import (
     BackendUnavailableError,
     ChirpSTFTError,
@@ -21,6 +22,7 @@ from ._errors import (
     UnrecoverableSamplesWarning,
 )
 from ._plan import ChirpSTFT
+from ._stream import StreamingISTFT, StreamingSTFT
 from .backends import available_backends
 from .chirp import renyi_entropy
 from .render import colorize, normalize, render, resize, spectrogram_image, to_db, waveform_image
@@ -29,11 +31,14 @@ from .windows import check_cola, check_nola, get_window
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoChirp",
     "BackendUnavailableError",
     "ChirpSTFT",
     "ChirpSTFTError",
     "InputTypeError",
     "ParameterError",
+    "StreamingISTFT",
+    "StreamingSTFT",
     "UnrecoverableSamplesWarning",
     "__version__",
     "available_backends",
@@ -41,6 +46,8 @@ __all__ = [
     "check_nola",
     "clear_plan_cache",
     "colorize",
+    "default_chirp_candidates",
+    "estimate_chirp_rates",
     "get_window",
     "istft",
     "normalize",

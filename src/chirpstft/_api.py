@@ -54,24 +54,32 @@ def stft(
     pad_mode: str = "constant",
     fft_mode: str | None = None,
     backend: str | None = None,
-) -> np.ndarray:
+    return_rates: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Chirp-window short-time Fourier transform.
 
     ``S[..., q, m] = sum_k frame_m[k] * conj(g_m[k]) * exp(-2j*pi*q*k/n_fft)`` with
     ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)``, ``t_k = (k - n_fft//2)/fs``. A linear
     chirp rising at ``a`` Hz/s is most concentrated at ``chirp_rate=a``; with all
     rates 0 the result equals ``librosa.stft`` with the same arguments.
-    See :class:`ChirpSTFT` for every parameter.
+    See :class:`ChirpSTFT` for every parameter; ``chirp_rate="auto"`` chooses every
+    frame's rate from the data (:func:`chirpstft.estimate_chirp_rates`).
 
     Parameters
     ----------
     x : array_like, shape (..., n_samples)
-        Signal(s), real or complex, time on the last axis.
+        Signal(s), real or complex, time on the last axis (a Dask array gives a lazy
+        Dask result).
+    return_rates : bool
+        Also return the chirp rate of every frame, float64 ``(..., n_frames)`` (the
+        chosen ones with ``chirp_rate="auto"``): pass them to :func:`istft` to invert.
 
     Returns
     -------
     ndarray, shape (..., n_freqs, n_frames)
         complex64 for float32 input, complex128 for float64 (and integer) input.
+    ndarray, shape (..., n_frames)
+        The rates, only with ``return_rates=True``.
 
     Examples
     --------
@@ -93,7 +101,7 @@ def stft(
         fft_mode=fft_mode,
         backend=backend,
     )
-    return plan.stft(x)
+    return plan.stft(x, return_rates=return_rates)
 
 
 def spectrogram(

@@ -8,6 +8,8 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
+from . import _auto
+from . import _dask as _dask_support
 from . import chirp as _chirp
 from ._errors import InputTypeError, ParameterError, UnrecoverableSamplesWarning
 from ._spec import FrameSpec
@@ -71,11 +73,14 @@ class ChirpSTFT:
     window : str, tuple or array_like
         Name or tuple for :func:`scipy.signal.get_window` (periodic), or
         ``win_length`` values (real or complex).
-    chirp_rate : float, array_like or callable
+    chirp_rate : float, array_like, callable, "auto" or AutoChirp
         Chirp rate ``a`` in Hz/s: one number for every frame; an array
         broadcastable to ``(..., n_frames)`` (per frame, per signal); or a callable
         of the frame-centre times in seconds returning such an array. A callable
         always counts as a chirped (complex) analysis for the default ``fft_mode``.
+        ``"auto"`` (or an :class:`~chirpstft.AutoChirp`) chooses every frame's rate
+        from the signal (:func:`~chirpstft.estimate_chirp_rates`); get the rates with
+        ``stft(x, return_rates=True)`` to invert.
     center : bool
         If true, pad ``n_fft // 2`` samples on both sides with ``pad_mode`` so frame
         ``m`` is centred on sample ``m * hop_length``; otherwise frame ``m`` covers
@@ -86,8 +91,8 @@ class ChirpSTFT:
         Default: ``"onesided"`` (bins ``0..n_fft//2``) when the analysis is real (real
         input, real window, all rates 0), ``"twosided"`` (bins ``0..n_fft-1``)
         otherwise. ``"centered"`` is twosided with frequencies ascending from negative.
-    backend : {"numpy"}, optional
-        Implementation; ``None`` chooses automatically.
+    backend : {"numba", "numpy", "cupy"}, optional
+        Implementation; ``None`` chooses automatically (``"cupy"`` for CuPy arrays).
 
     Examples
     --------
@@ -234,7 +239,7 @@ class ChirpSTFT:
     # ------------------------------------------------------------------ forward
     def _signal(self, x: Any):
         backend = get_backend(self._backend, x)
-        x = _as_array(x, "x")
+        x = _as_array(x, "x", backend)
         real = real_dtype_of(x.dtype, "x")
         x = x.astype(complex_dtype(real) if np.iscomplexobj(x) else real, copy=False)
         if x.ndim == 0:
@@ -244,18 +249,25 @@ class ChirpSTFT:
         if x.size == 0:
             raise ParameterError(f"x is empty (shape {x.shape}); pass at least one sample per signal")
         n_frames = self.n_frames(x.shape[-1])
-        rates = self._rates(x.shape[:-1], n_frames)
+        if isinstance(self._chirp_rate, _auto.AutoChirp):
+            rates = _auto.rates_for(self._chirp_rate, backend, x, self._spec, n_frames)
+        else:
+            rates = self._rates(x.shape[:-1], n_frames)
         fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(np.iscomplexobj(x)))
         return backend, x, rates, fft_mode, n_frames
 
-    def stft(self, x: Any) -> np.ndarray:
+    def stft(self, x: Any, *, return_rates: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Chirp STFT.
 
         Parameters
         ----------
         x : array_like, shape (..., n_samples)
             Real or complex signal(s); time on the last axis. Integers are treated as
-            float64.
+            float64. A Dask array gives a lazy Dask result (see :mod:`chirpstft._dask`).
+        return_rates : bool
+            Also return the chirp rate of every frame, float64 ``(..., n_frames)``: with
+            ``chirp_rate="auto"`` these are the rates chosen from the data; pass them as
+            ``chirp_rate`` to :meth:`istft` / :func:`chirpstft.istft` to invert exactly.
 
         Returns
         -------
@@ -263,9 +275,18 @@ class ChirpSTFT:
             complex64 for float32/complex64 input, complex128 otherwise. A NaN or inf
             in ``x`` makes exactly the frames whose support (padding included)
             contains it non-finite; all other frames are unaffected.
+        ndarray, shape (..., n_frames)
+            The rates, only with ``return_rates=True``.
         """
+        if _dask_support.is_dask_array(x):
+            return _dask_support.stft(self, x, return_rates=return_rates)
         backend, x, rates, fft_mode, n_frames = self._signal(x)
-        return backend.stft(x, self._spec, rates, fft_mode, n_frames)
+        S = backend.stft(x, self._spec, rates, fft_mode, n_frames)
+        if return_rates:
+            full = np.empty((*x.shape[:-1], n_frames), dtype=np.float64)
+            full[...] = rates
+            return S, full
+        return S
 
     def spectrogram(self, x: Any, scaling: str = "magnitude") -> np.ndarray:
         """Magnitude, power or power spectral density of the chirp STFT.
@@ -284,7 +305,14 @@ class ChirpSTFT:
             float32 for float32 input, float64 otherwise.
         """
         scaling = option(scaling, "scaling", SCALINGS)
+        if _dask_support.is_dask_array(x):
+            return _dask_support.spectrogram(self, x, scaling=scaling)
         backend, x, rates, fft_mode, n_frames = self._signal(x)
+        power, scale = self._scaling(scaling, fft_mode)
+        return backend.spectrogram(x, self._spec, rates, fft_mode, n_frames, power, scale)
+
+    def _scaling(self, scaling: str, fft_mode: str) -> tuple[int, float | np.ndarray]:
+        """``(power, scale)`` of a spectrogram ``scaling`` in ``fft_mode`` (backend arguments)."""
         power = 1 if scaling == "magnitude" else 2
         scale: float | np.ndarray = 1.0
         if scaling == "psd":
@@ -294,7 +322,7 @@ class ChirpSTFT:
             if fft_mode == "onesided":
                 column[1 : (self._n_fft + 1) // 2] *= 2.0
             scale = column[:, None]
-        return backend.spectrogram(x, self._spec, rates, fft_mode, n_frames, power, scale)
+        return power, scale
 
     # ------------------------------------------------------------------ inverse
     def istft(
@@ -352,7 +380,7 @@ class ChirpSTFT:
     def _istft(self, S, length, method, real, stacklevel):
         backend = get_backend(self._backend, S)
         method = option(method, "method", METHODS)
-        S = _as_array(S, "S")
+        S = _as_array(S, "S", backend)
         real_dt = real_dtype_of(S.dtype, "S")
         S = S.astype(complex_dtype(real_dt), copy=False)
         if S.ndim < 2:
@@ -402,6 +430,46 @@ class ChirpSTFT:
         if real is False and not np.iscomplexobj(out):
             out = out.astype(complex_dtype(real_dt))
         return out
+
+    # ------------------------------------------------------------------ streaming
+    def stream(self, chunks: Any, *, return_rates: bool = False):
+        """Generator of the STFT frames of a signal given as an iterable of chunks.
+
+        Yields ``(..., n_freqs, k)`` blocks (``k >= 1``; with ``return_rates=True``,
+        ``(block, rates)`` pairs) whose concatenation along the last axis is
+        :meth:`stft` of the concatenated chunks; memory stays bounded whatever the
+        total length. See :class:`chirpstft.StreamingSTFT`.
+        """
+        from ._stream import StreamingSTFT
+
+        stream = StreamingSTFT(self, return_rates=return_rates)
+        for chunk in chunks:
+            out = stream.push(chunk)
+            if (out[0] if return_rates else out).shape[-1]:
+                yield out
+        out = stream.finish()
+        if (out[0] if return_rates else out).shape[-1]:
+            yield out
+
+    def istream(
+        self, blocks: Any, *, length: int | None = None, method: str = "ls", real: bool | None = None
+    ):
+        """Generator of the inverse's output samples from an iterable of frame blocks.
+
+        Each item is ``S_block`` ``(..., n_freqs, k)`` or a pair ``(S_block, rates)`` (needed
+        with ``chirp_rate="auto"``). Yields ``(..., n)`` sample blocks whose concatenation is
+        :meth:`istft` of the concatenated frames. See :class:`chirpstft.StreamingISTFT`.
+        """
+        from ._stream import StreamingISTFT
+
+        inverse = StreamingISTFT(self, method=method, real=real, length=length)
+        for item in blocks:
+            out = inverse.push(*item) if isinstance(item, tuple) else inverse.push(item)
+            if out.shape[-1]:
+                yield out
+        out = inverse.finish()
+        if out.shape[-1]:
+            yield out
 
     def _infer_fft_mode(self, n_freqs: int) -> str:
         """Default ``fft_mode`` of the inverse, from the bin count of ``S``.
@@ -460,10 +528,11 @@ class ChirpSTFT:
         return result
 
 
-def _as_array(x: Any, name: str) -> np.ndarray:
+def _as_array(x: Any, name: str, backend: Any = None) -> np.ndarray:
+    """``x`` as an array the backend reads (its ``asarray``: a device backend keeps CuPy arrays)."""
     if isinstance(x, (str, bytes)):
         raise InputTypeError(f"{name} is a {type(x).__name__}; pass a numeric array")
     try:
-        return np.asarray(x)
+        return getattr(backend, "asarray", np.asarray)(x)
     except Exception as exc:
         raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None

@@ -5,8 +5,9 @@ Frame ``m`` uses the analysis window ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)`` w
 chirp rate of frame ``m`` in Hz/s. :func:`resolve_chirp_rates` turns what the user
 passed into either one Python float (the same rate for every frame of every signal)
 or a float64 array of shape ``(..., n_frames)`` (one rate per frame, per signal).
-It is the one place that interprets ``chirp_rate``; a data-driven estimator plugs in
-here as a further accepted form.
+It is the one place that interprets ``chirp_rate``; ``"auto"`` (an
+:class:`~chirpstft.AutoChirp`) is accepted by :func:`check_static` and resolved from the signal
+by the plan (:mod:`chirpstft._auto`), since it needs the data.
 """
 
 from __future__ import annotations
@@ -70,12 +71,18 @@ def _as_rates(value: Any, name: str) -> np.ndarray:
 
 def check_static(chirp_rate: Any) -> Any:
     """Validate what can be validated of ``chirp_rate`` before any signal is seen."""
+    from ._auto import AutoChirp
+
+    if isinstance(chirp_rate, AutoChirp):
+        return chirp_rate
+    if isinstance(chirp_rate, str) and chirp_rate == "auto":
+        return AutoChirp()
     if callable(chirp_rate):
         return chirp_rate
     if isinstance(chirp_rate, str):
         raise ParameterError(
             f"chirp_rate={chirp_rate!r} is not supported; pass a number in Hz/s, an "
-            f"array broadcastable to (..., n_frames), or a callable of frame times"
+            f"array broadcastable to (..., n_frames), a callable of frame times, or 'auto'"
         )
     if isinstance(chirp_rate, numbers.Real) and not isinstance(chirp_rate, (bool, np.bool_)):
         value = float(chirp_rate)
@@ -115,7 +122,15 @@ def resolve_chirp_rates(
         A float when every frame of every signal has the same rate; otherwise a
         read-only float64 array of shape ``batch_shape + (n_frames,)``.
     """
+    from ._auto import AutoChirp
+
     source = "chirp_rate"
+    if isinstance(chirp_rate, AutoChirp):
+        raise ParameterError(
+            "chirp_rate='auto' depends on the signal, which istft does not have; pass the rates the "
+            "forward transform used: S, rates = chirpstft.stft(x, chirp_rate='auto', return_rates=True) "
+            "(or chirpstft.estimate_chirp_rates(x, ...)), then istft(S, chirp_rate=rates, ...)"
+        )
     if callable(chirp_rate):
         source = "the chirp_rate callable's result"
         rates = _as_rates(chirp_rate(np.array(times, dtype=np.float64)), source)

@@ -30,7 +30,7 @@ import numpy as np
 from ._api import _plan
 from ._errors import InputTypeError, ParameterError
 from ._validation import option, positive_int
-from .backends import get_backend
+from .backends import get_backend, is_device_array
 
 __all__ = [
     "COLORMAPS",
@@ -384,15 +384,30 @@ def render(
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """
+    from . import _dask
+
+    if _dask.is_dask_array(x):  # lazy: one image per signal, mapped over the batch chunks
+        return _dask.render(
+            x, fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+            chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, ref=ref, amin=amin, top_db=top_db,
+            db_range=db_range, fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype,
+            layout=layout, backend=backend,
+        )  # fmt: skip
     plan = _plan(
         fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
         chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
     )  # fmt: skip
-    x_arr = np.asarray(x)
+    x_arr = x if is_device_array(x) else np.asarray(x)  # CuPy arrays stay on the device
     freqs = plan.frequencies("centered")
     if fmin is None and not np.iscomplexobj(x_arr):
         fmin = 0.0
     fused = getattr(get_backend(backend, x_arr), "render", None)
+    if is_device_array(x_arr) and (fused is None or callable(ref)):
+        raise InputTypeError(
+            "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
+            "callable ref needs the NumPy pipeline): pass ref='max', or copy x to the host "
+            "with cupy.asnumpy(x)"
+        )
     if fused is not None and not callable(ref):
         return _render_fused(
             fused, plan, x_arr, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,

@@ -2,7 +2,9 @@
 
 A backend is a module exposing ``NAME``, ``stft``, ``spectrogram`` and ``istft``
 with the signatures of :mod:`chirpstft.backends.numpy_ref` (the reference, and
-the oracle every faster backend is tested against).
+the oracle every faster backend is tested against). Optional: ``render`` (a fused
+signals -> images path) and ``asarray`` (how the plan turns inputs into arrays; the GPU
+backend keeps CuPy arrays on the device). CuPy arrays always go to ``"cupy"``.
 
 ``backend=None`` chooses automatically: the first *available* backend in
 :data:`PREFERENCE` that accepts the input's array type; if a preferred backend cannot be
@@ -28,6 +30,7 @@ __all__ = ["PREFERENCE", "available_backends", "get_backend", "is_device_array"]
 _MODULES: dict[str, str] = {
     "numba": "chirpstft.backends.numba_cpu",
     "numpy": "chirpstft.backends.numpy_ref",
+    "cupy": "chirpstft.backends.cupy_gpu",
 }
 
 #: Order of preference of the automatic choice for host (NumPy) arrays.
@@ -93,6 +96,8 @@ def get_backend(name: str | None, x: Any = None) -> ModuleType:
             )
     if name is not None:
         return _load(name)
+    if is_device_array(x):  # CuPy in, CuPy out: the device backend or a clear error
+        return _load("cupy")
     skipped = []
     for candidate in PREFERENCE:
         try:

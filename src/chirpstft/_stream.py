@@ -1,0 +1,580 @@
+"""Streaming chirp STFT and inverse for unbounded signals, in bounded memory.
+
+:class:`StreamingSTFT` takes chunks of any size (``push``) and returns the frames that the
+samples so far complete; ``finish`` returns the last frames (those reaching into the right
+padding). The concatenation along the frame axis is the one-shot
+:meth:`ChirpSTFT.stft` of the whole signal. :class:`StreamingISTFT` takes blocks of frames
+and returns the output samples that no later frame can change; ``finish`` returns the rest.
+:meth:`ChirpSTFT.stream` and :meth:`ChirpSTFT.istream` wrap both as generators.
+
+How it stays equal to the one-shot transform: every finished frame is computed by the same
+backend kernel on the same samples, with the same window and the same per-frame rates
+(a callable is evaluated on the frame-centre times of the frames being computed, a
+per-frame array is sliced, ``"auto"`` scores each frame on its own samples). Padding values
+with ``center=True`` depend only on the first and last ``n_fft//2 + 1`` samples (all modes
+except ``"wrap"``, whose first frames need the end of the signal and which streaming
+therefore refuses). The memory held is the last ``n_fft + hop`` samples (forward) or the
+overlap-add of the last ``n_fft`` samples (inverse), whatever the total length.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _auto
+from . import chirp as _chirp
+from ._errors import InputTypeError, ParameterError, UnrecoverableSamplesWarning
+from ._spec import FrameSpec
+from ._validation import complex_dtype, option, positive_int, real_dtype_of
+from .backends import get_backend
+
+__all__ = ["StreamingISTFT", "StreamingSTFT"]
+
+
+def _frame_spec(plan) -> FrameSpec:
+    """The plan's framing without padding: frames of a pre-padded segment."""
+    spec = plan._spec
+    return FrameSpec(
+        n_fft=spec.n_fft, hop_length=spec.hop_length, center=False, pad_mode="constant",
+        window=spec.window, fs=spec.fs,
+    )  # fmt: skip
+
+
+def pair_granule(backend, plan, rate, is_complex: bool, n_frames: int | None = None) -> int:
+    """Frames per packed block of the numba backend's real unchirped analysis, else 1.
+
+    That analysis packs two real frames into one complex FFT: frames ``m0 .. m0+L-1`` with
+    ``m0+L .. m0+2L-1`` for blocks starting at multiples of ``2L`` (``L`` from
+    ``numba_cpu._lanes``: 64 for 113 frames or more). Computing a part of the signal in
+    blocks that start at multiples of ``2L`` and hold at least ``2L`` frames reproduces the
+    same pairs, hence the same rounding: the streamed and chunked results are then equal to
+    the one-shot one bit for bit. ``rate`` is the resolved rate (a float when the same for
+    every frame). Returns ``2L`` for ``n_frames`` (default: a long signal).
+    """
+    if getattr(backend, "NAME", None) != "numba" or is_complex or not plan._spec.window_is_real:
+        return 1
+    if not isinstance(rate, float) or rate != 0.0:
+        return 1
+    from .backends.numba_cpu import _lanes
+
+    return 2 * _lanes(plan.n_fft, 1 << 30 if n_frames is None else n_frames, True)
+
+
+def _rates_for_frames(plan, batch_shape, m_a: int, m_b: int, n_total: int | None, given=None):
+    """Rates of frames ``m_a .. m_b-1``: the plan's float, or a float64 ``(*batch, k)`` array.
+
+    Never collapsed to a float when the plan's rates vary per frame, so the backend takes the
+    same per-frame path as for the whole signal. ``given`` (rates passed with the frames to
+    the inverse) overrides the plan's ``chirp_rate``.
+    """
+    k = m_b - m_a
+    target = (*batch_shape, k)
+    source = plan._chirp_rate if given is None else given
+    if given is None and isinstance(source, float):
+        return source
+    if given is None and isinstance(source, _auto.AutoChirp):
+        raise ParameterError(
+            "chirp_rate='auto' depends on the signal, which the inverse stream does not have; pass the "
+            "rates of every block of frames: push(S_block, rates=rates_block), as returned by "
+            "StreamingSTFT(..., return_rates=True)"
+        )
+    if callable(source):
+        offset = 0 if plan.center else plan.n_fft // 2
+        times = (np.arange(m_a, m_b, dtype=np.float64) * plan.hop_length + offset) / plan.fs
+        rates = _chirp._as_rates(source(times), "the chirp_rate callable's result")
+        name = "the chirp_rate callable's result"
+    else:
+        rates = source if isinstance(source, np.ndarray) else _chirp._as_rates(source, "rates")
+        name = "chirp_rate" if given is None else "rates"
+        if given is None and rates.ndim and rates.shape[-1] != 1:
+            if n_total is not None and rates.shape[-1] != n_total:
+                raise ParameterError(
+                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has {n_total} "
+                    f"frames; pass one rate per frame of the whole signal"
+                )
+            if rates.shape[-1] < m_b:
+                raise ParameterError(
+                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has reached frame "
+                    f"{m_b - 1}; pass one rate per frame of the whole signal (or a callable of time)"
+                )
+            rates = rates[..., m_a:m_b]
+    if rates.ndim > len(target) or not _chirp._broadcastable(rates.shape, target):
+        raise ParameterError(
+            f"{name} has shape {rates.shape}, which does not broadcast to (..., n_frames) = {target} "
+            f"for these frames; pass a scalar, one rate per frame, or one per signal and frame"
+        )
+    out = np.empty(target, dtype=np.float64)
+    out[...] = rates
+    return out
+
+
+class StreamingSTFT:
+    """Chirp STFT of a signal that arrives in chunks, in bounded memory.
+
+    Parameters
+    ----------
+    plan : ChirpSTFT
+        The transform's parameters. Every ``chirp_rate`` form works: a number; an array of
+        per-frame rates for the whole signal ``(..., n_frames)``; a callable of the
+        frame-centre times (evaluated on the frames as they complete); ``"auto"`` /
+        :class:`AutoChirp` with ``smooth=1`` (every frame chooses its rate on its own).
+        ``pad_mode="wrap"`` with ``center=True`` is refused: its first frames need the end
+        of the signal.
+    return_rates : bool
+        :meth:`push` and :meth:`finish` return ``(frames, rates)``, the rates float64
+        ``(..., k)``: what :class:`StreamingISTFT` needs for ``"auto"``.
+
+    Notes
+    -----
+    The first chunk fixes the batch shape ``chunk.shape[:-1]`` and the working dtype (as
+    :meth:`ChirpSTFT.stft`: float32 stays float32, complex input is twosided); later chunks
+    must match. The concatenation of every returned block along the last axis equals
+    ``plan.stft(whole_signal)`` bit for bit. (The numba backend's real unchirped analysis
+    packs two frames per FFT; the stream then returns whole packed blocks of 128 frames and
+    holds one back until :meth:`finish`, so the pairs, and the rounding, are the one-shot's.)
+    One exception: a *callable* that returns the same rate for every frame of the whole
+    signal. The one-shot transform then takes its constant-rate path, while the stream,
+    which cannot know that the rate will stay constant, takes the per-frame path; the two
+    agree to rounding (relative 1e-12 or better).
+
+    Examples
+    --------
+    >>> import numpy as np, chirpstft
+    >>> plan = chirpstft.ChirpSTFT(fs=100.0, n_fft=64, hop_length=16, chirp_rate=2.0)
+    >>> x = np.random.default_rng(0).standard_normal(1000)
+    >>> stream = chirpstft.StreamingSTFT(plan)
+    >>> blocks = [stream.push(chunk) for chunk in np.array_split(x, 7)] + [stream.finish()]
+    >>> S = np.concatenate(blocks, axis=-1)
+    >>> bool(np.array_equal(S, plan.stft(x)))
+    True
+    """
+
+    def __init__(self, plan, *, return_rates: bool = False) -> None:
+        from ._plan import ChirpSTFT
+
+        if not isinstance(plan, ChirpSTFT):
+            raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
+        auto = plan.chirp_rate if isinstance(plan.chirp_rate, _auto.AutoChirp) else None
+        if auto is not None and auto.smooth != 1:
+            raise ParameterError(
+                f"streaming chirp_rate='auto' needs smooth=1 (got smooth={auto.smooth}): a smoothed "
+                f"choice depends on later frames; estimate the rates with smooth=1, or run "
+                f"estimate_chirp_rates on the whole signal"
+            )
+        if plan.center and plan.pad_mode == "wrap":
+            raise ParameterError(
+                "pad_mode='wrap' with center=True cannot stream: the first frames are padded with the "
+                "end of the signal; use another pad_mode or center=False"
+            )
+        self._plan = plan
+        self._auto = auto
+        self._return_rates = bool(return_rates)
+        self._spec_nc = _frame_spec(plan)
+        self._pad = plan._spec.pad
+        # below this many samples nothing is emitted before finish(), and finish() runs the
+        # one-shot transform on what it kept: short signals need no special padding logic
+        self._safe = 2 * plan.n_fft + 2 + plan.hop_length
+        self._batch: tuple[int, ...] | None = None
+        self._dtype: np.dtype | None = None
+        self._backend = None
+        self._fft_mode: str | None = None
+        self._buf: np.ndarray | None = None
+        self._buf_start = 0
+        self._n_seen = 0
+        self._next = 0
+        self._granule = 1
+        # the plan's rate as the one-shot transform resolves it: a per-frame array whose values
+        # are all equal becomes one float (same kernel path); None when it varies or is a callable
+        rate = plan.chirp_rate
+        if isinstance(rate, np.ndarray) and rate.size and np.all(rate == rate.flat[0]):
+            rate = float(rate.flat[0])
+        self._rate = rate if isinstance(rate, float) else None
+        self._closed = False
+
+    plan = property(lambda self: self._plan, doc="The plan whose transform is streamed.")
+    n_samples = property(lambda self: self._n_seen, doc="Samples received so far.")
+    n_frames_out = property(lambda self: self._next, doc="Frames returned so far.")
+
+    @property
+    def n_freqs(self) -> int | None:
+        """Frequency bins of every block (known after the first chunk)."""
+        if self._fft_mode is None:
+            return None
+        return self._plan.n_fft // 2 + 1 if self._fft_mode == "onesided" else self._plan.n_fft
+
+    def _take(self, chunk: Any) -> np.ndarray:
+        if self._closed:
+            raise ParameterError("this stream is finished; start a new StreamingSTFT for another signal")
+        if isinstance(chunk, (str, bytes)):
+            raise InputTypeError(f"chunk is a {type(chunk).__name__}; pass a numeric array")
+        chunk = np.asarray(chunk)
+        real = real_dtype_of(chunk.dtype, "chunk")
+        dtype = complex_dtype(real) if np.iscomplexobj(chunk) else real
+        if chunk.ndim == 0:
+            raise ParameterError("chunk is a single number (0-d); pass samples of shape (..., n_chunk)")
+        if self._batch is None:
+            self._batch = chunk.shape[:-1]
+            self._dtype = np.dtype(dtype)
+            self._backend = get_backend(self._plan.backend, chunk)
+            plan = self._plan
+            self._fft_mode = plan._fft_mode or ("twosided" if plan._complex_analysis(np.iscomplexobj(chunk))
+                                                else "onesided")  # fmt: skip
+            self._buf = np.empty((*self._batch, 0), dtype=self._dtype)
+            self._granule = pair_granule(self._backend, plan, self._rate, np.iscomplexobj(chunk))
+        if chunk.shape[:-1] != self._batch:
+            raise ParameterError(
+                f"chunk has batch shape {chunk.shape[:-1]} but the stream started with {self._batch}; "
+                f"every chunk must have shape (*{self._batch}, n_chunk)"
+            )
+        if np.dtype(dtype) != self._dtype:
+            raise ParameterError(
+                f"chunk has working dtype {np.dtype(dtype)} but the stream started with {self._dtype}; "
+                f"pass every chunk with the same dtype (cast them, e.g. chunk.astype({str(self._dtype)!r}))"
+            )
+        return chunk.astype(self._dtype, copy=False)
+
+    def push(self, chunk: Any):
+        """Add samples; return the frames they complete.
+
+        Parameters
+        ----------
+        chunk : array_like, shape (..., n_chunk)
+            The next samples (any number, 0 included) of every signal.
+
+        Returns
+        -------
+        ndarray, shape (..., n_freqs, k)
+            The ``k >= 0`` frames completed by this chunk (and ``(..., k)`` rates with
+            ``return_rates=True``).
+        """
+        chunk = self._take(chunk)
+        if chunk.shape[-1]:
+            self._buf = np.concatenate([self._buf, chunk], axis=-1)
+            self._n_seen += chunk.shape[-1]
+        ready = 0
+        if self._n_seen >= self._safe:
+            ready = max(0, (self._n_seen + self._pad - self._plan.n_fft) // self._plan.hop_length + 1)
+        g = self._granule
+        if g > 1:  # whole packed blocks, keeping at least one block for finish() (see pair_granule)
+            ready = self._next + max(0, (ready - self._next - g) // g * g)
+        return self._emit(ready, None)
+
+    def finish(self):
+        """Return the last frames (those reaching into the right padding) and close the stream."""
+        if self._closed:
+            raise ParameterError("this stream is already finished")
+        if self._n_seen == 0:
+            self._closed = True
+            raise ParameterError("the stream received no samples; push at least one sample before finish()")
+        plan = self._plan
+        n_total = plan.n_frames(self._n_seen)
+        if self._buf_start == 0 and self._next == 0:  # short signal: the one-shot transform
+            self._closed = True
+            S, rates = self._oneshot(self._buf)
+            return (S, rates) if self._return_rates else S
+        out = self._emit(n_total, n_total)
+        self._closed = True
+        return out
+
+    def _oneshot(self, x):
+        plan = self._plan
+        S, rates = plan.stft(x, return_rates=True)
+        if isinstance(plan.chirp_rate, np.ndarray) and plan.chirp_rate.shape[-1] not in (1, S.shape[-1]):
+            raise ParameterError(
+                f"chirp_rate has {plan.chirp_rate.shape[-1]} per-frame rates but the stream has "
+                f"{S.shape[-1]} frames; pass one rate per frame of the whole signal"
+            )
+        return S, rates
+
+    def _emit(self, m_end: int, n_total: int | None):
+        plan = self._plan
+        m_a = self._next
+        k = max(0, m_end - m_a)
+        if k == 0:
+            empty = np.empty((*self._batch, self.n_freqs, 0), dtype=complex_dtype(self._dtype))
+            return (empty, np.empty((*self._batch, 0))) if self._return_rates else empty
+        seg = self._segment(m_a, m_end, final=n_total is not None)
+        if self._auto is not None:
+            rates = _auto.rates_for(self._auto, self._backend, seg, self._spec_nc, k)
+        elif self._rate is not None:
+            if not isinstance(plan.chirp_rate, float):  # validate the array's shape as the one-shot does
+                _rates_for_frames(plan, self._batch, m_a, m_end, n_total)
+            rates = self._rate
+        else:
+            rates = _rates_for_frames(plan, self._batch, m_a, m_end, n_total)
+        S = self._backend.stft(seg, self._spec_nc, rates, self._fft_mode, k)
+        self._next = m_end
+        # keep the samples of the next frame and the last pad+1 (the right padding's source)
+        keep = max(0, min(m_end * plan.hop_length - self._pad, self._n_seen - (self._pad + 1)))
+        if keep > self._buf_start:
+            self._buf = self._buf[..., keep - self._buf_start :].copy()
+            self._buf_start = keep
+        if self._return_rates:
+            full = np.empty((*self._batch, k), dtype=np.float64)
+            full[...] = rates
+            return S, full
+        return S
+
+    def _segment(self, m_a: int, m_b: int, final: bool) -> np.ndarray:
+        """Padded samples of frames ``m_a .. m_b-1``: original indices ``[o_lo, o_hi)``."""
+        plan, pad, n = self._plan, self._pad, self._n_seen
+        o_lo = m_a * plan.hop_length - pad
+        o_hi = (m_b - 1) * plan.hop_length + plan.n_fft - pad
+        seg = np.empty((*self._batch, o_hi - o_lo), dtype=self._dtype)
+        widths = [(0, 0)] * len(self._batch)
+        if o_lo < 0:  # left padding: depends only on the first pad+1 samples (kept: buf_start == 0)
+            assert self._buf_start == 0
+            left = np.pad(self._buf[..., : pad + 1], [*widths, (pad, 0)], mode=plan.pad_mode)
+            seg[..., :-o_lo] = left[..., pad + o_lo : pad]
+        lo, hi = max(o_lo, 0), min(o_hi, n)
+        seg[..., lo - o_lo : hi - o_lo] = self._buf[..., lo - self._buf_start : hi - self._buf_start]
+        if o_hi > n:  # right padding (finish only): depends only on the last pad+1 samples
+            assert final
+            last = self._buf[..., n - (pad + 1) - self._buf_start :]
+            right = np.pad(last, [*widths, (0, pad)], mode=plan.pad_mode)[..., pad + 1 :]
+            seg[..., n - o_lo :] = right[..., : o_hi - n]
+        return seg
+
+
+class StreamingISTFT:
+    """Inverse chirp STFT of frames that arrive in blocks, in bounded memory.
+
+    Parameters
+    ----------
+    plan : ChirpSTFT
+        The forward transform's parameters.
+    method : {"ls", "ola"}
+        As :meth:`ChirpSTFT.istft`.
+    real : bool, optional
+        As :meth:`ChirpSTFT.istft`: real output (default for onesided frames).
+    length : int, optional
+        Output length, if known in advance (else give it to :meth:`finish`).
+
+    Notes
+    -----
+    A sample is returned once no later frame overlaps it. The concatenation of the
+    returned blocks equals ``plan.istft(S_whole, length)`` to rounding: the overlapping
+    frames are summed in arrival order, the one-shot kernels sum them in their own order.
+    Samples that no window covers are returned as 0, with one
+    :class:`~chirpstft.UnrecoverableSamplesWarning` from :meth:`finish` (as the one-shot).
+
+    Examples
+    --------
+    >>> import numpy as np, chirpstft
+    >>> plan = chirpstft.ChirpSTFT(fs=100.0, n_fft=64, hop_length=16, chirp_rate=2.0)
+    >>> x = np.random.default_rng(0).standard_normal(1000)
+    >>> S = plan.stft(x)
+    >>> inv = chirpstft.StreamingISTFT(plan, real=True)
+    >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)] + [inv.finish(length=1000)]
+    >>> bool(np.allclose(np.concatenate(parts), x))
+    True
+    """
+
+    def __init__(self, plan, *, method: str = "ls", real: bool | None = None, length: int | None = None):
+        from ._plan import ChirpSTFT
+
+        if not isinstance(plan, ChirpSTFT):
+            raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
+        self._plan = plan
+        self._method = option(method, "method", ("ls", "ola"))
+        self._real = real
+        self._length = None if length is None else positive_int(length, "length")
+        if not plan._condition_holds(self._method):
+            plan._inverse_envelope(1, self._method, 0, 1)  # raises the plan's NOLA/COLA error
+        self._spec_nc = _frame_spec(plan)
+        self._pad = plan._spec.pad
+        w = plan._spec.window
+        self._env_frame = np.abs(w) ** 2 if self._method == "ls" else np.conj(w)
+        n_fft, hop = plan.n_fft, plan.hop_length
+        self._c = -(-n_fft // hop)  # frames after which the envelope peak is the steady one
+        full = _overlap(np.broadcast_to(self._env_frame, (self._c + 1, n_fft)), hop)
+        self._steady_peak = float(np.abs(full).max())
+        self._batch: tuple[int, ...] | None = None
+        self._backend = None
+        self._fft_mode: str | None = None
+        self._out_dtype = None
+        self._acc = None  # overlap-add of padded positions [acc_start, ...)
+        self._env = None
+        self._acc_start = 0
+        self._m = 0  # frames received
+        self._emitted = 0  # output samples returned
+        self._n_bad = 0
+        self._closed = False
+
+    n_frames_in = property(lambda self: self._m, doc="Frames received so far.")
+    n_samples_out = property(lambda self: self._emitted, doc="Output samples returned so far.")
+
+    def _start(self, S: np.ndarray) -> None:
+        plan = self._plan
+        self._batch = S.shape[:-2]
+        self._backend = get_backend(plan.backend, S)
+        n_freqs = S.shape[-2]
+        fft_mode = plan._fft_mode or plan._infer_fft_mode(n_freqs)
+        expected = plan.n_fft // 2 + 1 if fft_mode == "onesided" else plan.n_fft
+        if n_freqs != expected:
+            raise ParameterError(
+                f"S has {n_freqs} frequency bins but fft_mode={fft_mode!r} with n_fft={plan.n_fft} gives "
+                f"{expected}; pass the n_fft and fft_mode used for the forward transform"
+            )
+        chirped = plan._chirped or not plan._spec.window_is_real
+        if fft_mode == "onesided" and chirped:
+            raise ParameterError(
+                "istft cannot invert fft_mode='onesided' output of a complex analysis "
+                "(chirp_rate != 0 or a complex window): compute the STFT with fft_mode='twosided'"
+            )
+        self._fft_mode = fft_mode
+        self._S_dtype = S.dtype
+        real_out = fft_mode == "onesided" if self._real is None else bool(self._real)
+        self._real_out = real_out
+        real_dt = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
+        self._out_dtype = real_dt if real_out else complex_dtype(real_dt)
+        work = real_dt if fft_mode == "onesided" else complex_dtype(real_dt)
+        self._acc = np.zeros((*self._batch, 0), dtype=work)
+        self._env = np.zeros(0, dtype=self._env_frame.dtype)
+
+    def push(self, S: Any, rates: Any = None) -> np.ndarray:
+        """Add frames; return the output samples that no later frame can change.
+
+        Parameters
+        ----------
+        S : array_like, shape (..., n_freqs, k)
+            The next ``k`` frames.
+        rates : array_like, optional
+            Their chirp rates, broadcastable to ``(..., k)``; required when the plan's
+            ``chirp_rate`` is ``"auto"``. When omitted the plan's rates are used; when
+            given they are used instead.
+
+        Returns
+        -------
+        ndarray, shape (..., n_out)
+        """
+        if self._closed:
+            raise ParameterError("this stream is finished; start a new StreamingISTFT for another signal")
+        if isinstance(S, (str, bytes)):
+            raise InputTypeError(f"S is a {type(S).__name__}; pass a complex array")
+        S = np.asarray(S)
+        real_dt = real_dtype_of(S.dtype, "S")
+        S = S.astype(complex_dtype(real_dt), copy=False)
+        if S.ndim < 2:
+            raise ParameterError(f"S has shape {S.shape}; a block of frames has shape (..., n_freqs, k)")
+        if self._batch is None:
+            self._start(S)
+        if S.shape[:-1] != (*self._batch, self.n_freqs) or S.dtype != self._S_dtype:
+            raise ParameterError(
+                f"S has shape {S.shape} and dtype {S.dtype} but the stream started with frames of shape "
+                f"(*{self._batch}, {self.n_freqs}, k); every block must match"
+            )
+        k = S.shape[-1]
+        if k:
+            self._add(S, rates)
+        if self._m < self._c:
+            return np.empty((*self._batch, 0), dtype=self._out_dtype)
+        final_end = self._m * self._plan.hop_length - self._pad  # no later frame reaches below
+        if self._length is not None:
+            final_end = min(final_end, self._length)
+        return self._release(final_end, self._steady_peak)
+
+    @property
+    def n_freqs(self) -> int | None:
+        if self._fft_mode is None:
+            return None
+        return self._plan.n_fft // 2 + 1 if self._fft_mode == "onesided" else self._plan.n_fft
+
+    def _add(self, S: np.ndarray, rates: Any) -> None:
+        plan = self._plan
+        hop, n_fft = plan.hop_length, plan.n_fft
+        k = S.shape[-1]
+        m_a = self._m
+        r = _rates_for_frames(plan, self._batch, m_a, m_a + k, None, given=rates)
+        length = (k - 1) * hop + n_fft
+        ones = np.ones(length)
+        y = self._backend.istft(S, self._spec_nc, r, self._fft_mode, self._method, ones, 0, length,
+                                self._fft_mode == "onesided")  # fmt: skip
+        env = _overlap(np.broadcast_to(self._env_frame, (k, n_fft)), hop)
+        p0 = m_a * hop - self._acc_start  # block start within the accumulator
+        need = p0 + length
+        if need > self._acc.shape[-1]:
+            grow = need - self._acc.shape[-1]
+            self._acc = np.concatenate([self._acc, np.zeros((*self._batch, grow), self._acc.dtype)], axis=-1)
+            self._env = np.concatenate([self._env, np.zeros(grow, self._env.dtype)])
+        self._acc[..., p0:need] += y
+        self._env[p0:need] += env
+        self._m += k
+
+    def _release(self, end: int, peak: float) -> np.ndarray:
+        """Output samples ``[emitted, end)`` (original indices), normalised; drop them."""
+        start = self._emitted
+        if end <= start:
+            return np.empty((*self._batch, 0), dtype=self._out_dtype)
+        p_lo = start + self._pad - self._acc_start
+        p_hi = end + self._pad - self._acc_start
+        have = self._acc.shape[-1]
+        out = np.zeros((*self._batch, end - start), dtype=self._acc.dtype)
+        env = np.zeros(end - start, dtype=self._env.dtype)
+        top = min(p_hi, have)
+        if top > p_lo:
+            out[..., : top - p_lo] = self._acc[..., p_lo:top]
+            env[: top - p_lo] = self._env[p_lo:top]
+        good = np.abs(env) > 1e-10 * peak  # the plan's ENVELOPE_TOL
+        inv = np.zeros_like(env)
+        inv[good] = 1.0 / env[good]
+        self._n_bad += int(env.size - np.count_nonzero(good))
+        real_dt = np.float32 if self._out_dtype in (np.float32, np.complex64) else np.float64
+        out *= inv.astype(complex_dtype(real_dt) if np.iscomplexobj(inv) else real_dt, copy=False)
+        if self._real_out and np.iscomplexobj(out):
+            out = out.real
+        self._emitted = end
+        drop = min(p_hi, have)
+        if drop > 0:
+            self._acc = self._acc[..., drop:].copy()
+            self._env = self._env[drop:].copy()
+            self._acc_start += drop
+        return np.ascontiguousarray(out, dtype=self._out_dtype)
+
+    def finish(self, length: int | None = None) -> np.ndarray:
+        """Return the remaining samples up to ``length`` and close the stream.
+
+        ``length`` defaults to the constructor's, else to the one-shot default
+        ``(n_frames - 1)*hop + n_fft - 2*(n_fft//2 if center else 0)``.
+        """
+        if self._closed:
+            raise ParameterError("this stream is already finished")
+        self._closed = True
+        if self._m == 0:
+            raise ParameterError("the stream received no frames; push at least one frame before finish()")
+        plan = self._plan
+        if length is None:
+            length = self._length
+        if length is None:
+            length = (self._m - 1) * plan.hop_length + plan.n_fft - 2 * self._pad
+        length = positive_int(length, "length")
+        if length < self._emitted:
+            raise ParameterError(
+                f"length={length} is shorter than the {self._emitted} samples already returned; pass the "
+                f"length to StreamingISTFT(..., length=...) so no sample beyond it is returned"
+            )
+        if self._m >= self._c:
+            peak = self._steady_peak
+        else:
+            full = _overlap(np.broadcast_to(self._env_frame, (self._m, plan.n_fft)), plan.hop_length)
+            peak = float(np.abs(full).max())
+        out = self._release(length, peak)
+        if self._n_bad:
+            warnings.warn(
+                f"{self._n_bad} of {length} output samples are covered by no analysis window "
+                f"(window envelope below 1e-10 of its peak) and are returned as 0; the STFT holds no "
+                f"information about them (use center=True, a window without zero end points, or a "
+                f"smaller length)",
+                UnrecoverableSamplesWarning,
+                stacklevel=2,
+            )
+        return out
+
+
+def _overlap(frames: np.ndarray, hop: int) -> np.ndarray:
+    from .backends.numpy_ref import overlap_add
+
+    return overlap_add(frames, hop)
