@@ -49,7 +49,7 @@ def network(tmp_path_factory):
     return synthesize(out, stations=12, events=24, days=120, seed=0)
 
 
-@pytest.mark.parametrize("scheduler", ["synchronous", "processes"])
+@pytest.mark.parametrize("scheduler", ["synchronous", "threads", "processes"])
 def test_seisem_build_from_files(benchmark, network, tmp_path, scheduler):
     st, cat = read_stations(network["stations"]), read_catalog(network["catalog"])
     cfg = BuildConfig.preset("aeta")

@@ -124,8 +124,8 @@ def _add_build(sub):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--scheduler",
-        default="processes",
-        help="dask scheduler: processes, threads, synchronous, or a distributed address tcp://host:port",
+        default="threads",
+        help="dask scheduler: threads (default), processes, synchronous, or a distributed address tcp://host:port",
     )
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_cmd_build)

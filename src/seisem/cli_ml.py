@@ -45,7 +45,7 @@ def add_commands(sub):
     p.add_argument("--precursor", choices=("chirp", "none"), default="chirp")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", choices=("default", "tiny"), default="default")
-    p.add_argument("--scheduler", default="processes")
+    p.add_argument("--scheduler", default="threads")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_demo)
 

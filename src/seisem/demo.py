@@ -19,7 +19,7 @@ def run_demo(
     precursor: str = "chirp",
     seed: int = 0,
     size: str = "default",
-    scheduler: str = "processes",
+    scheduler: str = "threads",
     progress: bool = True,
     filters: bool = True,
 ) -> dict:

@@ -313,3 +313,19 @@ def test_station_list_generic_and_bad(tmp_path):
         read_stations(p)
     with pytest.raises(ReadError, match="does not exist"):
         read_stations(tmp_path / "nope.csv")
+
+
+def test_aeta_clean_file_fast_path_equals_checked_path(tmp_path, monkeypatch):
+    import seisem.io.aeta as aeta
+
+    rng = np.random.default_rng(0)
+    t = 1577836800 + 60 * rng.permutation(500)
+    p = tmp_path / "9_magn.csv"
+    pd.DataFrame({"StationID": 9, "TimeStamp": t, "magn@abs_mean": rng.random(500)}).to_csv(p, index=False)
+    fast = read_aeta_features(p)
+    monkeypatch.setattr(aeta, "_read_clean", lambda *a: None)
+    slow = read_aeta_features(p)
+    np.testing.assert_array_equal(fast.times, slow.times)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert fast.station_code == slow.station_code == "9"
+    assert fast.report.rows_kept == slow.report.rows_kept == 500

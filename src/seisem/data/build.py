@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -31,6 +32,10 @@ from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
 from .splits import SPLIT_BY, assign_splits, split_groups
 
 log = logging.getLogger("seisem.build")
+#: One rendering at a time per process: chirpstft's kernels are themselves parallel, and
+#: Numba's "workqueue" threading layer (used where no OpenMP/TBB runtime exists) must not be
+#: entered from several threads at once.
+_RENDER_LOCK = threading.Lock()
 FORMATS = ("aeta", "iaga2002", "obspy")
 DATASET_VERSION = 1
 META_COLUMNS = [
@@ -226,20 +231,21 @@ def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
     if norm.shape[0] == 0:
         c = 1 if cfg.cmap in (None, "gray", "grey") else 3
         return np.empty((0, *cfg.size, c + (1 if cfg.waveform else 0)), np.uint8)
-    img = chirpstft.render(
-        norm,
-        fs=1.0 / cfg.interval_s,
-        n_fft=cfg.n_fft,
-        hop_length=cfg.hop_length,
-        window=cfg.window,
-        chirp_rate=cfg.chirp_rate,
-        size=tuple(cfg.size),
-        cmap=cfg.cmap,
-        top_db=cfg.top_db,
-    )
-    if cfg.waveform:
-        wav = chirpstft.waveform_image(norm, size=tuple(cfg.size), mode="filled")
-        img = np.concatenate([img, wav], axis=-1)
+    with _RENDER_LOCK:
+        img = chirpstft.render(
+            norm,
+            fs=1.0 / cfg.interval_s,
+            n_fft=cfg.n_fft,
+            hop_length=cfg.hop_length,
+            window=cfg.window,
+            chirp_rate=cfg.chirp_rate,
+            size=tuple(cfg.size),
+            cmap=cfg.cmap,
+            top_db=cfg.top_db,
+        )
+        if cfg.waveform:
+            wav = chirpstft.waveform_image(norm, size=tuple(cfg.size), mode="filled")
+            img = np.concatenate([img, wav], axis=-1)
     return img
 
 
@@ -380,7 +386,7 @@ def build_dataset(
     out,
     config: BuildConfig | None = None,
     *,
-    scheduler: str = "processes",
+    scheduler: str = "threads",
     progress: bool = True,
     input_files: dict | None = None,
 ) -> dict:
@@ -395,7 +401,7 @@ def build_dataset(
     out : path
         The dataset folder; an unfinished build there is resumed.
     scheduler : str
-        ``"processes"`` (default), ``"threads"``, ``"synchronous"``, or the address of a
+        ``"threads"`` (default), ``"processes"``, ``"synchronous"``, or the address of a
         Dask distributed scheduler (``"tcp://host:8786"``).
     input_files : dict, optional
         Names -> paths of the station list and catalog, hashed into the manifest.
