@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 
@@ -98,10 +97,9 @@ def run_demo(
         },
         "report": rep["html"],
     }
-    from chirpstft._atomic import atomic_path
+    from ._files import write_json
 
-    with atomic_path(os.path.join(out, "summary.json")) as tmp, open(tmp, "w") as fh:
-        json.dump(summary, fh, indent=2, sort_keys=True)
+    write_json(os.path.join(out, "summary.json"), summary)
     lo, hi = summary["accuracy_ci"]
     print(
         f"seisem demo ({precursor} precursor, seed {seed}): {c['samples']} station-days, test split "

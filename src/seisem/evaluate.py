@@ -8,8 +8,10 @@ import os
 import numpy as np
 
 from ._errors import ParameterError, ReadError, require
+from ._files import write_json
 from .data.store import SeisemDataset
 from .metrics import binary_metrics, bootstrap_ci, confusion, permutation_null
+from .models import _keras
 
 MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
 
@@ -88,7 +90,7 @@ def evaluate(
     series), ``permutation`` (label-permutation null and p-value), ``per_station``,
     ``per_magnitude``. Predictions go to ``predictions.csv``.
     """
-    keras = require("keras", "ml", "evaluation")
+    keras = _keras()
     from chirpstft._atomic import atomic_path
 
     run = os.fspath(run)
@@ -137,6 +139,5 @@ def evaluate(
         meta.assign(score=score, predicted=pred)[
             ["trace_name", "station_code", "source_id", "trace_start_time", "label", "score", "predicted"]
         ].to_csv(tmp, index=False)
-    with atomic_path(os.path.join(run, "metrics.json")) as tmp, open(tmp, "w") as fh:
-        json.dump(result, fh, indent=2, sort_keys=True)
+    write_json(os.path.join(run, "metrics.json"), result)
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._errors import ParameterError, require
+from ._errors import ParameterError
 
 
 class TimeShift:
@@ -76,7 +76,9 @@ def make_sequence(
     ``(x, rng) -> x``) transforms each batch, both from ``seed`` and the epoch number, so a
     run is reproducible.
     """
-    keras = require("keras", "ml", "training")
+    from .models import _keras
+
+    keras = _keras()
     if int(batch_size) < 1:
         raise ParameterError(f"batch_size={batch_size!r} must be a positive integer")
     if len(dataset) == 0:

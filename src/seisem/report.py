@@ -9,6 +9,8 @@ import os
 import numpy as np
 
 from ._errors import ParameterError, ReadError, require
+from ._files import write_text
+from .models import _keras
 
 
 def _plt():
@@ -58,7 +60,7 @@ def filter_responses(
     a little noise, with the gradient normalised each step; images in [0, 255],
     ``(n, H, W, C)``. TensorFlow backend.
     """
-    keras = require("keras", "ml", "filter-response images")
+    keras = _keras()
     if keras.backend.backend() != "tensorflow":
         raise ParameterError("filter_responses needs the TensorFlow backend (KERAS_BACKEND=tensorflow)")
     import tensorflow as tf
@@ -96,7 +98,7 @@ def default_layers(model) -> list:
 
 def plot_filters(run, model=None, layers=None, filters: int = 8) -> list:
     """``filters_<layer>.png``: filter-response maximisation images of chosen layers."""
-    keras = require("keras", "ml", "filter-response images")
+    keras = _keras()
     plt = _plt()
     model = model or keras.models.load_model(os.path.join(run, "model.keras"))
     paths = []
@@ -125,7 +127,6 @@ def _fmt(v):
 
 def write_report(run, *, filters: bool = True) -> dict:
     """``report.md`` and ``report.html`` in the run folder, with the figures and tables."""
-    from chirpstft._atomic import atomic_path
 
     run = os.fspath(run)
     mpath = os.path.join(run, "metrics.json")
@@ -196,12 +197,8 @@ def write_report(run, *, filters: bool = True) -> dict:
         "",
     ]
     text = "\n".join(md)
-    with atomic_path(os.path.join(run, "report.md")) as tmp:
-        with open(tmp, "w") as fh:
-            fh.write(text)
-    with atomic_path(os.path.join(run, "report.html")) as tmp:
-        with open(tmp, "w") as fh:
-            fh.write(_html(text))
+    write_text(os.path.join(run, "report.md"), text)
+    write_text(os.path.join(run, "report.html"), _html(text))
     return {
         "markdown": os.path.join(run, "report.md"),
         "html": os.path.join(run, "report.html"),

@@ -30,6 +30,7 @@ def sweep(
 
     from chirpstft._atomic import atomic_path
 
+    from ._files import write_text
     from .evaluate import evaluate
     from .train import train
 
@@ -81,6 +82,5 @@ def sweep(
             "| " + " | ".join(f"{r[c]:.3f}" if isinstance(r[c], float) else str(r[c]) for c in cols) + " |"
         )
     text = f"# Batch-size sweep ({model}, {epochs} epochs, seed {seed})\n\n" + "\n".join(md) + "\n"
-    with atomic_path(os.path.join(out, "sweep.md")) as tmp, open(tmp, "w") as fh:
-        fh.write(text)
+    write_text(os.path.join(out, "sweep.md"), text)
     return text

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import csv
-import json
 import os
 import time
 
 import numpy as np
 
-from ._errors import ParameterError, require
+from ._errors import ParameterError
+from ._files import write_json
 from .data.store import SeisemDataset
 from .feed import default_augmentations, make_sequence
-from .models import MODELS, build_model, compile_model
-
-
-def _keras():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return require("keras", "ml", "training")
+from .models import MODELS, _keras, build_model, compile_model
 
 
 def seed_everything(seed: int) -> None:
@@ -44,13 +39,6 @@ def distribution_strategy():
 
     gpus = tf.config.list_physical_devices("GPU")
     return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
-
-
-def _atomic_json(path, obj):
-    from chirpstft._atomic import atomic_path
-
-    with atomic_path(path) as tmp, open(tmp, "w") as fh:
-        json.dump(obj, fh, indent=2, sort_keys=True, default=str)
 
 
 def _make_callbacks(keras, out, history_rows, patience):
@@ -171,7 +159,7 @@ def train(
         "backend": keras.backend.backend(),
         "keras": keras.__version__,
     }
-    _atomic_json(os.path.join(out, "run.json"), info)
+    write_json(os.path.join(out, "run.json"), info)
     return info
 
 

@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .._errors import ParameterError, ReadError, check_choice, require
+from .._files import write_json
 from .pairing import COLLISIONS, METHODS, label_days, pair_events
 from .qc import NORMALIZE, QCConfig, normalize_days, screen_days
 from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
@@ -254,7 +255,8 @@ def process_days(days_raw: np.ndarray, cfg: BuildConfig):
     filled, qc = screen_days(days_raw, cfg.qc)
     ok = qc["qc_status"] == "ok"
     norm = normalize_days(filled[ok], method=cfg.normalize) if ok.any() else np.empty((0, days_raw.shape[1]))
-    return qc, ok, norm.astype(np.float32), make_images(norm.astype(np.float32), cfg)
+    norm = norm.astype(np.float32)
+    return qc, ok, norm, make_images(norm, cfg)
 
 
 def _shard_paths(out, code):
@@ -509,6 +511,5 @@ def build_dataset(
         ],
         "samples_per_day": cfg.samples_per_day,
     }
-    with atomic_path(manifest_path) as tmp, open(tmp, "w") as fh:
-        json.dump(manifest, fh, indent=2, sort_keys=True, default=str)
+    write_json(manifest_path, manifest)
     return manifest

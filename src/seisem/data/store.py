@@ -98,9 +98,8 @@ class SeisemDataset:
         tidx = rows["trace_index"].to_numpy(dtype=np.int64)
         for shard in np.unique(shards):
             sel = np.flatnonzero(shards == shard)
-            order = np.argsort(tidx[sel])
-            ds = self._file(shard)[name]
-            out[sel[order]] = ds[np.sort(tidx[sel])] if sel.size > 1 else ds[tidx[sel]]
+            order = np.argsort(tidx[sel])  # h5py reads increasing indices
+            out[sel[order]] = self._file(shard)[name][tidx[sel][order]]
         return out
 
     def images(self, index=None) -> np.ndarray:

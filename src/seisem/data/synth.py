@@ -18,13 +18,13 @@ per minute), plus ``truth.csv`` (the precursor bursts actually injected) and
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from .._errors import ParameterError, check_choice, require
+from .._files import write_json
 from .pairing import haversine_km
 
 PRECURSORS = ("chirp", "none")
@@ -235,6 +235,5 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         pd.DataFrame(truth, columns=["station_code", "source_id", "day_local", "bursts", "amplitude"]).to_csv(
             tmp, index=False
         )
-    with atomic_path(paths["config"]) as tmp, open(tmp, "w") as fh:
-        json.dump({"generator": "seisem.data.synth", **asdict(cfg)}, fh, indent=2, sort_keys=True)
+    write_json(paths["config"], {"generator": "seisem.data.synth", **asdict(cfg)})
     return paths

@@ -51,6 +51,14 @@ def tz_name(tz) -> str:
     return key if key else str(tz)
 
 
+def unix_to_datetime64(seconds):
+    """Unix seconds (float array, UTC) to ``datetime64[ns]``, rounded to the millisecond."""
+    import numpy as np
+
+    ms = np.round(np.asarray(seconds, dtype=np.float64) * 1e3).astype(np.int64)
+    return ms.astype("datetime64[ms]").astype("datetime64[ns]")
+
+
 def to_utc_index(values, tz="UTC"):
     """Naive local timestamps (or tz-aware ones) to a tz-aware UTC ``DatetimeIndex``."""
     import pandas as pd

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._errors import ParameterError, ReadError, require
 from ._report import ReadReport, check_errors
+from ._time import unix_to_datetime64
 
 FILE_PATTERN = re.compile(r"^(?P<station>[^_/\\]+)_magn\.csv$")
 
@@ -126,7 +127,7 @@ def read_aeta_features(
     keep = ok & ~bad_value & ~other
     if station is None and keep.any():
         station = str(ids[keep][0])
-    t = (np.round(ts[keep] * 1e3).astype(np.int64)).astype("datetime64[ms]").astype("datetime64[ns]")
+    t = unix_to_datetime64(ts[keep])
     v = vals[keep]
     order = np.argsort(t, kind="stable")
     report.rows_kept = int(keep.sum())
@@ -152,7 +153,7 @@ def _read_clean(pd, path, col, station):
         return None
     if ids.size and ((station is not None and (ids != str(station)).any()) or (ids != ids[0]).any()):
         return None
-    t = (np.round(ts * 1e3).astype(np.int64)).astype("datetime64[ms]").astype("datetime64[ns]")
+    t = unix_to_datetime64(ts)
     return t, val.to_numpy(dtype=np.float64), ids
 
 
@@ -242,7 +243,7 @@ def read_raw_export(
     if times:
         try:
             nums = np.asarray(times, dtype=np.float64)
-            t = (np.round(nums * 1e3).astype(np.int64)).astype("datetime64[ms]").astype("datetime64[ns]")
+            t = unix_to_datetime64(nums)
         except ValueError:
             t = to_utc_index(times, tz).tz_localize(None).to_numpy(dtype="datetime64[ns]")
     else:
