@@ -306,3 +306,27 @@ def test_fused_render_equals_reference_pipeline(backend, kwargs):
         assert (diff > 0).mean() < 1e-3
     else:
         assert diff.max() < 1e-4
+
+
+@pytest.mark.parametrize("cmap", [None, "gray", "viridis"])
+@pytest.mark.parametrize("layout", ["NHWC", "NCHW"])
+@pytest.mark.parametrize("channels", [None, 3])
+def test_render_shape_is_what_render_returns(cmap, layout, channels):
+    x = np.random.default_rng(3).standard_normal((2, 3, 300))
+    kw = dict(size=(12, 7), cmap=cmap, channels=channels, layout=layout)
+    img = chirpstft.render(x, n_fft=32, hop_length=8, backend="numpy", **kw)
+    assert img.shape == chirpstft.render_shape(**kw, batch_shape=x.shape[:-1])
+    assert img.shape[-3:] == chirpstft.render_shape(**kw)
+
+
+def test_render_shape_gray_has_three_channels_and_checks_its_parameters():
+    assert chirpstft.render_shape(size=(4, 5), cmap="gray") == (4, 5, 3)
+    assert chirpstft.render_shape(size=(4, 5)) == (4, 5, 1)
+    with pytest.raises(chirpstft.ParameterError, match=r"a colormap gives 3 channels: pass channels=3"):
+        chirpstft.render_shape(cmap="gray", channels=1)
+    with pytest.raises(chirpstft.ParameterError, match="layout"):
+        chirpstft.render_shape(layout="HWC")
+    with pytest.raises(chirpstft.ParameterError, match="size"):
+        chirpstft.render_shape(size=(0, 4))
+    with pytest.raises(chirpstft.ParameterError, match="batch_shape"):
+        chirpstft.render_shape(batch_shape=(-1,))

@@ -25,7 +25,16 @@ from ._plan import ChirpSTFT
 from ._stream import StreamingISTFT, StreamingSTFT
 from .backends import available_backends
 from .chirp import renyi_entropy
-from .render import colorize, normalize, render, resize, spectrogram_image, to_db, waveform_image
+from .render import (
+    colorize,
+    normalize,
+    render,
+    render_shape,
+    resize,
+    spectrogram_image,
+    to_db,
+    waveform_image,
+)
 from .windows import check_cola, check_nola, get_window
 
 __version__ = "0.1.0"
@@ -52,6 +61,7 @@ __all__ = [
     "istft",
     "normalize",
     "render",
+    "render_shape",
     "renyi_entropy",
     "resize",
     "spectrogram",

@@ -21,6 +21,7 @@ backend's fused kernel when it has one (numba), tested against this reference.
 
 from __future__ import annotations
 
+import operator
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, get_args
@@ -37,6 +38,7 @@ __all__ = [
     "colorize",
     "normalize",
     "render",
+    "render_shape",
     "resize",
     "spectrogram_image",
     "to_db",
@@ -307,6 +309,68 @@ def _output_options(cmap, channels, dtype, layout) -> tuple[int, str, str]:
 
 
 # ----------------------------------------------------------------------------- entry points
+def render_shape(
+    *,
+    size: tuple[int, int] = (32, 32),
+    cmap: str | None = None,
+    channels: int | None = None,
+    layout: Layout = "NHWC",
+    batch_shape: tuple[int, ...] = (),
+) -> tuple[int, ...]:
+    """The shape of the images that :func:`render` and :func:`spectrogram_image` return.
+
+    The one rule for the number of channels and their axis, so that callers (dataset
+    writers, model builders) need not copy it: a colormap (``"gray"`` included) gives 3
+    channels, ``cmap=None`` gives ``channels`` (default 1).
+
+    Parameters
+    ----------
+    size : (int, int), default (32, 32)
+        ``(height, width)`` of each image, positive integers.
+    cmap : str or None, default None
+        Colormap name as passed to :func:`render`; any name gives 3 channels. None renders
+        grey levels with ``channels`` channels.
+    channels : {1, 3} or None, default None
+        Number of channels; None means 3 with a colormap and 1 without. A colormap with
+        ``channels=1`` is an error, as in :func:`render`.
+    layout : {"NHWC", "NCHW"}, default "NHWC"
+        Channels last (Keras) or first (PyTorch).
+    batch_shape : tuple of int, default ()
+        Leading axes (the shape of the signal batch, ``x.shape[:-1]``) prepended to the result.
+
+    Returns
+    -------
+    shape : tuple of int
+        ``(*batch_shape, height, width, channels)`` (NHWC) or ``(*batch_shape, channels,
+        height, width)`` (NCHW).
+
+    Raises
+    ------
+    ParameterError
+        If ``size``, ``channels``, ``layout``, ``cmap`` or ``batch_shape`` is invalid.
+
+    Examples
+    --------
+    >>> import chirpstft
+    >>> chirpstft.render_shape(size=(64, 32), cmap="gray")
+    (64, 32, 3)
+    >>> chirpstft.render_shape(size=(64, 32), layout="NCHW", batch_shape=(5,))
+    (5, 1, 64, 32)
+    """
+    height, width = _size(size)
+    channels, _, layout = _output_options(cmap, channels, "uint8", layout)
+    try:
+        lead = tuple(operator.index(n) for n in batch_shape)
+    except TypeError:
+        raise ParameterError(
+            f"batch_shape={batch_shape!r} must be a tuple of non-negative integers"
+        ) from None
+    if any(n < 0 for n in lead):
+        raise ParameterError(f"batch_shape={batch_shape!r} must be a tuple of non-negative integers")
+    image = (height, width, channels) if layout == "NHWC" else (channels, height, width)
+    return lead + image
+
+
 def spectrogram_image(
     P: Any,
     *,
