@@ -5,18 +5,31 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format clean docs dist dist-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-demo: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[demo,ml]"
+# Two distributions from this repository, installed editable: chirpstft (the root pyproject.toml)
+# and seisem (packaging/seisem/pyproject.toml, code in src/seisem/). Development-only requirements are
+# the dependency groups of the root pyproject.toml (pip >= 25.1: --group).
+PROJECTS := pyproject.toml packaging/seisem/pyproject.toml
+
+$(VENV)/.installed-demo: $(PROJECTS) | $(PY)
+	$(PY) -m pip install --quiet -e ".[plot]" -e "./packaging/seisem[ml]"
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,demo,ml]"
+$(VENV)/.installed-dev: $(PROJECTS) | $(PY)
+	$(PY) -m pip install --quiet -e ".[plot,dask]" -e "./packaging/seisem[ml,obspy]" --group test
+	touch $@
+
+$(VENV)/.installed-docs: $(PROJECTS) $(VENV)/.installed-dev
+	$(PY) -m pip install --quiet --group docs
+	touch $@
+
+$(VENV)/.installed-dist: $(PROJECTS) | $(PY)
+	$(PY) -m pip install --quiet --group dist
 	touch $@
 
 # the main job: a synthetic AETA-like network written to files, the dataset build, the
@@ -26,15 +39,32 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/seisem demo --out out/demo/seisem
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest tests src README.md
+	$(PY) -m pytest tests src README.md docs
 
 bench: $(VENV)/.installed-dev
-	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) -m pip install --quiet --group bench
 	mkdir -p out
 	$(PY) -m pytest bench -s --benchmark-only --benchmark-columns=min,median,mean,stddev,rounds \
 		--benchmark-group-by=group --benchmark-sort=mean --benchmark-min-rounds=10 \
 		--benchmark-json=out/bench.json
 	$(PY) bench/report.py out/bench.json
+
+# the documentation site (Sphinx): warnings are errors, then every internal link is checked
+docs: $(VENV)/.installed-docs
+	rm -rf docs/_build docs/gallery docs/api/generated
+	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
+	$(BIN)/sphinx-build -W --keep-going -b linkcheck docs docs/_build/linkcheck
+
+# wheels and sdists of both distributions into dist/, checked by twine
+dist: $(VENV)/.installed-dist
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m build --outdir dist packaging/seisem
+	$(BIN)/twine check --strict dist/*
+
+# each wheel installed into a clean virtualenv: what it holds, what it needs, what it runs
+dist-check: dist
+	bash tools/check_dist.sh $(PYTHON) dist
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench examples
@@ -45,4 +75,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix src tests bench examples
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks build src/*.egg-info
+	rm -rf $(VENV) out .pytest_cache .hypothesis .benchmarks build dist src/*.egg-info docs/_build docs/gallery docs/api/generated

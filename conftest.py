@@ -19,3 +19,6 @@ collect_ignore: list[str] = [
 ]
 # the GPU backend fails to import without CuPy *and* a usable device, and has no doctests
 collect_ignore.append("src/chirpstft/backends/cupy_gpu.py")
+# the documentation site: its Markdown pages are doctested (--doctest-glob='*.md'); its Sphinx
+# configuration, build output and generated gallery are not test modules
+collect_ignore += ["docs/conf.py", "docs/_build", "docs/gallery", "docs/api"]
