@@ -6,7 +6,14 @@ synthetic generator and the dataset build (:mod:`seisem.data`), the models and t
 TensorFlow; the submodules load them when used.
 """
 
-from ._errors import MissingDependencyError, ParameterError, ReadError, SeisemError
+from ._errors import MissingDependencyError, ParameterError, ReadError, SeisemError, SplitError
 
 __version__ = "0.1.0"
-__all__ = ["MissingDependencyError", "ParameterError", "ReadError", "SeisemError", "__version__"]
+__all__ = [
+    "MissingDependencyError",
+    "ParameterError",
+    "ReadError",
+    "SeisemError",
+    "SplitError",
+    "__version__",
+]

@@ -42,3 +42,8 @@ def check_choice(name: str, value, choices) -> None:
         raise ParameterError(
             f"{name}={value!r} is not supported; choose one of {', '.join(map(repr, choices))}"
         )
+
+
+class SplitError(SeisemError, ValueError):
+    """A dataset's train/dev/test split cannot support training or an honest evaluation
+    (an empty split, too few event groups, one class only); the message says what to change."""

@@ -91,7 +91,7 @@ def evaluate(
     ``per_magnitude``. Predictions go to ``predictions.csv``.
     """
     keras = _keras()
-    from chirpstft._atomic import atomic_path
+    from ._files import atomic_path
 
     run = os.fspath(run)
     info_path = os.path.join(run, "run.json")

@@ -22,7 +22,7 @@ def _plt():
 
 
 def _save(fig, path):
-    from chirpstft._atomic import atomic_path
+    from ._files import atomic_path
 
     with atomic_path(path, suffix=".png") as tmp:
         fig.savefig(tmp, dpi=110, bbox_inches="tight")

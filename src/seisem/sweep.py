@@ -28,9 +28,7 @@ def sweep(
     """
     import pandas as pd
 
-    from chirpstft._atomic import atomic_path
-
-    from ._files import write_text
+    from ._files import atomic_path, write_text
     from .evaluate import evaluate
     from .train import train
 

@@ -42,7 +42,7 @@ def distribution_strategy():
 
 
 def _make_callbacks(keras, out, history_rows, patience):
-    from chirpstft._atomic import atomic_path
+    from ._files import atomic_path
 
     class _RunLog(keras.callbacks.Callback):
         """Best-on-dev checkpoint and history CSV, both written atomically every epoch."""
@@ -134,7 +134,7 @@ def train(
     t0 = time.perf_counter()
     net.fit(train_seq, validation_data=dev_seq, epochs=int(epochs), callbacks=callbacks, verbose=verbose)
     wall = time.perf_counter() - t0
-    from chirpstft._atomic import atomic_path
+    from ._files import atomic_path
 
     with atomic_path(os.path.join(out, "model.keras"), suffix=".keras") as tmp:
         net.save(tmp)

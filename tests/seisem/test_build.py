@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seisem import ParameterError, ReadError
+from seisem import ParameterError, ReadError, SplitError
 from seisem.cli import main
 from seisem.data import BuildConfig, SeisemDataset, build_dataset, synthesize
 from seisem.io import read_catalog, read_stations
@@ -284,30 +284,20 @@ def test_cli_synth_then_build_null(tmp_path, capsys):
         == 0
     )
     assert len(pd.read_csv(syn / "truth.csv")) == 0  # the null set has no precursor
-    assert (
-        main(
-            [
-                "build",
-                "--stations",
-                str(syn / "stations.csv"),
-                "--catalog",
-                str(syn / "catalog.csv"),
-                "--data",
-                str(syn / "data"),
-                "--format",
-                "aeta",
-                "--out",
-                str(tmp_path / "ds"),
-                "--scheduler",
-                "threads",
-                "--no-progress",
-                "--waveform",
-            ]
-        )
-        == 0
-    )
+    build = ["build", "--stations", str(syn / "stations.csv"), "--catalog", str(syn / "catalog.csv"),
+             "--data", str(syn / "data"), "--format", "aeta", "--out", str(tmp_path / "ds"),
+             "--scheduler", "threads", "--no-progress", "--waveform"]  # fmt: skip
+    # 3 event groups: the default fractions leave the test split empty; this used to pass silently
+    assert main(build) == 2
+    err = capsys.readouterr().err
+    assert "the test split is empty" in err and "--fractions" in err and "--on-bad-split warn" in err
+    assert not (tmp_path / "ds" / "manifest.json").exists()
+    with pytest.warns(UserWarning, match="test split is empty"):
+        assert main([*build, "--on-bad-split", "warn"]) == 0
+    assert "WARNING: the test split is empty" in capsys.readouterr().out
     m = json.loads((tmp_path / "ds" / "manifest.json").read_text())
     assert m["image_shape"] == [32, 32, 4] and m["config"]["tz"] == "+08:00"
+    assert m["split_problems"] == ["the test split is empty"]
 
 
 def test_build_from_real_iaga_files(real, tmp_path):
@@ -334,9 +324,20 @@ def test_build_from_real_iaga_files(real, tmp_path):
         }
     )
     cfg = BuildConfig.preset("iaga2002", before_days=3, after_days=3, element="Z")
-    m = build_dataset(
-        st, cat, str(real / "iaga2002" / "bou*.min"), tmp_path, cfg, scheduler="synchronous", progress=False
-    )
+    with pytest.raises(SplitError, match="dev split is empty; the test split is empty"):
+        build_dataset(st, cat, str(real / "iaga2002" / "bou*.min"), tmp_path, cfg, scheduler="synchronous",
+                      progress=False)  # fmt: skip
+    cfg = BuildConfig.preset("iaga2002", before_days=3, after_days=3, element="Z", on_bad_split="warn")
+    with pytest.warns(UserWarning, match=r"6 samples in 1 event group"):
+        m = build_dataset(
+            st,
+            cat,
+            str(real / "iaga2002" / "bou*.min"),
+            tmp_path,
+            cfg,
+            scheduler="synchronous",
+            progress=False,
+        )
     assert m["counts"]["samples"] == 6 and m["counts"]["label_1_before"] == 3
     ds = SeisemDataset(tmp_path)
     assert sorted(ds.metadata["trace_start_time"].str[:10]) == [
@@ -410,8 +411,11 @@ def test_build_ten_minute_aeta_features(tmp_path, capsys):
         "--scheduler",
         "synchronous",
         "--no-progress",
+        "--on-bad-split",
+        "warn",  # one event: no dev or test split
     ]
-    assert main(args) == 0
+    with pytest.warns(UserWarning, match="split is empty"):
+        assert main(args) == 0
     ds = SeisemDataset(tmp_path / "ds")
     assert len(ds) == 28 and ds.series([0]).shape == (1, 144)
     assert ds.manifest["samples_per_day"] == 144

@@ -309,8 +309,14 @@ def test_station_list_generic_and_bad(tmp_path):
     st = read_stations(p, format="csv", columns=cols, errors="skip")
     assert list(st["station_code"]) == ["A"]
     assert st.attrs["report"].dropped == {"latitude outside [-90, 90]": 1, "duplicate station code": 1}
-    with pytest.raises(ReadError, match="cannot tell the station-list layout"):
+    # common column names are recognised without options (issue 13: this used to need columns=)
+    with pytest.raises(ReadError, match=r"st\.csv:3: latitude outside"):
         read_stations(p)
+    q = tmp_path / "odd.csv"
+    q.write_text("kennung,breite,laenge\nA,30,103\n")
+    with pytest.raises(ReadError, match="cannot tell the station-list layout.*--stations-columns"):
+        read_stations(q)
+    assert read_stations(q, columns="code=kennung,lat=breite,lon=laenge")["station_code"].tolist() == ["A"]
     with pytest.raises(ReadError, match="does not exist"):
         read_stations(tmp_path / "nope.csv")
 

@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .._errors import ParameterError, ReadError, check_choice, require
+from .._errors import ParameterError, ReadError, SplitError, check_choice, require
 from .._files import write_json
-from .pairing import COLLISIONS, METHODS, label_days, pair_events
-from .qc import NORMALIZE, QCConfig, normalize_days, screen_days
+from .pairing import COLLISIONS, METHODS, distance_rule, exclude_near_events, label_days, pair_events
+from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
 from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
-from .splits import SPLIT_BY, assign_splits, split_groups
+from .splits import SPLIT_BY, assign_splits, check_splits, split_groups
 
 log = logging.getLogger("seisem.build")
 #: One rendering at a time per process: chirpstft's kernels are themselves parallel, and
@@ -38,6 +38,10 @@ log = logging.getLogger("seisem.build")
 #: entered from several threads at once.
 _RENDER_LOCK = threading.Lock()
 FORMATS = ("aeta", "iaga2002", "obspy")
+ON_BAD_SPLIT = ("raise", "warn")
+#: Row statuses that are not QC failures: the station has no data file at all, or the day
+#: lies outside the span its data cover.
+NOT_QC = ("no_data", "outside_data")
 DATASET_VERSION = 1
 META_COLUMNS = [
     "trace_name",
@@ -74,17 +78,20 @@ class BuildConfig:
     element: str = "H"  # IAGA-2002 element
     channel: str | None = None  # ObsPy channel selector
     min_magnitude: float = 3.6
-    max_distance_km: float = 75.0
+    max_distance_km: float | str = 75.0  # km, or "dobrovolsky"
     em_only: bool = False
     distance_method: str = "haversine"
     before_days: int = 14
     after_days: int = 14
     tz: str = "UTC"
     collision: str = "drop"
+    exclude_near_days: int | None = 3  # None: keep days near other events that reach the station
+    exclude_distance_km: float | str = "dobrovolsky"
     interval_s: float = 60.0
     duplicates: str = "mean"
     qc: QCConfig = field(default_factory=QCConfig)
     normalize: str = "day-minmax"
+    detrend: str = "none"
     n_fft: int = 128
     hop_length: int = 16
     window: str = "hann"
@@ -97,6 +104,8 @@ class BuildConfig:
     fractions: tuple = (0.7, 0.15, 0.15)
     block_days: int = 30
     seed: int = 0
+    min_split_groups: int = 2
+    on_bad_split: str = "raise"
 
     def __post_init__(self):
         check_choice("format", self.format, FORMATS)
@@ -105,6 +114,27 @@ class BuildConfig:
         check_choice("duplicates", self.duplicates, DUPLICATES)
         check_choice("normalize", self.normalize, NORMALIZE)
         check_choice("split_by", self.split_by, SPLIT_BY)
+        check_choice("detrend", self.detrend, DETREND)
+        check_choice("on_bad_split", self.on_bad_split, ON_BAD_SPLIT)
+        for name in ("max_distance_km", "exclude_distance_km"):
+            val = getattr(self, name)
+            if callable(val):
+                raise ParameterError(
+                    f"{name}= in BuildConfig must be a number of km or 'dobrovolsky' (it is stored in the "
+                    "manifest); for another function of magnitude make the pairs with "
+                    "seisem.data.pair_events(max_distance_km=f) and pass build_dataset(pairs=...)"
+                )
+            distance_rule(val)  # validates
+        if self.exclude_near_days is not None and not (
+            isinstance(self.exclude_near_days, (int, np.integer)) and self.exclude_near_days >= 0
+        ):
+            raise ParameterError(
+                f"exclude_near_days={self.exclude_near_days!r} must be a non-negative integer or None"
+            )
+        if int(self.block_days) < 1:
+            raise ParameterError(f"block_days={self.block_days!r} must be a positive number of days")
+        if int(self.min_split_groups) < 1:
+            raise ParameterError(f"min_split_groups={self.min_split_groups!r} must be a positive integer")
         if len(self.size) != 2 or min(self.size) < 1:
             raise ParameterError(f"size={self.size!r} must be (height, width) in pixels")
         if abs(86400.0 / self.interval_s - round(86400.0 / self.interval_s)) > 1e-9:
@@ -131,7 +161,7 @@ class BuildConfig:
     def content_hash(self) -> str:
         """Hash of the parameters that shape a shard (split parameters excluded)."""
         d = self.to_dict()
-        for k in ("split_by", "fractions", "block_days", "seed"):
+        for k in ("split_by", "fractions", "block_days", "seed", "min_split_groups", "on_bad_split"):
             d.pop(k)
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -225,16 +255,29 @@ def load_station(code: str, files: list, cfg: BuildConfig):
     return np.concatenate(times), np.concatenate(values), reports
 
 
+def image_shape(cfg: BuildConfig) -> tuple:
+    """``(H, W, C)`` of the images of a dataset: chirpstft's own rule (:func:`chirpstft.render_shape`;
+    any colormap, ``"gray"`` included, gives 3 channels), plus one for the waveform image."""
+    import chirpstft
+
+    h, w, c = chirpstft.render_shape(size=tuple(cfg.size), cmap=cfg.cmap)
+    return (int(h), int(w), int(c) + (1 if cfg.waveform else 0))
+
+
 def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
-    """Normalised station-days ``(n, samples_per_day)`` to uint8 images ``(n, H, W, C)``."""
+    """Normalised station-days ``(n, samples_per_day)`` to uint8 images ``(n, H, W, C)``.
+
+    With ``cfg.detrend`` ``"mean"``/``"linear"``, each day's mean or line is removed before the
+    transform (see :func:`seisem.data.qc.detrend_days`); the stored series stay as they were.
+    """
     import chirpstft
 
     if norm.shape[0] == 0:
-        c = 1 if cfg.cmap in (None, "gray", "grey") else 3
-        return np.empty((0, *cfg.size, c + (1 if cfg.waveform else 0)), np.uint8)
+        return np.empty((0, *image_shape(cfg)), np.uint8)
+    x = detrend_days(norm, cfg.detrend).astype(norm.dtype) if cfg.detrend != "none" else norm
     with _RENDER_LOCK:
         img = chirpstft.render(
-            norm,
+            x,
             fs=1.0 / cfg.interval_s,
             n_fft=cfg.n_fft,
             hop_length=cfg.hop_length,
@@ -284,7 +327,7 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     import h5py
     import pandas as pd
 
-    from chirpstft._atomic import atomic_path
+    from .._files import atomic_path
 
     h5path, csvpath = _shard_paths(out, code)
     cfg_hash = cfg.content_hash()
@@ -298,13 +341,34 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     samples = samples.sort_values("day", kind="stable").reset_index(drop=True)
     spd = cfg.samples_per_day
     days = samples["day"].to_numpy().astype("datetime64[D]")
+    inside = np.zeros(len(days), bool)
+    raw = np.full((len(days), spd), np.nan)
     if files:
         t, v, _reports = load_station(code, files, cfg)
         reg = regularize(t, v, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
-        raw = day_matrix(reg, days, tz=cfg.tz) if reg.values.size else np.full((len(days), spd), np.nan)
-    else:
-        raw = np.full((len(days), spd), np.nan)
-    qc, ok, series, images = process_days(raw, cfg)
+        if reg.values.size:
+            # the calendar days (in cfg.tz) that the data touch, first to last finite sample
+            good = np.flatnonzero(np.isfinite(reg.values))
+            if good.size:
+                from .pairing import event_day
+
+                span = event_day(reg.times[[good[0], good[-1]]], cfg.tz)
+                inside = (days >= span[0]) & (days <= span[1])
+            if inside.any():
+                raw[inside] = day_matrix(reg, days[inside], tz=cfg.tz)
+    qc_in, ok_in, series, images = process_days(raw[inside], cfg)
+    ok = np.zeros(len(days), bool)
+    ok[inside] = ok_in
+    qc = {}
+    for k, val in qc_in.items():
+        full = np.zeros(len(days), dtype=val.dtype if k != "qc_status" else object)
+        if k == "qc_missing_fraction":
+            full[:] = 1.0
+        full[inside] = val
+        if k == "qc_status":
+            full[~inside] = "outside_data"
+            full = full.astype(str)
+        qc[k] = full
 
     rows = samples.copy()
     rows["trace_start_time"] = (
@@ -318,6 +382,8 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
         rows[k] = val
     if not files:
         rows["qc_status"] = "no_data"
+    if "qc_status" not in qc:
+        rows["qc_status"] = "outside_data" if files else "no_data"
     rows["shard"] = os.path.basename(h5path)
     idx = np.full(len(rows), -1, np.int64)
     idx[ok] = np.arange(int(ok.sum()))
@@ -391,13 +457,24 @@ def build_dataset(
     scheduler: str = "threads",
     progress: bool = True,
     input_files: dict | None = None,
+    pairs=None,
 ) -> dict:
     """Build (or resume building) a dataset in folder ``out``.
+
+    Samples are made only for days inside the span each station's data cover (other
+    claimed days are counted as ``outside_data``, not as QC failures); days within
+    ``config.exclude_near_days`` of an event that reaches the station by
+    ``config.exclude_distance_km`` but does not label the day are left out and counted
+    (``counts["labelling"]["excluded_near_other_event"]``). The split is checked: an empty
+    split, one with fewer than ``config.min_split_groups`` groups or with one class stops
+    the build with :class:`~seisem.SplitError` (``config.on_bad_split="warn"``: a warning,
+    and the problems are listed in ``manifest["split_problems"]``).
 
     Parameters
     ----------
     stations, catalog : DataFrame
-        From :func:`seisem.io.read_stations` / :func:`seisem.io.read_catalog`.
+        From :func:`seisem.io.read_stations` / :func:`seisem.io.read_catalog`. ``stations``
+        may be None when ``pairs`` are given (their station columns are used).
     data : folder, glob or list of paths
         The station series files, in ``config.format``.
     out : path
@@ -407,6 +484,10 @@ def build_dataset(
         Dask distributed scheduler (``"tcp://host:8786"``).
     input_files : dict, optional
         Names -> paths of the station list and catalog, hashed into the manifest.
+    pairs : DataFrame, optional
+        Station-event pairs made elsewhere (:func:`seisem.data.read_pairs`, or
+        :func:`~seisem.data.pair_events` with any distance function); then
+        ``config.min_magnitude`` and ``config.max_distance_km`` are not applied.
 
     Returns
     -------
@@ -415,7 +496,7 @@ def build_dataset(
     """
     import pandas as pd
 
-    from chirpstft._atomic import atomic_path
+    from .._files import atomic_path
 
     dask = require("dask", "seisem", "the parallel dataset build")
     cfg = config or BuildConfig()
@@ -426,17 +507,45 @@ def build_dataset(
     manifest_path = os.path.join(out, "manifest.json")
     if os.path.exists(manifest_path):
         os.remove(manifest_path)  # the dataset is being rebuilt: not valid until the new manifest lands
-    pairs = pair_events(
-        stations,
-        catalog,
-        min_magnitude=cfg.min_magnitude,
-        max_distance_km=cfg.max_distance_km,
-        em_only=cfg.em_only,
-        method=cfg.distance_method,
-    )
+    pairs_given = pairs is not None
+    if pairs is None:
+        pairs = pair_events(
+            stations,
+            catalog,
+            min_magnitude=cfg.min_magnitude,
+            max_distance_km=cfg.max_distance_km,
+            em_only=cfg.em_only,
+            method=cfg.distance_method,
+        )
     samples, label_report = label_days(
         pairs, before_days=cfg.before_days, after_days=cfg.after_days, tz=cfg.tz, collision=cfg.collision
     )
+    near_info = {"excluded": 0, "skipped": "exclude_near_days=None"}
+    if cfg.exclude_near_days is not None:
+        if catalog is None:
+            near_info = {"excluded": 0, "skipped": "no catalog given"}
+            log.warning("no catalog given: days near other events that reach a station are not left out")
+        else:
+            st = stations
+            if st is None:
+                st = pairs[["station_code", "station_latitude_deg", "station_longitude_deg"]].drop_duplicates(
+                    "station_code"
+                )
+            samples, near_info = exclude_near_events(
+                samples,
+                st,
+                catalog,
+                days=int(cfg.exclude_near_days),
+                max_distance_km=cfg.exclude_distance_km,
+                min_magnitude=cfg.min_magnitude,
+                tz=cfg.tz,
+                method=cfg.distance_method,
+            )
+    label_report.excluded_near_other_event = int(near_info["excluded"])
+    label_report.extra["near_other_events"] = near_info
+    if label_report.excluded_near_other_event:
+        label_report.samples_before = int((samples["label"] == 1).sum())
+        label_report.samples_after = int((samples["label"] == 0).sum())
     codes = sorted(samples["station_code"].unique()) if len(samples) else []
     files = station_files(data, cfg.format, codes)
     build = dask.delayed(build_station, pure=True)
@@ -459,6 +568,24 @@ def build_dataset(
         kept["split"] = []
         kept["split_group"] = []
     kept = kept[[*META_COLUMNS, "split_group"]]
+    problems = check_splits(kept, cfg.fractions, min_groups=cfg.min_split_groups)
+    if problems:
+        n_groups = int(kept["split_group"].astype(str).nunique()) if len(kept) else 0
+        msg = (
+            f"{out}: the split cannot support an honest evaluation: {'; '.join(problems)}. The dataset has "
+            f"{len(kept)} samples in {n_groups} {cfg.split_by} group(s) (labels: "
+            f"{int((kept['label'] == 1).sum())} before, {int((kept['label'] == 0).sum())} after). What to change: "
+            "more data or events (a longer period, more stations, a lower --min-magnitude, a larger "
+            "--max-distance-km), other --fractions (e.g. 0.5,0.25,0.25), --split-by time with a smaller "
+            "--block-days, or a lower --min-split-groups; or pass --on-bad-split warn to build it anyway "
+            "(its metrics will then be marked as not interpretable)"
+        )
+        if cfg.on_bad_split == "raise":
+            raise SplitError(msg)
+        import warnings
+
+        log.warning("WARNING: %s", msg)
+        warnings.warn(msg, UserWarning, stacklevel=2)
     with atomic_path(os.path.join(out, "metadata.csv")) as tmp:
         kept.to_csv(tmp, index=False, float_format="%.6g")
     rej_cols = [c for c in META_COLUMNS if c not in ("split", "trace_name", "trace_index")]
@@ -486,6 +613,7 @@ def build_dataset(
             **{
                 k: {"path": os.path.abspath(v), "sha256": file_sha256(v)}
                 for k, v in (input_files or {}).items()
+                if v
             },
             "data": {os.path.basename(f): file_sha256(f) for f in all_files},
         },
@@ -499,17 +627,23 @@ def build_dataset(
             "label_1_before": int((kept["label"] == 1).sum()),
             "label_0_after": int((kept["label"] == 0).sum()),
             "rejected": {
-                str(k): int(v) for k, v in rejected["qc_status"].value_counts().sort_index().items()
+                str(k): int(v)
+                for k, v in rejected["qc_status"].value_counts().sort_index().items()
+                if k not in NOT_QC
+            },
+            "outside_data": int((rejected["qc_status"] == "outside_data").sum()),
+            "no_data": int((rejected["qc_status"] == "no_data").sum()),
+            "groups": {
+                s: int(kept.loc[kept["split"] == s, "split_group"].astype(str).nunique())
+                for s in ("train", "dev", "test")
             },
             "splits": split_counts,
             "labelling": label_report.to_dict(),
         },
-        "image_shape": [
-            int(cfg.size[0]),
-            int(cfg.size[1]),
-            (1 if cfg.cmap in (None, "gray", "grey") else 3) + (1 if cfg.waveform else 0),
-        ],
+        "image_shape": list(image_shape(cfg)),
         "samples_per_day": cfg.samples_per_day,
+        "split_problems": problems,
+        "pairs_given": bool(pairs_given),
     }
     write_json(manifest_path, manifest)
     return manifest

@@ -2,6 +2,11 @@
 
 Distances are great-circle (haversine) on a sphere of radius 6371.0 km by default, or
 geodesic on the WGS84 ellipsoid (``method="geodesic"``, through ObsPy/geographiclib).
+
+Distance rules: a fixed radius in km, ``"dobrovolsky"`` (the earthquake-preparation-zone
+radius ``10**(0.43*M)`` km of Dobrovolsky, Zubkov & Miachkin 1979, *Pure and Applied
+Geophysics* 117, 1025-1044: 52 km at M4, 141 km at M5, 380 km at M6, 1,023 km at M7), or
+any callable mapping an array of magnitudes to radii in km.
 """
 
 from __future__ import annotations
@@ -17,6 +22,52 @@ METHODS = ("haversine", "geodesic")
 COLLISIONS = ("drop", "before-wins", "nearest-event")
 BEFORE, AFTER = 1, 0
 
+
+def dobrovolsky_radius_km(magnitude):
+    """Radius of the earthquake preparation zone, ``10**(0.43*M)`` km (Dobrovolsky, Zubkov &
+    Miachkin 1979, Pure Appl. Geophys. 117, 1025-1044)."""
+    return 10.0 ** (0.43 * np.asarray(magnitude, dtype=np.float64))
+
+
+DISTANCE_RULES = {"dobrovolsky": dobrovolsky_radius_km}
+
+
+def distance_rule(max_distance_km):
+    """A function of magnitude (array) -> radius in km, from a number, ``"dobrovolsky"``
+    (also as text from the command line, where numbers arrive as text) or a callable."""
+    if callable(max_distance_km):
+        return max_distance_km
+    if isinstance(max_distance_km, str):
+        key = max_distance_km.strip().lower()
+        if key in DISTANCE_RULES:
+            return DISTANCE_RULES[key]
+        try:
+            max_distance_km = float(key)
+        except ValueError:
+            raise ParameterError(
+                f"max_distance_km={max_distance_km!r} must be a number of km, 'dobrovolsky' "
+                "(10**(0.43*M) km) or a function of magnitude"
+            ) from None
+    try:
+        r = float(max_distance_km)
+    except (TypeError, ValueError):
+        raise ParameterError(
+            f"max_distance_km={max_distance_km!r} must be a number of km, 'dobrovolsky' or a function of magnitude"
+        ) from None
+    if not (np.isfinite(r) and r > 0):
+        raise ParameterError(f"max_distance_km={max_distance_km!r} must be a positive, finite number of km")
+    return lambda m: np.full(np.shape(m), r)
+
+
+def _radii(rule, mags):
+    r = np.asarray(rule(np.asarray(mags, dtype=np.float64)), dtype=np.float64)
+    if r.shape != np.shape(mags):
+        r = np.broadcast_to(r, np.shape(mags)).astype(np.float64)
+    if np.any(~np.isfinite(r) | (r < 0)):
+        raise ParameterError("the distance rule gave a negative or non-finite radius for some magnitude")
+    return r
+
+
 PAIR_COLUMNS = (
     "station_code",
     "station_latitude_deg",
@@ -27,6 +78,7 @@ PAIR_COLUMNS = (
     "source_longitude_deg",
     "source_magnitude",
     "path_distance_km",
+    "source_radius_km",
 )
 
 
@@ -56,11 +108,15 @@ def pair_events(
     catalog,
     *,
     min_magnitude: float = 3.6,
-    max_distance_km: float = 75.0,
+    max_distance_km=75.0,
     em_only: bool = False,
     method: str = "haversine",
 ):
-    """Station-event pairs: magnitude ``>= min_magnitude`` and distance ``< max_distance_km``.
+    """Station-event pairs: magnitude ``>= min_magnitude`` and distance ``<`` the event's radius.
+
+    ``max_distance_km`` is a fixed radius in km (75 km in the seed paper), ``"dobrovolsky"``
+    (``10**(0.43*M)`` km, see :func:`dobrovolsky_radius_km`), or a callable mapping an
+    array of magnitudes to radii in km. The radius used is the ``source_radius_km`` column.
 
     Parameters
     ----------
@@ -79,11 +135,9 @@ def pair_events(
     import pandas as pd
 
     check_choice("method", method, METHODS)
-    for name, val in (("min_magnitude", min_magnitude), ("max_distance_km", max_distance_km)):
-        if not np.isfinite(val):
-            raise ParameterError(f"{name}={val!r} must be a finite number")
-    if max_distance_km <= 0:
-        raise ParameterError(f"max_distance_km={max_distance_km!r} must be positive")
+    if not np.isfinite(min_magnitude):
+        raise ParameterError(f"min_magnitude={min_magnitude!r} must be a finite number")
+    rule = distance_rule(max_distance_km)
     st = stations
     if em_only:
         st = st[st["station_has_em"].astype(bool)]
@@ -94,14 +148,15 @@ def pair_events(
     slon = st["station_longitude_deg"].to_numpy(float)[:, None]
     elat = ev["source_latitude_deg"].to_numpy(float)[None, :]
     elon = ev["source_longitude_deg"].to_numpy(float)[None, :]
+    radius = _radii(rule, ev["source_magnitude"].to_numpy(float))[None, :]
     dist = haversine_km(slat, slon, elat, elon)
     if method == "geodesic":
         # the ellipsoid differs from the sphere by < 0.6 %: screen with the sphere first
-        near = dist < max_distance_km * 1.01
+        near = dist < radius * 1.01
         si, ei = np.nonzero(near)
         dist = np.full(dist.shape, np.inf)
         dist[si, ei] = geodesic_km(slat[si, 0], slon[si, 0], elat[0, ei], elon[0, ei])
-    si, ei = np.nonzero(dist < max_distance_km)
+    si, ei = np.nonzero(dist < radius)
     s, e = st.iloc[si].reset_index(drop=True), ev.iloc[ei].reset_index(drop=True)
     out = pd.DataFrame(
         {
@@ -114,10 +169,55 @@ def pair_events(
             "source_longitude_deg": e["source_longitude_deg"],
             "source_magnitude": e["source_magnitude"],
             "path_distance_km": dist[si, ei],
+            "source_radius_km": radius[0, ei],
         }
     )
     return out.sort_values(["source_origin_time", "source_id", "station_code"], kind="stable").reset_index(
         drop=True
+    )
+
+
+def read_pairs(path):
+    """A pairs table made elsewhere (for example by ``seisem pairs``), for ``build --pairs``.
+
+    Needs ``station_code, source_id, source_origin_time, source_magnitude`` and the station
+    coordinates; ``path_distance_km``, source coordinates and ``source_radius_km`` are kept
+    when present (NaN otherwise). Origin times without a zone are read as UTC.
+    """
+    import os
+
+    import pandas as pd
+
+    from .._errors import ReadError
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ReadError(f"pairs file {path!r} does not exist")
+    df = pd.read_csv(
+        path, dtype={"station_code": str, "source_id": str}, keep_default_na=False, na_values=[""]
+    )
+    need = ("station_code", "source_id", "source_origin_time", "source_magnitude")
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ReadError(
+            f"{path}: a pairs table needs the columns {list(need)} (as `seisem pairs` writes them); "
+            f"missing {missing}, present {list(df.columns)}"
+        )
+    t = pd.to_datetime(df["source_origin_time"], format="ISO8601", errors="coerce")
+    if t.dt.tz is None:
+        t = t.dt.tz_localize("UTC")
+    bad = t.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ReadError(f"{path}:{i + 2}: unparsable source_origin_time {df['source_origin_time'].iloc[i]!r}")
+    df["source_origin_time"] = t.dt.tz_convert("UTC")
+    for c in PAIR_COLUMNS:
+        if c not in df.columns:
+            df[c] = np.nan
+    return (
+        df[list(PAIR_COLUMNS)]
+        .sort_values(["source_origin_time", "source_id", "station_code"], kind="stable")
+        .reset_index(drop=True)
     )
 
 
@@ -136,6 +236,7 @@ class LabelReport:
     conflicts_to_after: int = 0
     samples_before: int = 0
     samples_after: int = 0
+    excluded_near_other_event: int = 0  # see exclude_near_events
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -290,3 +391,88 @@ def label_days(
     rep.samples_before = int((out["label"] == BEFORE).sum())
     rep.samples_after = int((out["label"] == AFTER).sum())
     return out, rep
+
+
+def exclude_near_events(
+    samples,
+    stations,
+    catalog,
+    *,
+    days: int = 3,
+    max_distance_km="dobrovolsky",
+    min_magnitude: float = 3.6,
+    tz: str = "UTC",
+    method: str = "haversine",
+):
+    """Leave out samples within ``±days`` calendar days of an event that reaches the station
+    under its own distance rule but does not label the sample.
+
+    A day labelled "after" a small nearby event can be the day of a great earthquake farther
+    away (MMB, 11 March 2011: the Mw 9.1 Tohoku earthquake 640 km away is within its
+    Dobrovolsky radius of 8,200 km but beyond the paper's 75 km). Every event of ``catalog``
+    with magnitude ``>= min_magnitude`` is given its radius by ``max_distance_km`` (a number,
+    ``"dobrovolsky"`` or a callable, as for :func:`pair_events`); a sample is left out when
+    such an event reaches its station, its calendar day (in ``tz``) is within ``days`` of the
+    sample's day, and it is not one of the sample's ``source_ids``.
+
+    Returns
+    -------
+    kept : DataFrame
+    info : dict
+        ``excluded`` (count), ``days``, ``rule``, and ``events``: the events responsible, largest
+        first (id, magnitude, time, stations, samples left out), at most 20.
+    """
+    import pandas as pd
+
+    if not (isinstance(days, (int, np.integer)) and days >= 0):
+        raise ParameterError(f"days={days!r} must be a non-negative integer number of days")
+    rule_name = (
+        max_distance_km
+        if isinstance(max_distance_km, (str, int, float))
+        else getattr(max_distance_km, "__name__", "callable")
+    )
+    info = {"excluded": 0, "days": int(days), "rule": str(rule_name), "min_magnitude": float(min_magnitude),
+            "events": []}  # fmt: skip
+    if len(samples) == 0 or len(catalog) == 0:
+        return samples, info
+    codes = samples["station_code"].astype(str).unique()
+    st = stations[stations["station_code"].astype(str).isin(codes)].drop_duplicates("station_code")
+    reach = pair_events(
+        st, catalog, min_magnitude=min_magnitude, max_distance_km=max_distance_km, method=method
+    )
+    if len(reach) == 0:
+        return samples, info
+    rday = event_day(reach["source_origin_time"], tz).astype(np.int64)
+    by_station: dict = {}
+    for code, d, sid in zip(
+        reach["station_code"].astype(str), rday, reach["source_id"].astype(str), strict=True
+    ):
+        by_station.setdefault(code, []).append((d, sid))
+    sday = np.asarray(samples["day"]).astype("datetime64[D]").astype(np.int64)
+    drop = np.zeros(len(samples), bool)
+    blame: dict = {}
+    for i, (code, d, ids) in enumerate(
+        zip(samples["station_code"].astype(str), sday, samples["source_ids"].astype(str), strict=True)
+    ):
+        own = set(ids.split(";"))
+        for ed, sid in by_station.get(code, ()):
+            if abs(int(d) - int(ed)) <= days and sid not in own:
+                drop[i] = True
+                blame.setdefault(sid, set()).add(code)
+                blame.setdefault(("n", sid), [0])[0] += 1
+                break
+    info["excluded"] = int(drop.sum())
+    if blame:
+        ev = reach.drop_duplicates("source_id").set_index("source_id")
+        rows = []
+        for sid in [k for k in blame if isinstance(k, str)]:
+            rows.append({
+                "source_id": sid,
+                "source_magnitude": float(ev.loc[sid, "source_magnitude"]),
+                "source_origin_time": pd.Timestamp(ev.loc[sid, "source_origin_time"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "stations": sorted(blame[sid]),
+                "samples_excluded": int(blame[("n", sid)][0]),
+            })  # fmt: skip
+        rows.sort(key=lambda r: (-r["source_magnitude"], r["source_origin_time"]))
+        info["events"] = rows[:20]
+    return samples.loc[~drop].reset_index(drop=True), info

@@ -10,6 +10,7 @@ from .._errors import ParameterError, check_choice
 
 QC_REASONS = ("ok", "missing", "flat", "saturated")
 NORMALIZE = ("day-minmax", "station-robust")
+DETREND = ("none", "mean", "linear")
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,17 @@ class QCConfig:
     max_missing : share of missing samples above which a day is dropped (``"missing"``).
     max_flat_samples : a run of this many identical consecutive values (a stuck sensor),
         or a day with no variation at all, drops the day (``"flat"``).
-    saturation_min_samples : this many samples sitting at the day's extreme value in runs
-        of at least ``saturation_run`` (a clipped, full-range signal) drop it (``"saturated"``).
+    saturation_min_samples, saturation_run, saturation_factor : a day is clipped
+        (``"saturated"``) when at least ``saturation_min_samples`` samples sit at the day's
+        extreme value in runs of at least ``saturation_run`` identical values, *and* the
+        longest such plateau is at least ``saturation_factor`` times longer than the longest
+        run of identical values anywhere else in the day. The second condition is what tells
+        a clipped plateau from a smooth extreme: definitive observatory data at 0.1 nT
+        resolution repeat values for ten minutes or more wherever the field turns (CBI Z,
+        March 2011), at its extreme as much as elsewhere; a sensor at its rail holds one
+        value far longer than the signal ever does on its own.
+    full_scale : the sensor's stated full scale, if known: samples with ``|x| >= full_scale``
+        also count as at the rail (the plateau-length comparison is then not needed).
     fill_max_gap : gaps of at most this many samples are filled by linear interpolation;
         longer ones (in a day that passed) are filled with the day's median and counted.
     """
@@ -29,6 +39,8 @@ class QCConfig:
     max_flat_samples: int = 120
     saturation_min_samples: int = 10
     saturation_run: int = 3
+    saturation_factor: float = 2.0
+    full_scale: float | None = None
     fill_max_gap: int = 10
 
     def __post_init__(self):
@@ -37,6 +49,10 @@ class QCConfig:
         for name in ("max_flat_samples", "saturation_min_samples", "saturation_run"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be a positive integer")
+        if not (np.isfinite(self.saturation_factor) and self.saturation_factor >= 1.0):
+            raise ParameterError(f"saturation_factor={self.saturation_factor!r} must be a number >= 1")
+        if self.full_scale is not None and not (np.isfinite(self.full_scale) and self.full_scale > 0):
+            raise ParameterError(f"full_scale={self.full_scale!r} must be a positive number (or None)")
         if int(self.fill_max_gap) < 0:
             raise ParameterError(f"fill_max_gap={self.fill_max_gap!r} must be >= 0 samples")
 
@@ -126,12 +142,25 @@ def screen_days(days: np.ndarray, config: QCConfig | None = None):
         hi = np.nanmax(np.where(nan, -np.inf, x), axis=1, initial=-np.inf)
         lo = np.nanmin(np.where(nan, np.inf, x), axis=1, initial=np.inf)
     no_variation = ~(hi > lo)
-    at_rail = (x == hi[:, None]) | (x == lo[:, None])
-    sat = _runs_mask(at_rail, cfg.saturation_run).sum(axis=1)
+    at_extreme = (x == hi[:, None]) | (x == lo[:, None])
+    plateau = _runs_mask(at_extreme, cfg.saturation_run)
+    sat = plateau.sum(axis=1)
+    longest_plateau = _longest_equal_run(np.where(plateau, x, np.nan))
+    longest_elsewhere = _longest_equal_run(np.where(at_extreme, np.nan, x))
+    clipped = (sat >= cfg.saturation_min_samples) & (
+        longest_plateau >= cfg.saturation_factor * np.maximum(longest_elsewhere, 1)
+    )
+    if cfg.full_scale is not None:
+        with np.errstate(invalid="ignore"):
+            beyond = np.abs(x) >= cfg.full_scale
+        n_beyond = beyond.sum(axis=1)
+        sat = np.where(n_beyond > 0, np.maximum(sat, n_beyond), sat)
+        clipped |= n_beyond >= cfg.saturation_min_samples
+    sat = np.where(clipped, sat, 0)
     status = np.full(n_days, "ok", dtype=object)
     bad_missing = miss > cfg.max_missing
     bad_flat = ~bad_missing & (no_variation | (flat_run >= cfg.max_flat_samples))
-    bad_sat = ~bad_missing & ~bad_flat & (sat >= cfg.saturation_min_samples)
+    bad_sat = ~bad_missing & ~bad_flat & clipped
     status[bad_missing] = "missing"
     status[bad_flat] = "flat"
     status[bad_sat] = "saturated"
@@ -148,6 +177,29 @@ def screen_days(days: np.ndarray, config: QCConfig | None = None):
         "qc_median_filled_samples": medfill,
     }
     return x, qc
+
+
+def detrend_days(days: np.ndarray, method: str = "none") -> np.ndarray:
+    """Remove each record's mean (``"mean"``) or least-squares line (``"linear"``).
+
+    This is data preparation, applied to the whole record that is transformed (one
+    station-day), not per STFT segment: chirpstft's transform stays linear and exactly
+    invertible (a per-segment detrend inside the transform would break the inverse), while
+    the zero padding at the record's ends no longer meets a step from zero to the record's
+    level (an offset of 0.5 after day-minmax scaling, or 26,000 nT for raw H) that would
+    make bright edge frames drown the rest of the spectrogram.
+    """
+    check_choice("detrend", method, DETREND)
+    x = np.asarray(days, dtype=np.float64)
+    if method == "none" or x.shape[-1] == 0:
+        return x
+    if method == "mean":
+        return x - np.nanmean(x, axis=-1, keepdims=True)
+    t = np.arange(x.shape[-1], dtype=np.float64)
+    t = t - t.mean()
+    a = np.nanmean(x, axis=-1, keepdims=True)
+    b = np.nansum((x - a) * t, axis=-1, keepdims=True) / np.sum(t * t)
+    return x - a - b * t
 
 
 def normalize_days(days: np.ndarray, *, method: str = "day-minmax", center=None, scale=None) -> np.ndarray:

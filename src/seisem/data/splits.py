@@ -94,3 +94,28 @@ def split_groups(meta, by: str = "event", *, block_days: int = 30):
         raise ParameterError(f"block_days={block_days!r} must be a positive number of days")
     day = np.asarray(meta["trace_start_time"].astype(str).str[:10], dtype="datetime64[D]").astype(np.int64)
     return np.array([f"block{b}" for b in day // int(block_days)], dtype=object)
+
+
+def check_splits(meta, fractions=(0.7, 0.15, 0.15), *, min_groups: int = 2) -> list:
+    """Problems of a split assignment, as sentences (empty when there are none).
+
+    Every split with a non-zero fraction must be non-empty and hold both labels; the test
+    split must also hold at least ``min_groups`` split groups (``split_group``: events, time
+    blocks or stations): a test split made of one event says nothing about the next one.
+    (Dev only picks the epoch; one group there is allowed.)
+    """
+    problems = []
+    for name, fr in zip(SPLIT_NAMES, fractions, strict=True):
+        if fr <= 0:
+            continue
+        part = meta[meta["split"] == name]
+        if len(part) == 0:
+            problems.append(f"the {name} split is empty")
+            continue
+        n_groups = int(part["split_group"].astype(str).nunique()) if "split_group" in part else 0
+        if name == "test" and n_groups < min_groups:
+            problems.append(f"the {name} split has {n_groups} group(s) (fewer than {min_groups})")
+        labels = sorted(set(part["label"].astype(int)))
+        if len(labels) < 2:
+            problems.append(f"the {name} split has one class only (label {labels[0]}, {len(part)} samples)")
+    return problems

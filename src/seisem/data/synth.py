@@ -106,7 +106,7 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
     ``config`` or keyword arguments (the fields of :class:`SynthConfig`).
     """
     pd = require("pandas", "seisem", "the synthetic generator")
-    from chirpstft._atomic import atomic_path
+    from .._files import atomic_path
 
     cfg = config or SynthConfig(**kwargs)
     rng = np.random.default_rng(cfg.seed)

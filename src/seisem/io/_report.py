@@ -35,6 +35,12 @@ class ReadReport:
     dropped: Counter = field(default_factory=Counter)
     examples: list = field(default_factory=list)
     max_examples: int = 10
+    notes: list = field(default_factory=list)  # how the file was read (assumed time zone, columns used)
+
+    def note(self, text: str) -> None:
+        """Record (and log at INFO level) a choice the reader made, such as an assumed time zone."""
+        self.notes.append(text)
+        log.info("%s: %s", self.source, text)
 
     @property
     def n_dropped(self) -> int:
@@ -69,4 +75,5 @@ class ReadReport:
             "rows_read": self.rows_read,
             "rows_kept": self.rows_kept,
             "dropped": dict(self.dropped),
+            "notes": list(self.notes),
         }

@@ -7,6 +7,14 @@ Catalog columns: ``source_id``, ``source_origin_time`` (tz-aware UTC), ``source_
 Every reader checks each row (time parses, latitude in [-90, 90], longitude in
 [-180, 360), magnitude finite) and raises or drops-and-reports per ``errors``; longitudes
 are returned in [-180, 180).
+
+Layouts recognised without options: the AETA lists, USGS ComCat CSV, QuakeML, the China
+Earthquake Networks Center (CENC) quick-report list (SpreadsheetML 2003 XML, whatever its
+file name), and any CSV whose header uses common names (see :data:`CATALOG_ALIASES`,
+:data:`STATION_ALIASES`: ``code``/``station``/``name``, ``lat``/``latitude``,
+``lon``/``long``/``longitude``, ``time``/``origin_time``, ``mag``/``magnitude``, ``depth``,
+``id``). Times without a zone are read in ``tz`` (UTC unless told otherwise) and the
+report says so (``report.notes``).
 """
 
 from __future__ import annotations
@@ -36,8 +44,122 @@ STATION_COLUMNS = (
     "station_name",
     "station_has_em",
 )
-CATALOG_FORMATS = ("auto", "aeta", "comcat", "csv", "quakeml")
+CATALOG_FORMATS = ("auto", "aeta", "cenc", "comcat", "csv", "quakeml")
 STATION_FORMATS = ("auto", "aeta", "csv")
+
+#: Header names recognised for each catalog column (compared case-insensitively, with
+#: spaces, dashes and dots read as underscores). The first match in this order wins.
+CATALOG_ALIASES = {
+    "source_origin_time": (
+        "source_origin_time",
+        "origin_time",
+        "origintime",
+        "time",
+        "datetime",
+        "date_time",
+    ),
+    "source_latitude_deg": ("source_latitude_deg", "latitude", "lat"),
+    "source_longitude_deg": ("source_longitude_deg", "longitude", "lon", "long", "lng"),
+    "source_magnitude": ("source_magnitude", "magnitude", "mag"),
+    "source_depth_km": ("source_depth_km", "depth_km", "depth"),
+    "source_id": ("source_id", "event_id", "eventid", "id"),
+    "source_magnitude_type": ("source_magnitude_type", "magnitude_type", "magtype", "mag_type"),
+    "source_place": ("source_place", "place", "location", "region"),
+}
+#: Header names recognised for each station column (see :data:`CATALOG_ALIASES`). ``name``
+#: is the station code only when the file has no code column.
+STATION_ALIASES = {
+    "station_code": ("station_code", "code", "station", "station_id", "stationid", "iaga_code", "name"),
+    "station_latitude_deg": ("station_latitude_deg", "latitude", "lat"),
+    "station_longitude_deg": ("station_longitude_deg", "longitude", "lon", "long", "lng"),
+    "station_name": ("station_name", "name", "title"),
+    "station_has_em": ("station_has_em", "has_em", "em"),
+}
+#: Short keys accepted in ``columns=`` (and on the command line) for seisem's column names.
+SHORT_KEYS = {
+    "time": "source_origin_time",
+    "mag": "source_magnitude",
+    "magnitude": "source_magnitude",
+    "depth": "source_depth_km",
+    "id": "source_id",
+    "mag_type": "source_magnitude_type",
+    "place": "source_place",
+    "code": "station_code",
+    "name": "station_name",
+    "has_em": "station_has_em",
+}
+_CATALOG_REQUIRED = ("source_origin_time", "source_latitude_deg", "source_longitude_deg", "source_magnitude")
+_STATION_REQUIRED = ("station_code", "station_latitude_deg", "station_longitude_deg")
+
+
+def _norm_name(name: str) -> str:
+    return "".join("_" if c in " -." else c for c in str(name).strip().lower())
+
+
+def parse_columns(spec, kind: str) -> dict:
+    """A column mapping from ``"key=COLUMN,key=COLUMN"`` text (the command line) or a dict.
+
+    Keys are seisem's names (``source_magnitude``, ``station_code``) or the short forms
+    ``time, lat, lon, mag, depth, id, mag_type, place`` (catalogs) and ``code, lat, lon,
+    name, has_em`` (stations). Returns a dict with seisem's names as keys.
+    """
+    if spec is None:
+        return {}
+    if isinstance(spec, str):
+        items = {}
+        for part in filter(None, (p.strip() for p in spec.split(","))):
+            if "=" not in part:
+                raise ParameterError(
+                    f"--{kind}-columns {spec!r}: {part!r} is not key=COLUMN; write e.g. "
+                    + ("'time=OriginTime,mag=ML'" if kind == "catalog" else "'code=Station,lat=Lat,lon=Lon'")
+                )
+            k, v = part.split("=", 1)
+            items[k.strip()] = v.strip()
+        spec = items
+    if not isinstance(spec, dict):
+        raise ParameterError(f"columns={spec!r} must be a dict or 'key=COLUMN,...' text")
+    allowed = CATALOG_COLUMNS if kind == "catalog" else STATION_COLUMNS
+    prefix = "source" if kind == "catalog" else "station"
+    out = {}
+    for k, v in spec.items():
+        key = SHORT_KEYS.get(k, k)
+        if key in ("lat", "latitude"):
+            key = f"{prefix}_latitude_deg"
+        elif key in ("lon", "long", "longitude"):
+            key = f"{prefix}_longitude_deg"
+        if key not in allowed:
+            raise ParameterError(
+                f"{kind} columns: unknown key {k!r}; use one of {list(allowed)} or the short forms "
+                + (
+                    "time, lat, lon, mag, depth, id, mag_type, place"
+                    if kind == "catalog"
+                    else "code, lat, lon, name, has_em"
+                )
+            )
+        out[key] = v
+    return out
+
+
+def guess_columns(header, aliases, given=None) -> dict:
+    """Map seisem's names to the columns of ``header`` by :data:`CATALOG_ALIASES` /
+    :data:`STATION_ALIASES`; ``given`` (explicit choices) take precedence and their columns
+    are not reused."""
+    given = dict(given or {})
+    normed = {}
+    for col in header:
+        normed.setdefault(_norm_name(col), col)
+    used = set(given.values())
+    out = dict(given)
+    for key, names in aliases.items():
+        if key in out:
+            continue
+        for n in names:
+            col = normed.get(n)
+            if col is not None and col not in used:
+                out[key] = col
+                used.add(col)
+                break
+    return out
 
 
 def _read_csv(path, report_name):
@@ -57,7 +179,8 @@ def _need(df, cols, path, what):
     if missing:
         raise ReadError(
             f"{path}: missing column(s) {missing} for {what}; columns present: {list(df.columns)}. "
-            "For another layout use format='csv' with columns={...} naming yours"
+            "Name your columns with columns={'time': ..., 'lat': ...} (command line: "
+            "--catalog-columns / --stations-columns 'time=YourTime,lat=YourLat,...')"
         )
 
 
@@ -185,63 +308,193 @@ def read_comcat_csv(path, *, errors: str = "raise"):
     )
 
 
+def _event_ids(prefix, times, lat, lon):
+    """Stable event ids from origin time (UTC, to the second) and location (0.01 degree)."""
+    import pandas as pd
+
+    t = pd.Series(pd.DatetimeIndex(times).strftime("%Y%m%dT%H%M%S")).fillna("NaT")
+    la = pd.Series(np.round(lat, 2)).map("{:+.2f}".format)
+    lo = pd.Series(np.round(lon, 2)).map("{:+.2f}".format)
+    return prefix + t + "_" + la + "_" + lo
+
+
+def _local_times(text, tz, time_format, report, what="origin times"):
+    """Parse time text; naive times are local times in ``tz`` (the report says so)."""
+    import pandas as pd
+
+    from ._time import tz_name
+
+    fmt = time_format or "ISO8601"
+    try:
+        local = pd.to_datetime(text, format=fmt, errors="coerce")
+    except (ValueError, TypeError):  # mixed zone offsets
+        local = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+    if getattr(local.dt, "tz", None) is None:
+        local = local.dt.tz_localize(parse_tz(tz))
+        report.note(f"{what} have no time zone: read as {tz_name(tz)} (pass tz= / --catalog-tz otherwise)")
+    return local.dt.tz_convert("UTC")
+
+
 def read_catalog_csv(
     path,
     *,
-    columns: dict,
+    columns: dict | str | None = None,
     tz: str = "UTC",
     time_format: str | None = None,
     unix_time: bool = False,
     errors: str = "raise",
 ):
-    """A generic catalog CSV with a column mapping.
+    """A generic catalog CSV.
 
-    ``columns`` maps our names to yours; required: ``source_origin_time``,
-    ``source_latitude_deg``, ``source_longitude_deg``, ``source_magnitude``; optional:
-    ``source_id``, ``source_depth_km``, ``source_magnitude_type``, ``source_place``.
-    Times are read as local times in ``tz`` (``"UTC"`` by default, ``"+08:00"``,
-    ``"Asia/Shanghai"``), or as Unix seconds with ``unix_time=True``.
+    ``columns`` maps seisem's names (or the short keys ``time, lat, lon, mag, depth, id,
+    mag_type, place``) to yours, as a dict or as ``"time=OriginTime,mag=ML"`` text; columns
+    not named are found by the common names of :data:`CATALOG_ALIASES` (``time``,
+    ``origin_time``, ``lat``, ``latitude``, ``lon``, ``longitude``, ``mag``, ``magnitude``,
+    ``depth``, ``id`` ...). Required: origin time, latitude, longitude, magnitude.
+    Times without a zone are local times in ``tz`` (``"UTC"`` by default, ``"+08:00"``,
+    ``"Asia/Shanghai"``; the report notes the assumption), or Unix seconds with
+    ``unix_time=True``. Without an id column, ids are made from time and location.
     """
     check_errors(errors)
     import pandas as pd
 
-    if not isinstance(columns, dict):
-        raise ParameterError(
-            "columns= must be a dict mapping seisem names (e.g. 'source_magnitude') to the CSV's column names"
-        )
-    unknown = set(columns) - set(CATALOG_COLUMNS)
-    if unknown:
-        raise ParameterError(f"columns= has unknown key(s) {sorted(unknown)}; allowed: {CATALOG_COLUMNS}")
-    req = ("source_origin_time", "source_latitude_deg", "source_longitude_deg", "source_magnitude")
-    if any(k not in columns for k in req):
-        raise ParameterError(f"columns= must map at least {req}")
+    parse_tz(tz)  # a bad tz fails before the file is read
+    given = parse_columns(columns, "catalog")
     raw = _read_csv(path, "catalog")
-    _need(raw, list(columns.values()), path, "the mapping given in columns=")
+    _need(raw, list(given.values()), path, "the columns named in columns=")
+    columns = guess_columns(raw.columns, CATALOG_ALIASES, given)
+    missing = [k for k in _CATALOG_REQUIRED if k not in columns]
+    if missing:
+        raise ParameterError(
+            f"{path}: no column found for {missing} (header: {list(raw.columns)}); columns= must map at least "
+            f"{_CATALOG_REQUIRED} — name them, e.g. columns={{'time': 'OriginTime', 'mag': 'ML'}} or on the "
+            "command line --catalog-columns 'time=OriginTime,mag=ML'"
+        )
     report = ReadReport(os.path.basename(os.fspath(path)))
+    report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
     tcol = raw[columns["source_origin_time"]].str.strip()
     if unix_time:
         times = pd.to_datetime(_numbers(tcol), unit="s", utc=True, errors="coerce")
     else:
-        local = pd.to_datetime(tcol, format=time_format, errors="coerce")
-        if getattr(local.dt, "tz", None) is None:
-            local = local.dt.tz_localize(parse_tz(tz))
-        times = local.dt.tz_convert("UTC")
+        times = _local_times(tcol, tz, time_format, report)
     empty = pd.Series([""] * len(raw))
     col = lambda k: raw[columns[k]] if k in columns else None  # noqa: E731
-    ids = col("source_id") if "source_id" in columns else "row" + pd.Series(range(len(raw))).astype(str)
+    lat = _numbers(col("source_latitude_deg"))
+    lon = _numbers(col("source_longitude_deg"))
+    ids = col("source_id") if "source_id" in columns else _event_ids("ev", times, lat, lon)
     return _finish_catalog(
         report,
         raw,
         ids=ids,
         times=times,
-        lat=_numbers(col("source_latitude_deg")),
-        lon=_numbers(col("source_longitude_deg")),
+        lat=lat,
+        lon=lon,
         depth=_numbers(col("source_depth_km")) if "source_depth_km" in columns else np.full(len(raw), np.nan),
         mag=_numbers(col("source_magnitude")),
         mag_type=col("source_magnitude_type") if "source_magnitude_type" in columns else empty,
         place=col("source_place") if "source_place" in columns else empty,
         errors=errors,
     )
+
+
+_SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+#: CENC header texts (substrings) -> our names
+_CENC_HEADERS = {
+    "发震时刻": "time",
+    "震级": "mag",
+    "纬度": "lat",
+    "经度": "lon",
+    "深度": "depth",
+    "参考位置": "place",
+}
+
+
+def _is_spreadsheetml(path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    return b"<Workbook" in head and _SS_NS.encode() in head
+
+
+def _spreadsheetml_rows(path):
+    """Rows of the first worksheet of a SpreadsheetML 2003 file, as lists of cell text."""
+    import xml.etree.ElementTree as ET
+
+    ns = "{" + _SS_NS + "}"
+    rows = []
+    try:
+        for _, el in ET.iterparse(os.fspath(path), events=("end",)):
+            if el.tag == ns + "Row":
+                cells = []
+                for cell in el.findall(ns + "Cell"):
+                    idx = cell.get(ns + "Index")
+                    if idx is not None:  # skipped (empty) cells
+                        cells.extend([""] * (int(idx) - 1 - len(cells)))
+                    data = cell.find(ns + "Data")
+                    cells.append("" if data is None or data.text is None else data.text.strip())
+                rows.append(cells)
+                el.clear()
+            elif el.tag == ns + "Worksheet":
+                break
+    except ET.ParseError as exc:
+        raise ReadError(f"{path}: not readable SpreadsheetML (XML error: {exc})") from exc
+    return rows
+
+
+def read_cenc_catalog(path, *, errors: str = "raise"):
+    """The China Earthquake Networks Center quick-report list (``eqList-day.xls``).
+
+    The file is SpreadsheetML 2003 XML whatever its extension says; header row
+    发震时刻 (origin time, Beijing time UTC+8), 震级(M), 纬度(°), 经度(°), 深度(千米), 参考位置.
+    Times are converted to UTC; numbers stored as strings are accepted; ``source_id`` is
+    ``"cenc<UTC time YYYYmmddTHHMMSS>_<lat>_<lon>"`` (stable: made from time and location,
+    not from the row number, which changes as the list grows); ``source_magnitude_type`` is
+    ``"M"`` (CENC's reported magnitude).
+    """
+    check_errors(errors)
+    import pandas as pd
+
+    rows = _spreadsheetml_rows(path)
+    if not rows:
+        raise ReadError(f"{path}: the SpreadsheetML file has no rows")
+    head = rows[0]
+    where = {}
+    for i, h in enumerate(head):
+        for key, name in _CENC_HEADERS.items():
+            if key in h and name not in where:
+                where[name] = i
+    missing = [
+        key
+        for key, name in _CENC_HEADERS.items()
+        if name in ("time", "mag", "lat", "lon") and name not in where
+    ]
+    if missing:
+        raise ReadError(
+            f"{path}: SpreadsheetML without the CENC header cell(s) {missing} (header row: {head}); "
+            "export the list as CSV and pass columns= instead"
+        )
+    body = rows[1:]
+    width = len(head)
+    raw = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=head, dtype=str)
+    report = ReadReport(os.path.basename(os.fspath(path)))
+    get = lambda n: raw.iloc[:, where[n]] if n in where else pd.Series([""] * len(raw))  # noqa: E731
+    local = pd.to_datetime(get("time").str.strip(), format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    times = local.dt.tz_localize(parse_tz("+08:00")).dt.tz_convert("UTC")
+    report.note("origin times are Beijing time (UTC+8): converted to UTC")
+    lat, lon = _numbers(get("lat")), _numbers(get("lon"))
+    out = _finish_catalog(
+        report,
+        raw,
+        ids=_event_ids("cenc", times, lat, lon),
+        times=times,
+        lat=lat,
+        lon=lon,
+        depth=_numbers(get("depth")),
+        mag=_numbers(get("mag")),
+        mag_type="M",
+        place=get("place"),
+        errors=errors,
+    )
+    return out
 
 
 def read_quakeml(path, *, errors: str = "raise"):
@@ -290,20 +543,32 @@ def read_quakeml(path, *, errors: str = "raise"):
 
 
 def read_catalog(
-    path, *, format: str = "auto", columns: dict | None = None, tz: str = "UTC", errors: str = "raise"
+    path,
+    *,
+    format: str = "auto",
+    columns: dict | str | None = None,
+    tz: str = "UTC",
+    errors: str = "raise",
 ):
     """Read a catalog, detecting the layout when ``format="auto"``.
 
-    ``.xml``/``.quakeml`` files are QuakeML; a CSV with ``Timestamp`` and ``Magnitude`` is an
-    AETA list; one with ``time``, ``latitude``, ``mag`` is ComCat; anything else needs
-    ``format="csv"`` and ``columns=``.
+    A SpreadsheetML 2003 file (detected from its content, whatever the extension) is the
+    CENC quick-report list; ``.xml``/``.quakeml``/``.qml`` files are QuakeML; a CSV with
+    ``Timestamp`` and ``Magnitude`` is an AETA list; one with ``time``, ``latitude``,
+    ``mag`` is ComCat; any other CSV is read by its column names (common names are
+    recognised, ``columns=`` names the rest; naive times are read in ``tz``, UTC by
+    default, and the report says so). Bad rows raise :class:`ReadError` naming the file
+    and line with ``errors="raise"``, or are dropped and counted in
+    ``df.attrs["report"]`` with ``errors="skip"``.
     """
     check_choice("format", format, CATALOG_FORMATS)
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ReadError(f"catalog file {path!r} does not exist")
     if format == "auto":
-        if path.lower().endswith((".xml", ".quakeml", ".qml")):
+        if _is_spreadsheetml(path):
+            format = "cenc"
+        elif path.lower().endswith((".xml", ".quakeml", ".qml")):
             format = "quakeml"
         elif columns:
             format = "csv"
@@ -314,19 +579,23 @@ def read_catalog(
                 format = "aeta"
             elif {"time", "latitude", "longitude", "mag"} <= set(head):
                 format = "comcat"
+            elif all(k in guess_columns(head, CATALOG_ALIASES) for k in _CATALOG_REQUIRED):
+                format = "csv"
             else:
                 raise ReadError(
-                    f"{path}: cannot tell the catalog layout from its header {head}; pass "
-                    "format='csv' with columns={...}, or format='aeta'/'comcat'/'quakeml'"
+                    f"{path}: cannot tell the catalog layout from its header {head}; name the columns: "
+                    "columns={'time': ..., 'lat': ..., 'lon': ..., 'mag': ...} (command line: "
+                    "--catalog-columns 'time=T,lat=LA,lon=LO,mag=M'), or pass format='aeta'/'comcat'/"
+                    "'quakeml'/'cenc'"
                 )
     if format == "aeta":
         return read_aeta_catalog(path, errors=errors)
+    if format == "cenc":
+        return read_cenc_catalog(path, errors=errors)
     if format == "comcat":
         return read_comcat_csv(path, errors=errors)
     if format == "quakeml":
         return read_quakeml(path, errors=errors)
-    if columns is None:
-        raise ParameterError("format='csv' needs columns={...} mapping seisem names to the CSV's columns")
     return read_catalog_csv(path, columns=columns, tz=tz, errors=errors)
 
 
@@ -382,23 +651,29 @@ def read_aeta_stations(path, *, errors: str = "raise"):
     )
 
 
-def read_stations_csv(path, *, columns: dict, errors: str = "raise"):
-    """A generic station CSV; ``columns`` maps ``station_code``, ``station_latitude_deg``,
-    ``station_longitude_deg`` (required), ``station_name``, ``station_has_em`` (optional)."""
+def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = "raise"):
+    """A generic station CSV. ``columns`` maps ``station_code``, ``station_latitude_deg``,
+    ``station_longitude_deg`` (required), ``station_name``, ``station_has_em`` (optional),
+    or the short keys ``code, lat, lon, name, has_em``, to your column names (dict or
+    ``"code=Station,lat=Lat"`` text); columns not named are found by common names
+    (:data:`STATION_ALIASES`: ``code``/``station``/``name``, ``lat``/``latitude``,
+    ``lon``/``long``/``longitude``)."""
     check_errors(errors)
     import pandas as pd
 
-    if not isinstance(columns, dict):
-        raise ParameterError(
-            "columns= must be a dict mapping seisem names (e.g. 'station_code') to the CSV's column names"
-        )
-    req = ("station_code", "station_latitude_deg", "station_longitude_deg")
-    unknown = set(columns) - set(STATION_COLUMNS)
-    if unknown or any(k not in columns for k in req):
-        raise ParameterError(f"columns= must map at least {req} (allowed keys: {STATION_COLUMNS})")
+    given = parse_columns(columns, "stations")
     raw = _read_csv(path, "stations")
-    _need(raw, list(columns.values()), path, "the mapping given in columns=")
+    _need(raw, list(given.values()), path, "the columns named in columns=")
+    columns = guess_columns(raw.columns, STATION_ALIASES, given)
+    missing = [k for k in _STATION_REQUIRED if k not in columns]
+    if missing:
+        raise ParameterError(
+            f"{path}: no column found for {missing} (header: {list(raw.columns)}); columns= must map at least "
+            f"{_STATION_REQUIRED} — e.g. columns={{'code': 'Station', 'lat': 'Lat', 'lon': 'Lon'}} or on the "
+            "command line --stations-columns 'code=Station,lat=Lat,lon=Lon'"
+        )
     report = ReadReport(os.path.basename(os.fspath(path)))
+    report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
     has_em = (
         _bool(raw[columns["station_has_em"]])[0] if "station_has_em" in columns else np.ones(len(raw), bool)
     )
@@ -415,27 +690,67 @@ def read_stations_csv(path, *, columns: dict, errors: str = "raise"):
     )
 
 
-def read_stations(path, *, format: str = "auto", columns: dict | None = None, errors: str = "raise"):
-    """Read a station list: the AETA layout (detected by ``StationID``), or a generic CSV
-    with ``columns=``, or one already using seisem's column names."""
+def read_stations(path, *, format: str = "auto", columns: dict | str | None = None, errors: str = "raise"):
+    """Read a station list: the AETA layout (detected by ``StationID``), or a CSV read by
+    its column names (common names recognised, ``columns=`` names the rest)."""
     check_choice("format", format, STATION_FORMATS)
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ReadError(f"station file {path!r} does not exist")
-    if format == "auto" and columns is None:
+    if format == "auto" and not columns:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             head = [c.strip() for c in fh.readline().split(",")]
         if "StationID" in head:
             format = "aeta"
-        elif {"station_code", "station_latitude_deg", "station_longitude_deg"} <= set(head):
-            columns = {c: c for c in STATION_COLUMNS if c in head}
-        else:
+        elif not all(k in guess_columns(head, STATION_ALIASES) for k in _STATION_REQUIRED):
             raise ReadError(
-                f"{path}: cannot tell the station-list layout from its header {head}; pass "
-                "format='csv' with columns={...}"
+                f"{path}: cannot tell the station-list layout from its header {head}; name the columns: "
+                "columns={'code': ..., 'lat': ..., 'lon': ...} (command line: --stations-columns "
+                "'code=C,lat=LA,lon=LO')"
             )
     if format == "aeta":
         return read_aeta_stations(path, errors=errors)
-    if columns is None:
-        raise ParameterError("format='csv' needs columns={...} mapping seisem names to the CSV's columns")
     return read_stations_csv(path, columns=columns, errors=errors)
+
+
+def stations_from_iaga2002(files, *, errors: str = "raise"):
+    """A station list from the headers of IAGA-2002 files (IAGA code, geodetic latitude and
+    longitude, station name): for IAGA data given without a station list. Files of one
+    station must agree on its coordinates (to 0.001 degree)."""
+    import pandas as pd
+
+    from .iaga2002 import read_iaga2002_header
+
+    rows, seen = [], {}
+    for f in files:
+        h = read_iaga2002_header(f)
+        code = str(h.get("station_code") or "").strip()
+        lat, lon = h.get("latitude"), h.get("longitude")
+        row = {"code": code, "lat": "" if lat is None else str(lat), "lon": "" if lon is None else str(lon),
+               "name": str(h.get("station_name") or ""), "file": os.path.basename(os.fspath(f))}  # fmt: skip
+        if code in seen:
+            a = seen[code]
+            if (
+                abs(float(a["lat"] or "nan") - float(row["lat"] or "nan")) < 1e-3
+                and abs(float(a["lon"] or "nan") - float(row["lon"] or "nan")) < 1e-3
+            ):
+                continue
+            raise ReadError(
+                f"{row['file']}: station {code} at ({row['lat']}, {row['lon']}) but {a['file']} puts it at "
+                f"({a['lat']}, {a['lon']}); pass a station list (--stations) to say which is right"
+            )
+        seen[code] = row
+        rows.append(row)
+    raw = pd.DataFrame(rows, columns=["code", "lat", "lon", "name", "file"], dtype=str)
+    report = ReadReport("IAGA-2002 headers")
+    report.note(f"station coordinates from the headers of {len(files)} IAGA-2002 file(s)")
+    return _finish_stations(
+        report,
+        raw,
+        code=raw["code"],
+        lat=_numbers(raw["lat"]),
+        lon=_numbers(raw["lon"]),
+        name=raw["name"],
+        has_em=np.ones(len(raw), bool),
+        errors=errors,
+    )

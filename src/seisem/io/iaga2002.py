@@ -84,6 +84,33 @@ def _parse_header_line(line: str):
     return key, value
 
 
+def read_iaga2002_header(path: str | os.PathLike) -> dict:
+    """The header records of an IAGA-2002 file (as :attr:`IAGA2002.header`), without its data.
+
+    ``latitude``/``longitude``/``elevation`` are floats (``None`` when the field is empty).
+    """
+    path = os.fspath(path)
+    header: dict = {}
+    with open(path, encoding="ascii", errors="replace") as fh:
+        for no, line in enumerate(fh, start=1):
+            if line.startswith("DATE"):
+                break
+            if no > 200 or not line.startswith(" ") or line.startswith(" #"):
+                continue
+            key, value = _parse_header_line(line)
+            name = HEADER_KEYS.get(key.lower())
+            if name in _FLOAT_KEYS:
+                try:
+                    header[name] = float(value) if value else None
+                except ValueError as exc:
+                    raise ReadError(f"{path}:{no}: header {key!r} must be a number, got {value!r}") from exc
+            elif name is not None:
+                header[name] = value
+    if "station_code" not in header:
+        raise ReadError(f"{path}: header has no 'IAGA CODE' record; not an IAGA-2002 file")
+    return header
+
+
 def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002:
     """Read one IAGA-2002 file.
 
@@ -141,6 +168,8 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
                 name = HEADER_KEYS.get(key.lower())
                 if name is None:
                     header.setdefault("other", {})[key] = value
+                elif name in _FLOAT_KEYS and not value:
+                    header[name] = None  # empty fields are common in real files
                 elif name in _FLOAT_KEYS:
                     try:
                         header[name] = float(value)
