@@ -38,14 +38,60 @@ def _frequency_unit(f_max: float) -> tuple[float, str]:
     return 1.0, "Hz"
 
 
+_FFT_MODES = ("onesided", "twosided", "centered")
+
+
+def _spec_frequencies(n_freqs: int, fs: float, n_fft: int | None, fft_mode: str | None) -> np.ndarray:
+    """Row frequencies (Hz, in row order) of an STFT with ``n_freqs`` rows, or a clear error."""
+    if fft_mode is not None and fft_mode not in _FFT_MODES:
+        raise ParameterError(f"fft_mode={fft_mode!r} is not supported; choose one of {_FFT_MODES}")
+    if fft_mode is None:
+        if n_fft is not None:
+            if n_freqs == n_fft // 2 + 1 and n_freqs != n_fft:
+                fft_mode = "onesided"
+            elif n_freqs == n_fft:
+                raise ParameterError(
+                    f"S has {n_freqs} rows = n_fft: twosided (0..fs/2, then negative frequencies) or centered "
+                    "(ascending from -fs/2)? Pass fft_mode='twosided' or 'centered' (or plan=, the ChirpSTFT "
+                    "that made S)"
+                )
+            else:
+                raise ParameterError(
+                    f"S has {n_freqs} rows but n_fft={n_fft} gives {n_fft // 2 + 1} (onesided) or {n_fft} "
+                    "(twosided/centered); pass the n_fft that made S, fft_mode=, or plan="
+                )
+        elif n_freqs % 2 == 1:
+            fft_mode, n_fft = "onesided", 2 * (n_freqs - 1)  # the usual case: even n_fft, one side
+        else:
+            raise ParameterError(
+                f"S has {n_freqs} rows: twosided output of n_fft={n_freqs} (a chirped STFT) or onesided output "
+                f"of n_fft={2 * n_freqs - 2} or {2 * n_freqs - 1}? Pass fft_mode= and n_fft=, plan= (the "
+                "ChirpSTFT that made S) or freqs="
+            )
+    if n_fft is None:
+        n_fft = 2 * (n_freqs - 1) if fft_mode == "onesided" else n_freqs
+    expected = n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+    if expected != n_freqs:
+        raise ParameterError(
+            f"S has {n_freqs} rows but fft_mode={fft_mode!r} with n_fft={n_fft} gives {expected}; pass the "
+            "n_fft and fft_mode that made S, or plan="
+        )
+    if fft_mode == "onesided":
+        return np.fft.rfftfreq(n_fft, 1.0 / fs)
+    f = np.fft.fftfreq(n_fft, 1.0 / fs)
+    return np.fft.fftshift(f) if fft_mode == "centered" else f
+
+
 def specshow(
     S: Any,
     *,
-    fs: float = 1.0,
-    hop_length: int,
+    fs: float | None = None,
+    hop_length: int | None = None,
     n_fft: int | None = None,
     freqs: Any = None,
-    center: bool = True,
+    fft_mode: str | None = None,
+    plan: Any = None,
+    center: bool | None = None,
     start: _dt.datetime | np.datetime64 | None = None,
     kind: str = "auto",
     top_db: float | None = 80.0,
@@ -55,22 +101,36 @@ def specshow(
 ):
     """Show one spectrogram with time and frequency axes and a dB colour bar.
 
+    The frequency axis is read from what ``S`` is: onesided (``0..fs/2``), twosided (``0..fs/2``
+    then the negative frequencies, the default output of a chirped STFT) or centred
+    (ascending from ``-fs/2``). Say which with ``plan=`` (the :class:`~chirpstft.ChirpSTFT`
+    that made ``S``: its ``fs``, ``hop_length``, ``n_fft``, ``center`` and ``fft_mode`` are
+    used), with ``fft_mode=`` and ``n_fft=``, or with ``freqs=``. Twosided rows are drawn in
+    ascending frequency order, negative frequencies below zero. Without any of these, an
+    odd number of rows is read as the onesided output of an even ``n_fft``; anything else
+    that cannot be told apart is an error saying what to pass.
+
     Parameters
     ----------
     S : array_like, shape (n_freqs, n_frames)
         A complex STFT, a magnitude or a power spectrogram (see ``kind``).
     fs : float
-        Sampling rate in Hz (``1/60`` for minute data: the axis is then in mHz).
+        Sampling rate in Hz (``1/60`` for minute data: the axis is then in mHz); default:
+        the plan's, else 1.
     hop_length : int
-        Hop of the transform, in samples.
+        Hop of the transform, in samples (default: the plan's; required without a plan).
     n_fft : int, optional
-        Frame length; sets the frame centres when ``center=False`` and the frequencies
-        of onesided ``S`` with an odd ``n_fft``.
+        Frame length; sets the frame centres when ``center=False`` and, with ``fft_mode``,
+        the frequencies of the rows.
     freqs : array_like, optional
-        Frequency of each row in Hz (ascending). Default: onesided bins ``0..fs/2``.
+        Frequency of each row in Hz, in row order (any order; rows are sorted for drawing).
+    fft_mode : {"onesided", "twosided", "centered"}, optional
+        How the rows of ``S`` are laid out (as for :func:`chirpstft.stft`).
+    plan : ChirpSTFT, optional
+        The plan that made ``S``.
     center : bool
         As for the transform: frame ``m`` is centred on sample ``m*hop_length`` (else on
-        ``m*hop_length + n_fft//2``).
+        ``m*hop_length + n_fft//2``). Default: the plan's, else True.
     start : datetime or numpy.datetime64, optional
         Time of the first sample: the time axis then shows dates and times; otherwise
         seconds.
@@ -94,19 +154,33 @@ def specshow(
     S = np.asarray(S)
     if S.ndim != 2:
         raise ParameterError(f"S has shape {S.shape}; specshow draws one (n_freqs, n_frames) spectrogram")
-    fs = positive_finite_float(fs, "fs")
+    if plan is not None:
+        fs = plan.fs if fs is None else fs
+        hop_length = plan.hop_length if hop_length is None else hop_length
+        n_fft = plan.n_fft if n_fft is None else n_fft
+        center = plan.center if center is None else center
+        if fft_mode is None and freqs is None:
+            mode = plan.fft_mode
+            rows = n_fft // 2 + 1 if mode == "onesided" else n_fft
+            # a plan without an explicit fft_mode gives twosided output for complex analyses
+            fft_mode = mode if rows == S.shape[0] else ("twosided" if S.shape[0] == n_fft else mode)
+    fs = positive_finite_float(1.0 if fs is None else fs, "fs")
+    if hop_length is None:
+        raise ParameterError("hop_length is required (or pass plan=, the ChirpSTFT that made S)")
     hop_length = positive_int(hop_length, "hop_length")
+    center = True if center is None else bool(center)
     if kind == "auto":
         kind = "power" if np.iscomplexobj(S) else "magnitude"
     P = np.abs(S) ** 2 if (np.iscomplexobj(S) and kind == "power") else np.abs(S)
     db = to_db(P, kind=kind, ref="max", top_db=top_db)
     n_freqs, n_frames = S.shape
     if freqs is None:
-        n = n_fft if n_fft is not None else 2 * (n_freqs - 1)
-        freqs = np.fft.rfftfreq(max(n, 1), 1.0 / fs)
+        freqs = _spec_frequencies(n_freqs, fs, n_fft, fft_mode)
     freqs = np.asarray(freqs, dtype=np.float64)
     if freqs.shape != (n_freqs,):
         raise ParameterError(f"freqs has shape {freqs.shape}; S has {n_freqs} rows")
+    order = np.argsort(freqs, kind="stable")
+    freqs, db = freqs[order], db[order]
     offset = 0 if center else (n_fft or 0) // 2
     seconds = (np.arange(n_frames) * hop_length + offset) / fs
     scale, unit = _frequency_unit(float(np.abs(freqs).max()) or fs / 2)

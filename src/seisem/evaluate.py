@@ -14,6 +14,43 @@ from .metrics import binary_metrics, bootstrap_ci, confusion, permutation_null
 from .models import _keras
 
 MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
+#: What a test split needs before its numbers mean something (see :func:`reliability`).
+MIN_TEST_GROUPS = 5
+MIN_TEST_DAYS = 30
+MAX_CLASS_SHARE = 0.80
+#: A per-station / per-magnitude row is scored only with this many days and both classes.
+MIN_ROW_DAYS = 10
+
+
+def reliability(y, groups, *, problems=()) -> dict:
+    """Whether a test split can support a conclusion, with the reasons when it cannot.
+
+    Not interpretable when the test split has fewer than :data:`MIN_TEST_GROUPS` event
+    groups (the cluster bootstrap and any generalisation need several independent events),
+    fewer than :data:`MIN_TEST_DAYS` days, a class share above :data:`MAX_CLASS_SHARE`
+    (accuracy then mostly measures the class mix), or when the dataset was built despite
+    split problems (``problems``, from the manifest).
+    """
+    y = np.asarray(y)
+    n = int(y.size)
+    n_groups = int(np.unique(np.asarray(groups).astype(str)).size) if groups is not None else n
+    reasons = []
+    if n_groups < MIN_TEST_GROUPS:
+        reasons.append(
+            f"the test split holds {n_groups} independent event group(s), fewer than {MIN_TEST_GROUPS}: "
+            "the result cannot be generalised and its interval cannot be estimated"
+        )
+    if n < MIN_TEST_DAYS:
+        reasons.append(f"the test split holds {n} station-days, fewer than {MIN_TEST_DAYS}")
+    if n:
+        share = float(max(y.mean(), 1 - y.mean()))
+        if share > MAX_CLASS_SHARE:
+            reasons.append(
+                f"one class makes up {share:.0%} of the test split (more than {MAX_CLASS_SHARE:.0%}): "
+                "accuracy mostly measures the class mix"
+            )
+    reasons += [f"dataset built despite: {p}" for p in problems]
+    return {"interpretable": not reasons, "reasons": reasons, "n_test_groups": n_groups, "n_test_days": n}
 
 
 def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = 8) -> np.ndarray:
@@ -61,14 +98,45 @@ def _breakdown(meta, y, score, column, bins=None):
         key = np.array([labels[i] if 0 <= i < len(labels) else "other" for i in idx])
     for k in sorted(set(key.astype(str))):
         sel = key.astype(str) == k
-        m = binary_metrics(y[sel], score[sel])
-        rows[k] = {
-            "n": int(sel.sum()),
-            "before_share": float(y[sel].mean()),
-            "accuracy": m["accuracy"],
-            "balanced_accuracy": m["balanced_accuracy"],
-        }
+        n = int(sel.sum())
+        row = {"n": n, "before_share": float(y[sel].mean())}
+        if n < MIN_ROW_DAYS or np.unique(y[sel]).size < 2:
+            row["not_scored"] = (
+                f"one class only ({'before' if y[sel][0] == 1 else 'after'})"
+                if np.unique(y[sel]).size < 2
+                else f"{n} days (fewer than {MIN_ROW_DAYS})"
+            )
+            row["accuracy"] = row["balanced_accuracy"] = None
+        else:
+            m = binary_metrics(y[sel], score[sel])
+            row["accuracy"] = m["accuracy"]
+            row["balanced_accuracy"] = m["balanced_accuracy"]
+        rows[k] = row
     return rows
+
+
+def majority_baseline(train_labels, dev_labels) -> dict:
+    """The majority class of the train split, decided without the test split.
+
+    A tie in train is broken by train and dev together, then (still tied) by predicting
+    label 1 ("before"), and the result says so: the baseline's test accuracy is then an
+    accident of the test split's class mix, and the chance level is the comparison.
+    """
+    c_train = np.bincount(np.asarray(train_labels, dtype=int), minlength=2)
+    if c_train[0] != c_train[1]:
+        return {"predicts": int(c_train.argmax()), "rule": "majority class of the train split", "tie": False}
+    c_all = c_train + np.bincount(np.asarray(dev_labels, dtype=int), minlength=2)
+    if c_all[0] != c_all[1]:
+        return {
+            "predicts": int(c_all.argmax()),
+            "rule": f"train split tied ({c_train[0]}:{c_train[1]}); majority of train and dev",
+            "tie": True,
+        }
+    return {
+        "predicts": 1,
+        "rule": f"train and dev tied ({c_all[0]}:{c_all[1]}); label 1 (before) by convention, not chosen on test",
+        "tie": True,
+    }
 
 
 def evaluate(
@@ -82,13 +150,16 @@ def evaluate(
 ) -> dict:
     """Evaluate a run folder's model on the test split and write ``metrics.json`` there.
 
-    Top level of the result: the test-split ``accuracy``, ``balanced_accuracy``, ``mcc``,
+    Top level of the result: ``reliability`` (``interpretable`` and the ``reasons`` when not,
+    see :func:`reliability`), the test-split ``accuracy``, ``balanced_accuracy``, ``mcc``,
     ``roc_auc`` (and ``precision``, ``recall``, ``f1``), ``n_test``, ``chance_accuracy`` (the
     majority-class share of the test split); ``ci`` (cluster-bootstrap intervals over the
     split groups), ``confusion_matrix`` (``[[tn, fp], [fn, tp]]``, label 1 = before),
     ``baselines`` (majority class of train; logistic regression on band powers of the day
     series), ``permutation`` (label-permutation null and p-value), ``per_station``,
-    ``per_magnitude``. Predictions go to ``predictions.csv``.
+    ``per_magnitude`` (rows with fewer than :data:`MIN_ROW_DAYS` days or one class carry
+    ``not_scored`` instead of scores). With fewer than :data:`MIN_TEST_GROUPS` groups the
+    interval is not estimated (``ci["not_estimable"]``). Predictions go to ``predictions.csv``.
     """
     keras = _keras()
     from ._files import atomic_path
@@ -109,23 +180,29 @@ def evaluate(
     pred = (score >= 0.5).astype(int)
     meta = test.metadata
     metrics = binary_metrics(y, score)
-    majority = int(np.bincount(train.labels, minlength=2).argmax())
+    dev = ds.dev()
+    maj = majority_baseline(train.labels, dev.labels)
+    majority = maj["predicts"]
     fs = 1.0 / float(ds.manifest["config"]["interval_s"])
+    groups = meta["split_group"].to_numpy() if "split_group" in meta else None
+    rel = reliability(y, groups, problems=ds.manifest.get("split_problems", []))
+    ci = bootstrap_ci(y, score, groups=groups, n_boot=n_boot, seed=seed)
+    if groups is not None and ci["n_units"] < MIN_TEST_GROUPS:
+        ci = {
+            **{k: [None, None] for k in ci if k not in ("level", "n_boot", "resampled", "n_units")},
+            **{k: ci[k] for k in ("level", "n_boot", "resampled", "n_units")},
+            "not_estimable": f"{ci['n_units']} event group(s) in the test split, fewer than {MIN_TEST_GROUPS}",
+        }
     result = {
+        "reliability": rel,
         **metrics,
         "n_test": int(y.size),
         "test_before_share": float(y.mean()),
         "chance_accuracy": float(max(y.mean(), 1 - y.mean())),
-        "ci": bootstrap_ci(
-            y,
-            score,
-            groups=meta["split_group"].to_numpy() if "split_group" in meta else None,
-            n_boot=n_boot,
-            seed=seed,
-        ),
+        "ci": ci,
         "confusion_matrix": confusion(y, pred).tolist(),
         "baselines": {
-            "majority_class": {"predicts": majority, **binary_metrics(y, np.full(y.size, float(majority)))},
+            "majority_class": {**maj, **binary_metrics(y, np.full(y.size, float(majority)))},
             "logistic_band_power": _logistic_baseline(train, test, fs),
         },
         "permutation": permutation_null(y, pred, n_perm=n_perm, seed=seed),

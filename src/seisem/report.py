@@ -10,6 +10,7 @@ import numpy as np
 
 from ._errors import ParameterError, ReadError, require
 from ._files import write_text
+from ._progress import progress_bar
 from .models import _keras
 
 
@@ -96,24 +97,34 @@ def default_layers(model) -> list:
     return picks or [n for n in names if "conv" in n][-3:]
 
 
-def plot_filters(run, model=None, layers=None, filters: int = 8) -> list:
-    """``filters_<layer>.png``: filter-response maximisation images of chosen layers."""
+def plot_filters(run, model=None, layers=None, filters: int = 8, *, progress: bool = True) -> list:
+    """``filters_<layer>.png``: filter-response maximisation images of chosen layers (a few
+    seconds per filter on a CPU: progress is shown per filter)."""
     keras = _keras()
     plt = _plt()
     model = model or keras.models.load_model(os.path.join(run, "model.keras"))
     paths = []
-    for name in layers or default_layers(model):
+    names = list(layers or default_layers(model))
+    bar = progress_bar(len(names), "filter images", "layer", enable=progress)
+    for name in names:
         imgs = filter_responses(model, name, filters=filters)
-        fig, axes = plt.subplots(1, len(imgs), figsize=(1.2 * len(imgs), 1.5))
-        for ax, im, k in zip(np.atleast_1d(axes), imgs, range(len(imgs)), strict=True):
+        bar.update(1)
+        ncol = min(len(imgs), 4)
+        nrow = int(np.ceil(len(imgs) / ncol))
+        fig, axes = plt.subplots(nrow, ncol, figsize=(2.0 * ncol, 2.0 * nrow + 0.5), squeeze=False)
+        for k, ax in enumerate(axes.ravel()):
+            ax.axis("off")
+            if k >= len(imgs):
+                continue
+            im = imgs[k]
             show = im[..., :3] if im.shape[-1] >= 3 else im[..., 0]
             ax.imshow(show.astype(np.uint8), origin="lower", cmap=None if show.ndim == 3 else "gray")
-            ax.set_title(str(k), fontsize=7)
-            ax.axis("off")
-        fig.suptitle(f"inputs maximising filters of {name}", fontsize=8)
+            ax.set_title(f"filter {k}", fontsize=11)
+        fig.suptitle(f"inputs that excite filters of layer {name}", fontsize=12)
         fname = f"filters_{name}.png"
         _save(fig, os.path.join(run, fname))
         paths.append(fname)
+    bar.close()
     return paths
 
 
@@ -125,8 +136,42 @@ def _fmt(v):
     return str(v)
 
 
-def write_report(run, *, filters: bool = True) -> dict:
-    """``report.md`` and ``report.html`` in the run folder, with the figures and tables."""
+def verdict(m: dict) -> list:
+    """Plain-language lines on what a metrics dict can and cannot say (first in the report)."""
+    rel = m.get("reliability") or {"interpretable": True, "reasons": []}
+    if not rel["interpretable"]:
+        lines = [
+            "**This result cannot be interpreted.** The numbers below are printed for completeness; they "
+            "do not show that the model can, or cannot, tell days before an earthquake from days after one:"
+        ]
+        lines += [f"- {r}" for r in rel["reasons"]]
+        return lines
+    ci = m["ci"]
+    lo, hi = ci["balanced_accuracy"]
+    beats = lo is not None and lo > 0.5
+    return [
+        f"The test split ({m['n_test']} station-days, {rel.get('n_test_groups', '?')} independent event groups) "
+        "is large enough to read. "
+        + (
+            f"Balanced accuracy {m['balanced_accuracy']:.3f} with a {int(ci['level'] * 100)} % interval "
+            f"{lo:.3f}–{hi:.3f}: "
+            + (
+                "above chance (0.5)."
+                if beats
+                else "the interval includes chance (0.5): no evidence of skill."
+            )
+            if lo is not None
+            else "No interval could be computed."
+        )
+    ]
+
+
+def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
+    """``report.md`` and ``report.html`` in the run folder, with the figures and tables.
+
+    The report opens with the verdict (:func:`verdict`): whether the test split can support
+    a conclusion and, if not, why, in plain words.
+    """
 
     run = os.fspath(run)
     mpath = os.path.join(run, "metrics.json")
@@ -138,7 +183,7 @@ def write_report(run, *, filters: bool = True) -> dict:
         info = json.load(fh)
     figs = plot_curves(run)
     if filters:
-        figs += plot_filters(run)
+        figs += plot_filters(run, progress=progress)
     ci = m["ci"]
     rows = [("model (test split)", m)] + [
         (f"baseline: {k.replace('_', ' ')}", v) for k, v in m["baselines"].items() if "accuracy" in v
@@ -147,15 +192,32 @@ def write_report(run, *, filters: bool = True) -> dict:
     table = ["| | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
     for label, v in rows:
         table.append(f"| {label} | " + " | ".join(_fmt(v.get(n)) for n in names) + " |")
-    table.append(
-        f"| {int(ci['level'] * 100)} % CI ({ci['resampled']} bootstrap, {ci['n_units']} units) | "
-        + " | ".join(f"{_fmt(ci[n][0])}–{_fmt(ci[n][1])}" for n in names)
-        + " |"
-    )
+    if ci.get("not_estimable"):
+        table.append(
+            f"| {int(ci['level'] * 100)} % CI | not estimable: {ci['not_estimable']} |"
+            + " |" * (len(names) - 1)
+        )
+    else:
+        table.append(
+            f"| {int(ci['level'] * 100)} % CI ({ci['resampled']} bootstrap, {ci['n_units']} units) | "
+            + " | ".join(f"{_fmt(ci[n][0])}–{_fmt(ci[n][1])}" for n in names)
+            + " |"
+        )
+    maj = m["baselines"]["majority_class"]
+
+    def _row(k, v):
+        if v.get("not_scored"):
+            return f"| {k} | {v['n']} | not scored: {v['not_scored']} | – |"
+        return f"| {k} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(v['balanced_accuracy'])} |"
+
     perm = m["permutation"]
     (tn, fp), (fn, tp) = m["confusion_matrix"]
     md = [
         f"# seisem run report: {info['model']}",
+        "",
+        "## What this result can say",
+        "",
+        *verdict(m),
         "",
         f"Dataset `{m['dataset']}` (split by {m['split_by']}); {info['train_samples']} train, "
         f"{info['dev_samples']} dev, {m['n_test']} test station-days. Trained {info['epochs_run']} epochs "
@@ -173,23 +235,25 @@ def write_report(run, *, filters: bool = True) -> dict:
         "",
         f"Confusion matrix (label 1 = before the event): TN {tn}, FP {fp}, FN {fn}, TP {tp}.",
         "",
+        f"Majority-class baseline: predicts label {maj.get('predicts')} ({maj.get('rule', 'majority of train')})."
+        + (
+            " The training split was tied, so this baseline's score is an accident of the test split's class "
+            "mix; compare with the chance level instead."
+            if maj.get("tie")
+            else ""
+        ),
+        "",
         "## Per magnitude",
         "",
         "| magnitude | n | accuracy | balanced accuracy |",
         "|---|---|---|---|",
-        *[
-            f"| {k} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(v['balanced_accuracy'])} |"
-            for k, v in m["per_magnitude"].items()
-        ],
+        *[_row(k, v) for k, v in m["per_magnitude"].items()],
         "",
         "## Per station",
         "",
         "| station | n | accuracy | balanced accuracy |",
         "|---|---|---|---|",
-        *[
-            f"| {k} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(v['balanced_accuracy'])} |"
-            for k, v in m["per_station"].items()
-        ],
+        *[_row(k, v) for k, v in m["per_station"].items()],
         "",
         "## Figures",
         "",
@@ -211,7 +275,7 @@ def _html(md: str) -> str:
     out = [
         "<!doctype html><html><head><meta charset='utf-8'><title>seisem report</title>",
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:48%}</style></head><body>",
+        "td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}img{max-width:100%}</style></head><body>",
     ]
     lines = md.splitlines()
     i = 0
@@ -241,8 +305,13 @@ def _html(md: str) -> str:
         elif ln.startswith("!["):
             src = ln[ln.index("(") + 1 : -1]
             out.append(f"<img src='{html.escape(src)}' alt='{html.escape(src)}'>")
+        elif ln.startswith("- "):
+            out.append(f"<ul><li>{html.escape(ln[2:])}</li></ul>")
         elif ln.strip():
-            out.append(f"<p>{html.escape(ln).replace('`', '')}</p>")
+            text = html.escape(ln).replace("`", "")
+            while text.count("**") >= 2:
+                text = text.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
+            out.append(f"<p>{text}</p>")
         i += 1
     out.append("</body></html>")
     return "\n".join(out)

@@ -89,7 +89,7 @@ def train(
     seed: int = 0,
     patience: int = 5,
     augment: bool = True,
-    verbose: int | str = "auto",
+    verbose: int | str = "auto",  # "auto": a progress bar on a terminal, one line per epoch otherwise
     in_memory: bool | None = None,
 ) -> dict:
     """Train ``model`` on the train split of ``dataset`` and write a run folder ``out``.
@@ -114,8 +114,15 @@ def train(
     tr, dv = ds.train(), ds.dev()
     if len(tr) == 0 or len(dv) == 0:
         raise ParameterError(
-            f"{ds.path}: the train and dev splits must be non-empty (train {len(tr)}, dev {len(dv)})"
+            f"{ds.path}: the train and dev splits must be non-empty (train {len(tr)}, dev {len(dv)}): the "
+            "dev split picks the epoch and training without it would choose on nothing (or on test). Rebuild "
+            "the dataset with more events or other --fractions (e.g. 0.6,0.2,0.2)"
         )
+    if verbose == "auto":
+        import sys
+
+        # Keras's progress bar writes terminal control codes: one line per epoch in a log file
+        verbose = 1 if getattr(sys.stdout, "isatty", lambda: False)() else 2
     out = os.fspath(out)
     os.makedirs(out, exist_ok=True)
     seed_everything(seed)

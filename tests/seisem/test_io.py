@@ -314,7 +314,7 @@ def test_station_list_generic_and_bad(tmp_path):
         read_stations(p)
     q = tmp_path / "odd.csv"
     q.write_text("kennung,breite,laenge\nA,30,103\n")
-    with pytest.raises(ReadError, match="cannot tell the station-list layout.*--stations-columns"):
+    with pytest.raises(ReadError, match=r"cannot tell the station-list layout.*--stations-columns"):
         read_stations(q)
     assert read_stations(q, columns="code=kennung,lat=breite,lon=laenge")["station_code"].tolist() == ["A"]
     with pytest.raises(ReadError, match="does not exist"):

@@ -443,8 +443,9 @@ def _run_tasks(tasks, scheduler, progress):
 
 
 def _bar(total, progress):
-    tqdm = require("tqdm", "seisem", "progress bars").tqdm
-    return tqdm(total=total, desc="stations", unit="station", disable=not progress)
+    from .._progress import progress_bar
+
+    return progress_bar(total, "stations", "station", enable=progress)
 
 
 def build_dataset(
