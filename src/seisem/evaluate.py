@@ -37,7 +37,8 @@ def reliability(y, groups, *, problems=()) -> dict:
     reasons = []
     if n_groups < MIN_TEST_GROUPS:
         reasons.append(
-            f"the test split holds {n_groups} independent event group(s), fewer than {MIN_TEST_GROUPS}: "
+            f"the test split holds {n_groups} independent group(s) (events, time blocks or stations), fewer than "
+            f"{MIN_TEST_GROUPS}: "
             "the result cannot be generalised and its interval cannot be estimated"
         )
     if n < MIN_TEST_DAYS:
