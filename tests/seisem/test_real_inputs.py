@@ -222,7 +222,7 @@ def test_tohoku_example_runs_small(real, tmp_path):
             "50",
             "--data",
             str(real),
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=600,
