@@ -61,16 +61,16 @@ def test_plan_cache_is_used_and_resettable():
     chirpstft.stft(np.ones(100), n_fft=16)
     params = dict(fs=1.0, n_fft=16, hop_length=None, win_length=None, window="hann", chirp_rate=0.0,
                   center=True, pad_mode="constant", fft_mode=None, backend=None)  # fmt: skip
-    plan = chirpstft._api._plan(**params)
-    assert chirpstft._api._plan(**params) is plan
+    plan = chirpstft._plan.cached_plan(**params)
+    assert chirpstft._plan.cached_plan(**params) is plan
     # 16 and 16.0 are different keys: the float is rejected, never silently reused
     with pytest.raises(chirpstft.InputTypeError):
         chirpstft.stft(np.ones(100), n_fft=16.0)
     chirpstft.clear_plan_cache()
-    assert not chirpstft._api._PLAN_CACHE
+    assert not chirpstft._plan._PLAN_CACHE
     # array parameters are not cached, and still work
     chirpstft.stft(np.ones(100), n_fft=16, window=np.hanning(16))
-    assert not chirpstft._api._PLAN_CACHE
+    assert not chirpstft._plan._PLAN_CACHE
 
 
 def test_inverse_envelope_cache_is_bounded():

@@ -12,8 +12,7 @@ Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTF
 
 from __future__ import annotations
 
-from ._api import clear_plan_cache, istft, spectrogram, stft
-from ._auto import AutoChirp, default_chirp_candidates, estimate_chirp_rates
+from ._api import clear_plan_cache, estimate_chirp_rates, istft, spectrogram, stft
 from ._errors import (
     BackendUnavailableError,
     ChirpSTFTError,
@@ -24,7 +23,7 @@ from ._errors import (
 from ._plan import ChirpSTFT
 from ._stream import StreamingISTFT, StreamingSTFT
 from .backends import available_backends
-from .chirp import renyi_entropy
+from .chirp import AutoChirp, default_chirp_candidates, renyi_entropy
 from .render import (
     colorize,
     normalize,

@@ -1,46 +1,23 @@
-"""Functional interface: thin wrappers that build (or reuse) a :class:`ChirpSTFT` plan."""
+"""Functional interface: thin wrappers that build (or reuse, :func:`cached_plan`) a plan."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
-from . import chirp as _chirp
+from . import _dask
+from ._docs import fill_doc
 from ._errors import ParameterError
-from ._plan import FFT_MODES, ChirpSTFT, default_fft_mode
+from ._plan import cached_plan, clear_plan_cache
+from ._spec import FFT_MODES, FFTMode, Method, PadMode, Scaling, default_fft_mode
 from ._validation import option
+from .chirp import AutoChirp, is_static_zero
 
-__all__ = ["clear_plan_cache", "istft", "spectrogram", "stft"]
-
-_PLAN_CACHE: OrderedDict[tuple, ChirpSTFT] = OrderedDict()
-_PLAN_CACHE_SIZE = 32
+__all__ = ["cached_plan", "clear_plan_cache", "estimate_chirp_rates", "istft", "spectrogram", "stft"]
 
 
-def clear_plan_cache() -> None:
-    """Forget the plans memoised by :func:`stft`, :func:`istft` and :func:`spectrogram`."""
-    _PLAN_CACHE.clear()
-
-
-def _plan(**params: Any) -> ChirpSTFT:
-    """A plan for ``params``, memoised when every parameter is hashable (no arrays)."""
-    try:
-        key = tuple(sorted((k, (type(v), v)) for k, v in params.items()))
-        hash(key)
-    except TypeError:
-        return ChirpSTFT(**params)
-    plan = _PLAN_CACHE.get(key)
-    if plan is None:
-        plan = ChirpSTFT(**params)
-        _PLAN_CACHE[key] = plan
-        if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
-            _PLAN_CACHE.popitem(last=False)
-    else:
-        _PLAN_CACHE.move_to_end(key)
-    return plan
-
-
+@fill_doc
 def stft(
     x: Any,
     *,
@@ -51,8 +28,8 @@ def stft(
     window: Any = "hann",
     chirp_rate: Any = 0.0,
     center: bool = True,
-    pad_mode: str = "constant",
-    fft_mode: str | None = None,
+    pad_mode: PadMode = "constant",
+    fft_mode: FFTMode | None = None,
     backend: str | None = None,
     return_rates: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -62,24 +39,42 @@ def stft(
     ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)``, ``t_k = (k - n_fft//2)/fs``. A linear
     chirp rising at ``a`` Hz/s is most concentrated at ``chirp_rate=a``; with all
     rates 0 the result equals ``librosa.stft`` with the same arguments.
-    See :class:`ChirpSTFT` for every parameter; ``chirp_rate="auto"`` chooses every
-    frame's rate from the data (:func:`chirpstft.estimate_chirp_rates`).
+    The plan behind it (:class:`ChirpSTFT`, memoised for hashable parameters) does the
+    work; ``chirp_rate="auto"`` chooses every frame's rate from the data
+    (:func:`chirpstft.estimate_chirp_rates`).
 
     Parameters
     ----------
-    x : array_like, shape (..., n_samples)
-        Signal(s), real or complex, time on the last axis (a Dask array gives a lazy
-        Dask result).
-    return_rates : bool
-        Also return the chirp rate of every frame, float64 ``(..., n_frames)`` (the
-        chosen ones with ``chirp_rate="auto"``): pass them to :func:`istft` to invert.
+    %(x)s
+    %(fs)s
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(fft_mode)s
+    %(backend)s
+    %(return_rates)s
 
     Returns
     -------
-    ndarray, shape (..., n_freqs, n_frames)
-        complex64 for float32 input, complex128 for float64 (and integer) input.
-    ndarray, shape (..., n_frames)
+    S : ndarray, shape (..., n_freqs, n_frames)
+        complex64 for float32 input, complex128 for float64 (and integer) input. A NaN or
+        inf in ``x`` makes exactly the frames whose support contains it non-finite.
+    rates : ndarray, shape (..., n_frames)
         The rates, only with ``return_rates=True``.
+
+    Raises
+    ------
+    ParameterError
+        If a parameter is out of range (each message names it), ``x`` is empty or 0-d, or
+        ``center=False`` and ``x`` is shorter than ``n_fft``.
+    InputTypeError
+        If ``x`` or a parameter has the wrong type.
+    BackendUnavailableError
+        If the requested backend cannot run here.
 
     Examples
     --------
@@ -89,7 +84,7 @@ def stft(
     >>> S.shape, S.dtype
     ((3, 128, 46), dtype('complex64'))
     """
-    plan = _plan(
+    plan = cached_plan(
         fs=fs,
         n_fft=n_fft,
         hop_length=hop_length,
@@ -104,6 +99,7 @@ def stft(
     return plan.stft(x, return_rates=return_rates)
 
 
+@fill_doc
 def spectrogram(
     x: Any,
     *,
@@ -114,21 +110,41 @@ def spectrogram(
     window: Any = "hann",
     chirp_rate: Any = 0.0,
     center: bool = True,
-    pad_mode: str = "constant",
-    fft_mode: str | None = None,
-    scaling: str = "magnitude",
+    pad_mode: PadMode = "constant",
+    fft_mode: FFTMode | None = None,
+    scaling: Scaling = "magnitude",
     backend: str | None = None,
 ) -> np.ndarray:
     """Magnitude (``|S|``), power (``|S|**2``) or PSD of the chirp STFT.
 
-    Parameters as :func:`stft`, plus ``scaling`` (see :meth:`ChirpSTFT.spectrogram`).
+    Computed without a complex intermediate on the fast backends.
+
+    Parameters
+    ----------
+    %(x)s
+    %(fs)s
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(fft_mode)s
+    %(scaling)s
+    %(backend)s
 
     Returns
     -------
     ndarray, shape (..., n_freqs, n_frames)
         float32 for float32 input, float64 otherwise.
+
+    Raises
+    ------
+    ParameterError, InputTypeError, BackendUnavailableError
+        As :func:`stft`.
     """
-    plan = _plan(
+    plan = cached_plan(
         fs=fs,
         n_fft=n_fft,
         hop_length=hop_length,
@@ -143,6 +159,7 @@ def spectrogram(
     return plan.spectrogram(x, scaling=scaling)
 
 
+@fill_doc
 def istft(
     S: Any,
     *,
@@ -154,17 +171,49 @@ def istft(
     chirp_rate: Any = 0.0,
     center: bool = True,
     length: int | None = None,
-    fft_mode: str | None = None,
-    method: str = "ls",
+    fft_mode: FFTMode | None = None,
+    method: Method = "ls",
     real: bool | None = None,
     backend: str | None = None,
 ) -> np.ndarray:
     """Exact inverse chirp STFT (least squares or overlap-add).
 
-    Pass the parameters used for the forward transform. ``n_fft`` defaults to the
-    one implied by ``S``: ``2 * (n_freqs - 1)`` for onesided ``S`` (pass ``n_fft``
-    for an odd ``n_fft``), ``n_freqs`` otherwise. See :meth:`ChirpSTFT.istft` for
-    ``length``, ``method`` and ``real``.
+    Pass the parameters used for the forward transform (with ``chirp_rate="auto"``, the rates
+    it returned with ``return_rates=True``).
+
+    Parameters
+    ----------
+    %(S)s
+    %(fs)s
+    n_fft : int >= 1 or None, default None
+        Frame length and FFT size of the forward transform; None infers it from ``S``:
+        ``2 * (n_freqs - 1)`` for onesided ``S`` (pass ``n_fft`` for an odd ``n_fft``),
+        ``n_freqs`` otherwise.
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    chirp_rate : float, array_like or callable, default 0.0
+        The forward transform's chirp rates in Hz/s (a number, an array broadcastable to
+        ``(..., n_frames)``, or a callable of the frame times); ``"auto"`` is refused: pass
+        the rates the forward transform returned.
+    %(center)s
+    %(length)s
+    %(fft_mode)s
+    %(method)s
+    %(real)s
+    %(backend)s
+
+    Returns
+    -------
+    ndarray, shape (..., length)
+        float32/complex64 for complex64 ``S``, float64/complex128 otherwise. Output samples
+        that no window covers are 0, with an :class:`~chirpstft.UnrecoverableSamplesWarning`.
+
+    Raises
+    ------
+    ParameterError
+        If ``S`` does not match ``n_fft``/``fft_mode``, the window is not NOLA (``"ls"``) or
+        COLA (``"ola"``) at this hop, or ``S`` is onesided output of a complex analysis.
 
     Examples
     --------
@@ -184,12 +233,12 @@ def istft(
             complex_window = (
                 not isinstance(window, (str, tuple)) and np.iscomplexobj(window) and np.any(np.imag(window))
             )
-            mode = default_fft_mode(complex_window or not _chirp.is_static_zero(chirp_rate))
+            mode = default_fft_mode(complex_window or not is_static_zero(chirp_rate))
         mode = option(mode, "fft_mode", FFT_MODES)
         n_fft = 2 * (shape[-2] - 1) if mode == "onesided" else shape[-2]
         if n_fft < 1:
             raise ParameterError(f"cannot infer n_fft from S with {shape[-2]} frequency bin(s); pass n_fft")
-    plan = _plan(
+    plan = cached_plan(
         fs=fs,
         n_fft=n_fft,
         hop_length=hop_length,
@@ -201,4 +250,72 @@ def istft(
         fft_mode=fft_mode,
         backend=backend,
     )
-    return plan._istft(S, length, method, real, stacklevel=3)
+    return plan.prepare_inverse(S, length=length, method=method, real=real).run(stacklevel=2)
+
+
+@fill_doc
+def estimate_chirp_rates(
+    x: Any,
+    *,
+    fs: float = 1.0,
+    n_fft: int = 256,
+    hop_length: int | None = None,
+    win_length: int | None = None,
+    window: Any = "hann",
+    center: bool = True,
+    pad_mode: PadMode = "constant",
+    candidates: Any = None,
+    smooth: int = 1,
+    order: float = 3.0,
+    backend: str | None = None,
+) -> np.ndarray:
+    """Per-frame chirp rates (Hz/s) that make each frame of ``x`` most concentrated.
+
+    For every frame of every signal, the candidate rate whose chirp spectrum has the lowest
+    Rényi entropy of order ``order`` (over bins ``0..n_fft//2`` for real ``x``, all bins for
+    complex ``x``), after an optional centred average of the entropies over ``smooth``
+    frames. The result is what ``chirp_rate="auto"`` uses; passing it as ``chirp_rate`` to
+    :func:`chirpstft.stft` and :func:`chirpstft.istft` gives the auto-chirp STFT and its
+    exact inverse.
+
+    Parameters
+    ----------
+    %(x)s
+    %(fs)s
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(center)s
+    %(pad_mode)s
+    %(candidates)s
+    %(smooth)s
+    %(order)s
+    %(backend)s
+
+    Returns
+    -------
+    ndarray, shape (..., n_frames)
+        float64 rates, each one of ``candidates``.
+
+    Examples
+    --------
+    >>> import numpy as np, chirpstft
+    >>> fs = 100.0
+    >>> t = np.arange(2000) / fs
+    >>> x = np.cos(2 * np.pi * (10 * t + 0.5 * 2.0 * t**2))    # rising at 2 Hz/s
+    >>> rates = chirpstft.estimate_chirp_rates(x, fs=fs, n_fft=128, hop_length=32)
+    >>> rates.shape
+    (63,)
+    >>> float(np.median(rates))       # the nearest candidate (grid step 1.22 Hz/s)
+    2.44140625
+    """
+    auto = AutoChirp(candidates=candidates, smooth=smooth, order=order)
+    plan = cached_plan(
+        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        chirp_rate=auto, center=center, pad_mode=pad_mode, fft_mode=None, backend=backend,
+    )  # fmt: skip
+    analysis = plan.prepare(x)
+    if _dask.is_dask_array(analysis.x):  # the lazy scan, computed: an ndarray as for any input
+        return np.asarray(_dask.rates(analysis).compute(), dtype=np.float64)
+    return np.array(analysis.rates, dtype=np.float64)

@@ -21,7 +21,13 @@ by ``import chirpstft``.
   :class:`~chirpstft.ParameterError`). With ``return_rates=True`` the rates are a second
   lazy array (for ``"auto"`` computing them repeats the candidate scan).
 * :func:`chirpstft.render` normalises each image over its whole spectrogram, so it maps
-  over batch chunks with the time axis rechunked to one chunk.
+  over batch chunks with the time axis rechunked to one chunk (:func:`map_images`).
+
+The plan prepares the transform (:class:`~chirpstft._prepared.Analysis`: backend, working
+dtype, frames, rates or the ``auto`` request, fft mode) exactly as for an in-memory input;
+this module only decides which samples each block reads and runs that prepared analysis on
+them. ``dask`` itself is imported inside the functions that build graphs, the only imports of
+this package inside functions besides those of the other optional dependencies.
 
 Examples
 --------
@@ -37,14 +43,15 @@ True
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ._errors import ParameterError
-from ._validation import complex_dtype, real_dtype_of
+from ._prepared import Analysis
 
-__all__ = ["is_dask_array", "render", "spectrogram", "stft"]
+__all__ = ["is_dask_array", "map_images", "rates", "transform"]
 
 
 def is_dask_array(x: Any) -> bool:
@@ -53,49 +60,23 @@ def is_dask_array(x: Any) -> bool:
     return da is not None and isinstance(x, da.Array)
 
 
-def _prepare(plan, x):
-    from . import _auto
-    from ._plan import default_fft_mode
-    from .backends import get_backend
-
-    real = real_dtype_of(x.dtype, "x")
-    work = complex_dtype(real) if np.iscomplexobj(x) else real
-    x = x.astype(work)
-    if x.ndim == 0:
-        raise ParameterError("x is a 0-d array (a single number); pass a signal of shape (..., n_samples)")
-    if x.size == 0:
-        raise ParameterError(f"x is empty (shape {x.shape}); pass at least one sample per signal")
-    n_frames = plan.n_frames(x.shape[-1])
-    backend = get_backend(plan.backend)
-    fft_mode = plan._fft_mode or default_fft_mode(plan._complex_analysis(np.iscomplexobj(x)))
-    auto = plan.chirp_rate if isinstance(plan.chirp_rate, _auto.AutoChirp) else None
-    if auto is not None:
-        rates = None
-        if auto.smooth != 1 and len(x.chunks[-1]) > 1:
-            raise ParameterError(
-                f"chirp_rate='auto' with smooth={auto.smooth} averages over neighbouring frames and needs "
-                f"the time axis in one chunk; rechunk x with x.rechunk({{-1: -1}}) or use smooth=1"
-            )
-    else:
-        rates = plan._rates(x.shape[:-1], n_frames)
-        if not isinstance(rates, float):
-            rates = np.ascontiguousarray(np.broadcast_to(rates, (*x.shape[:-1], n_frames)))
-    return x, backend, fft_mode, n_frames, auto, rates
-
-
-def _frame_blocks(x, plan, n_frames: int, granule: int) -> list[tuple[int, int]]:
+def _frame_blocks(x, analysis: Analysis, granule: int) -> list[tuple[int, int]]:
     """Frame ranges ``[m_a, m_b)`` of about one input chunk each (one range if time is one chunk).
 
-    With a ``granule`` > 1 (numba's packed real analysis, see ``_stream.pair_granule``) the
-    ranges start at multiples of it and hold at least one granule, so the packed pairs are the
-    in-memory ones.
+    With a ``granule`` > 1 (the backend computes that many frames together, see
+    :class:`~chirpstft.backends.Capabilities`) the ranges start at multiples of it and hold at
+    least one granule, so the frames round as in memory; when this signal's granule is not the
+    long-signal one, a part would be packed differently, so the signal is one block.
     """
+    n_frames = analysis.n_frames
     chunks = x.chunks[-1]
     if len(chunks) == 1:
         return [(0, n_frames)]
-    per = max(1, int(np.median(chunks)) // plan.hop_length)
+    per = max(1, int(np.median(chunks)) // analysis.spec.hop_length)
     if granule > 1:
-        if granule < 128 or n_frames < 2 * granule:  # short signal: one block
+        if (
+            granule != analysis.granule(analysis.rates, None) or n_frames < 2 * granule
+        ):  # short signal: one block
             return [(0, n_frames)]
         per = max(granule, per // granule * granule)
     blocks = [(m, min(m + per, n_frames)) for m in range(0, n_frames, per)]
@@ -104,27 +85,32 @@ def _frame_blocks(x, plan, n_frames: int, granule: int) -> list[tuple[int, int]]
     return blocks
 
 
-def _run(plan, x, kind: str, power: int = 0, scale: Any = 1.0, want_rates: bool = False):
+def _run(analysis: Analysis, kind: str):
     import dask.array as da
 
-    from . import _auto
-    from ._stream import _frame_spec, pair_granule
-
-    x, backend, fft_mode, n_frames, auto, rates = _prepare(plan, x)
-    n_freqs = plan.n_fft // 2 + 1 if fft_mode == "onesided" else plan.n_fft
-    real = real_dtype_of(x.dtype, "x")
+    x = analysis.x
+    spec = analysis.spec
+    auto = analysis.auto
+    if auto is not None and auto.smooth != 1 and len(x.chunks[-1]) > 1:
+        raise ParameterError(
+            f"chirp_rate='auto' with smooth={auto.smooth} averages over neighbouring frames and needs "
+            f"the time axis in one chunk; rechunk x with x.rechunk({{-1: -1}}) or use smooth=1"
+        )
+    rates = analysis.rates
+    if rates is not None and not isinstance(rates, float):
+        rates = np.ascontiguousarray(np.broadcast_to(rates, (*x.shape[:-1], analysis.n_frames)))
     d = x.ndim
-    granule = pair_granule(backend, plan, rates, np.iscomplexobj(x), n_frames)
-    blocks = _frame_blocks(x, plan, n_frames, granule)
+    granule = analysis.granule(rates, analysis.n_frames)
+    blocks = _frame_blocks(x, analysis, granule)
     whole = len(x.chunks[-1]) == 1
-    spec = plan._spec if whole else _frame_spec(plan)
+    block_spec = spec if whole else spec.unpadded()
     padded = x
-    if not whole and plan._spec.pad:
-        padded = da.pad(x, [(0, 0)] * (d - 1) + [(plan._spec.pad, plan._spec.pad)], mode=plan.pad_mode)
+    if not whole and spec.pad:
+        padded = da.pad(x, [(0, 0)] * (d - 1) + [(spec.pad, spec.pad)], mode=spec.pad_mode)
 
     def block_rates(seg, loc, m_a, m_b):
         if auto is not None:
-            return _auto.rates_for(auto, backend, seg, spec, m_b - m_a)
+            return analysis.frame_rates(seg, block_spec, m_b - m_a)
         if isinstance(rates, float):
             return rates
         return rates[tuple(slice(a, b) for a, b in loc[:-1])][..., m_a:m_b]
@@ -136,24 +122,21 @@ def _run(plan, x, kind: str, power: int = 0, scale: Any = 1.0, want_rates: bool 
             out = np.empty((*seg.shape[:-1], m_b - m_a))
             out[...] = r
             return out
-        if kind == "stft":
-            return backend.stft(seg, spec, r, fft_mode, m_b - m_a)
-        return backend.spectrogram(seg, spec, r, fft_mode, m_b - m_a, power, scale)
+        return analysis.run_frames(seg, block_spec, r, m_b - m_a)
 
     parts = []
     for m_a, m_b in blocks:
         if whole:
             seg = x
         else:
-            lo = m_a * plan.hop_length
-            seg = padded[..., lo : (m_b - 1) * plan.hop_length + plan.n_fft].rechunk({d - 1: -1})
+            lo = m_a * spec.hop_length
+            seg = padded[..., lo : (m_b - 1) * spec.hop_length + spec.n_fft].rechunk({d - 1: -1})
         if kind == "rates":
             out_chunks = (*seg.chunks[:-1], (m_b - m_a,))
-            dtype, new_axis = np.float64, [d - 1]
+            dtype, new_axis = np.dtype(np.float64), [d - 1]
         else:
-            out_chunks = (*seg.chunks[:-1], (n_freqs,), (m_b - m_a,))
-            dtype = complex_dtype(real) if kind == "stft" else real
-            new_axis = [d - 1, d]
+            out_chunks = (*seg.chunks[:-1], (analysis.n_freqs,), (m_b - m_a,))
+            dtype, new_axis = analysis.out_dtype, [d - 1, d]
         parts.append(
             da.map_blocks(
                 compute,
@@ -170,45 +153,29 @@ def _run(plan, x, kind: str, power: int = 0, scale: Any = 1.0, want_rates: bool 
     return parts[0] if len(parts) == 1 else da.concatenate(parts, axis=-1)
 
 
-def stft(plan, x, *, return_rates: bool = False):
-    """Lazy chirp STFT of a Dask array (``(S, rates)`` with ``return_rates``)."""
-    S = _run(plan, x, "stft")
-    if not return_rates:
-        return S
-    return S, _run(plan, x, "rates")
+def transform(analysis: Analysis):
+    """The prepared STFT or spectrogram of a Dask array, lazily: ``(..., n_freqs, n_frames)``."""
+    return _run(analysis, "transform")
 
 
-def spectrogram(plan, x, *, scaling: str):
-    """Lazy spectrogram of a Dask array."""
-    from ._plan import default_fft_mode
-
-    fft_mode = plan._fft_mode or default_fft_mode(plan._complex_analysis(np.iscomplexobj(x)))
-    power, scale = plan._scaling(scaling, fft_mode)
-    return _run(plan, x, "spectrogram", power=power, scale=scale)
+def rates(analysis: Analysis):
+    """The chirp rate of every frame, lazily, float64 ``(..., n_frames)`` (``auto`` repeats the scan)."""
+    return _run(analysis, "rates")
 
 
-def render(x, *, size, layout, cmap, channels, dtype, **kwargs):
-    """Lazy :func:`chirpstft.render` of a Dask array: one image per signal, mapped over batch chunks."""
+def map_images(x, image: Callable[[np.ndarray], np.ndarray], trailing: tuple[int, int, int], dtype: Any):
+    """Lazy ``image(block)`` over batch chunks of signals ``x`` (the time axis in one chunk).
+
+    ``image`` maps signals ``(..., n_samples)`` to images ``(..., *trailing)`` of ``dtype``.
+    """
     import dask.array as da
 
-    from .render import _output_options, _size
-    from .render import render as render_numpy
-
-    height, width = _size(size)
-    n_channels, out_dtype, layout = _output_options(cmap, channels, dtype, layout)
     d = x.ndim
     if d < 1 or x.size == 0:
         raise ParameterError(f"x has shape {x.shape}; pass signals of shape (..., n_samples)")
     x = x.rechunk({d - 1: -1})
-    trailing = (height, width, n_channels) if layout == "NHWC" else (n_channels, height, width)
-    np_dtype = np.uint8 if out_dtype == "uint8" else np.float32
-
-    def compute(block):
-        return render_numpy(
-            block, size=size, layout=layout, cmap=cmap, channels=channels, dtype=dtype, **kwargs
-        )
-
+    dtype = np.dtype(dtype)
     return da.map_blocks(
-        compute, x, chunks=(*x.chunks[:-1], *((n,) for n in trailing)), drop_axis=[d - 1],
-        new_axis=list(range(d - 1, d + 2)), dtype=np_dtype, meta=np.empty((0,) * (d + 2), dtype=np_dtype),
+        image, x, chunks=(*x.chunks[:-1], *((n,) for n in trailing)), drop_axis=[d - 1],
+        new_axis=list(range(d - 1, d + 2)), dtype=dtype, meta=np.empty((0,) * (d + 2), dtype=dtype),
     )  # fmt: skip

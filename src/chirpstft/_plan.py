@@ -1,48 +1,50 @@
-"""The :class:`ChirpSTFT` plan: validate once, cache derived arrays, dispatch to a backend."""
+"""The :class:`ChirpSTFT` plan: validate once, cache derived arrays, prepare every transform.
+
+The plan is the one place that reads its parameters: :meth:`ChirpSTFT.prepare` turns a signal
+into a validated :class:`~chirpstft._prepared.Analysis` and :meth:`ChirpSTFT.prepare_inverse`
+an STFT into an :class:`~chirpstft._prepared.Inverse`, which the in-memory path
+(:meth:`ChirpSTFT.stft`, ...), the Dask adapter (:mod:`chirpstft._dask`), the streams
+(:mod:`chirpstft._stream`) and the xarray adapter all execute.
+"""
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
-from typing import Any, Literal, get_args
+from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
-from . import _auto
-from . import _dask as _dask_support
-from . import chirp as _chirp
-from ._errors import InputTypeError, ParameterError, UnrecoverableSamplesWarning
-from ._spec import FrameSpec
-from ._validation import complex_dtype, option, positive_finite_float, positive_int, real_dtype_of
-from .backends import get_backend
+from . import _dask
+from ._errors import InputTypeError, ParameterError
+from ._prepared import Analysis, Inverse, covered, resolve
+from ._spec import (
+    ENVELOPE_TOL,
+    FFT_MODES,
+    METHODS,
+    PAD_MODES,
+    SCALINGS,
+    FFTMode,
+    FrameSpec,
+    Method,
+    PadMode,
+    Scaling,
+    default_fft_mode,
+    frame_times,
+    n_freqs_for,
+)
+from ._stream import StreamingISTFT, StreamingSTFT
+from ._validation import as_working_array, option, positive_finite_float, positive_int
+from .backends import backend_for, get_backend
 from .backends.numpy_ref import overlap_add
+from .chirp import AutoChirp, check_static, is_static_zero
 from .windows import cola_holds, get_window, nola_holds
 
-__all__ = ["ChirpSTFT"]
+__all__ = ["ChirpSTFT", "cached_plan", "clear_plan_cache"]
 
-FFTMode = Literal["onesided", "twosided", "centered"]
-PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
-Scaling = Literal["magnitude", "power", "psd"]
-Method = Literal["ls", "ola"]
-
-FFT_MODES: tuple[str, ...] = get_args(FFTMode)
-PAD_MODES: tuple[str, ...] = get_args(PadMode)
-SCALINGS: tuple[str, ...] = get_args(Scaling)
-METHODS: tuple[str, ...] = get_args(Method)
-
-#: Relative envelope level under which an output sample counts as uncovered.
-ENVELOPE_TOL = 1e-10
 _CACHE_SIZE = 16
-
-
-def default_fft_mode(complex_analysis: bool) -> str:
-    """``"twosided"`` for a complex analysis, ``"onesided"`` for a real one."""
-    return "twosided" if complex_analysis else "onesided"
-
-
-def n_freqs_for(fft_mode: str, n_fft: int) -> int:
-    """Number of frequency bins of an STFT in ``fft_mode``."""
-    return n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+_PLAN_CACHE: OrderedDict[tuple, ChirpSTFT] = OrderedDict()
+_PLAN_CACHE_SIZE = 32
 
 
 class ChirpSTFT:
@@ -118,8 +120,8 @@ class ChirpSTFT:
         window: Any = "hann",
         chirp_rate: Any = 0.0,
         center: bool = True,
-        pad_mode: str = "constant",
-        fft_mode: str | None = None,
+        pad_mode: PadMode = "constant",
+        fft_mode: FFTMode | None = None,
         backend: str | None = None,
     ) -> None:
         self._fs = positive_finite_float(fs, "fs")
@@ -136,7 +138,7 @@ class ChirpSTFT:
         self._center = bool(center)
         self._pad_mode = option(pad_mode, "pad_mode", PAD_MODES)
         self._fft_mode = None if fft_mode is None else option(fft_mode, "fft_mode", FFT_MODES)
-        self._chirp_rate = _chirp.check_static(chirp_rate)
+        self._chirp_rate = check_static(chirp_rate)
         self._backend = backend
         if backend is not None:
             get_backend(backend)  # unknown or unavailable: fail now, not at first call
@@ -150,7 +152,8 @@ class ChirpSTFT:
             window=w,
             fs=self._fs,
         )
-        self._chirped = not _chirp.is_static_zero(self._chirp_rate)
+        self._chirped = not is_static_zero(self._chirp_rate)
+        self._unpadded = self._spec.unpadded()
         self._envelopes: OrderedDict[tuple, tuple[np.ndarray, int]] = OrderedDict()
         self._conditions: dict[str, bool] = {}
 
@@ -163,6 +166,7 @@ class ChirpSTFT:
     pad_mode = property(lambda self: self._pad_mode, doc="Padding mode for center=True.")
     chirp_rate = property(lambda self: self._chirp_rate, doc="Chirp rate(s) as validated.")
     backend = property(lambda self: self._backend, doc="Requested backend (None: automatic).")
+    window_spec = property(lambda self: self._window_spec, doc="The window as given (name, tuple or array).")
 
     @property
     def window(self) -> np.ndarray:
@@ -211,20 +215,12 @@ class ChirpSTFT:
         return self._frame_times(self.n_frames(n_samples))
 
     def _frame_times(self, n_frames: int) -> np.ndarray:
-        return _chirp.frame_times(
+        return frame_times(
             n_frames, hop_length=self._hop, n_fft=self._n_fft, fs=self._fs, center=self._center
         )
 
     def _complex_analysis(self, complex_input: bool) -> bool:
         return complex_input or not self._spec.window_is_real or self._chirped
-
-    def _rates(self, batch_shape: tuple[int, ...], n_frames: int) -> float | np.ndarray:
-        return _chirp.resolve_chirp_rates(
-            self._chirp_rate,
-            batch_shape=batch_shape,
-            n_frames=n_frames,
-            times=self._frame_times(n_frames),
-        )
 
     def __repr__(self) -> str:
         window = self._window_spec if isinstance(self._window_spec, (str, tuple)) else "<array>"
@@ -236,26 +232,69 @@ class ChirpSTFT:
             f"backend={self._backend!r})"
         )
 
-    # ------------------------------------------------------------------ forward
-    def _signal(self, x: Any):
-        backend = get_backend(self._backend, x)
-        x = _as_array(x, "x", backend)
-        real = real_dtype_of(x.dtype, "x")
-        x = x.astype(complex_dtype(real) if np.iscomplexobj(x) else real, copy=False)
+    # ------------------------------------------------------------------ preparation
+    def prepare(
+        self, x: Any, *, scaling: Scaling | None = None, fft_mode: FFTMode | None = None, whole: bool = True,
+        name: str = "x",
+    ) -> Analysis:  # fmt: skip
+        """Validate ``x`` against this plan: the prepared forward transform every path executes.
+
+        Parameters
+        ----------
+        x : array_like, shape (..., n_samples)
+            Signal(s), time on the last axis: a NumPy, CuPy or Dask array, or anything
+            :func:`numpy.asarray` accepts.
+        scaling : {"magnitude", "power", "psd"} or None, default None
+            None prepares the complex STFT, otherwise that spectrogram (see :meth:`spectrogram`).
+        fft_mode : {"onesided", "twosided", "centered"} or None, default None
+            Overrides the plan's ``fft_mode`` (None: the plan's, or the default for the input).
+        whole : bool, default True
+            False prepares the first chunk of a stream: no frame count, no rates (those depend
+            on the whole signal), and an empty chunk is allowed.
+        name : str, default "x"
+            The input's name in error messages.
+
+        Returns
+        -------
+        Analysis
+            Backend, input in its working dtype, frame geometry, resolved rates (or the
+            ``auto`` request), fft mode and number of frames.
+        """
+        lazy = _dask.is_dask_array(x)
+        backend = backend_for(self._backend, None if lazy else x)
+        x = as_working_array(x, name, (lambda a: a) if lazy else backend.asarray)
         if x.ndim == 0:
             raise ParameterError(
-                "x is a 0-d array (a single number); pass a signal of shape (..., n_samples)"
+                f"{name} is a 0-d array (a single number); pass a signal of shape (..., n_samples)"
             )
-        if x.size == 0:
-            raise ParameterError(f"x is empty (shape {x.shape}); pass at least one sample per signal")
-        n_frames = self.n_frames(x.shape[-1])
-        if isinstance(self._chirp_rate, _auto.AutoChirp):
-            rates = _auto.rates_for(self._chirp_rate, backend, x, self._spec, n_frames)
-        else:
-            rates = self._rates(x.shape[:-1], n_frames)
-        fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(np.iscomplexobj(x)))
-        return backend, x, rates, fft_mode, n_frames
+        is_complex = np.iscomplexobj(x)
+        if fft_mode is None:
+            fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(is_complex))
+        power, scale = (0, 1.0) if scaling is None else self._scaling(scaling, fft_mode)
+        auto = self._chirp_rate if isinstance(self._chirp_rate, AutoChirp) else None
+        n_frames, rates = 0, None
+        if whole:
+            if x.size == 0:
+                raise ParameterError(
+                    f"{name} is empty (shape {x.shape}); pass at least one sample per signal"
+                )
+            n_frames = self.n_frames(x.shape[-1])
+            if auto is None:
+                rates = resolve(self._chirp_rate, self._spec, x.shape[:-1], n_frames)
+        analysis = Analysis(
+            backend=backend, x=x, spec=self._spec, fft_mode=fft_mode, n_frames=n_frames, rates=rates, auto=auto,
+            chirp_rate=self._chirp_rate, power=power, scale=scale,
+        )  # fmt: skip
+        if whole and auto is not None and not lazy:  # chosen from the samples, once
+            analysis = replace(analysis, rates=analysis.frame_rates(x, self._spec, n_frames))
+        return analysis
 
+    @property
+    def segment_spec(self) -> FrameSpec:
+        """The plan's framing without padding: frames of a segment that is already padded."""
+        return self._unpadded
+
+    # ------------------------------------------------------------------ forward
     def stft(self, x: Any, *, return_rates: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Chirp STFT.
 
@@ -278,15 +317,7 @@ class ChirpSTFT:
         ndarray, shape (..., n_frames)
             The rates, only with ``return_rates=True``.
         """
-        if _dask_support.is_dask_array(x):
-            return _dask_support.stft(self, x, return_rates=return_rates)
-        backend, x, rates, fft_mode, n_frames = self._signal(x)
-        S = backend.stft(x, self._spec, rates, fft_mode, n_frames)
-        if return_rates:
-            full = np.empty((*x.shape[:-1], n_frames), dtype=np.float64)
-            full[...] = rates
-            return S, full
-        return S
+        return self.run(self.prepare(x), return_rates=return_rates)
 
     def spectrogram(self, x: Any, scaling: str = "magnitude") -> np.ndarray:
         """Magnitude, power or power spectral density of the chirp STFT.
@@ -305,14 +336,27 @@ class ChirpSTFT:
             float32 for float32 input, float64 otherwise.
         """
         scaling = option(scaling, "scaling", SCALINGS)
-        if _dask_support.is_dask_array(x):
-            return _dask_support.spectrogram(self, x, scaling=scaling)
-        backend, x, rates, fft_mode, n_frames = self._signal(x)
-        power, scale = self._scaling(scaling, fft_mode)
-        return backend.spectrogram(x, self._spec, rates, fft_mode, n_frames, power, scale)
+        return self.run(self.prepare(x, scaling=scaling))
+
+    def run(self, analysis: Analysis, *, return_rates: bool = False) -> Any:
+        """Execute a prepared analysis: in memory, or lazily for a Dask array.
+
+        Parameters
+        ----------
+        analysis : Analysis
+            From :meth:`prepare`.
+        return_rates : bool, default False
+            Also return the rate of every frame, float64 ``(..., n_frames)``.
+        """
+        if _dask.is_dask_array(analysis.x):
+            out = _dask.transform(analysis)
+            return (out, _dask.rates(analysis)) if return_rates else out
+        out = analysis.run()
+        return (out, analysis.full_rates()) if return_rates else out
 
     def _scaling(self, scaling: str, fft_mode: str) -> tuple[int, float | np.ndarray]:
         """``(power, scale)`` of a spectrogram ``scaling`` in ``fft_mode`` (backend arguments)."""
+        scaling = option(scaling, "scaling", SCALINGS)
         power = 1 if scaling == "magnitude" else 2
         scale: float | np.ndarray = 1.0
         if scaling == "psd":
@@ -330,7 +374,7 @@ class ChirpSTFT:
         S: Any,
         length: int | None = None,
         *,
-        method: str = "ls",
+        method: Method = "ls",
         real: bool | None = None,
     ) -> np.ndarray:
         """Exact inverse of :meth:`stft`.
@@ -375,27 +419,60 @@ class ChirpSTFT:
             ``center=False`` and a periodic Hann window) are returned as 0 with an
             :class:`~chirpstft.UnrecoverableSamplesWarning`.
         """
-        return self._istft(S, length, method, real, stacklevel=3)
+        return self.prepare_inverse(S, length=length, method=method, real=real).run(stacklevel=2)
 
-    def _istft(self, S, length, method, real, stacklevel):
-        backend = get_backend(self._backend, S)
+    def prepare_inverse(
+        self, S: Any, *, length: int | None = None, method: Method = "ls", real: bool | None = None,
+        whole: bool = True,
+    ) -> Inverse:  # fmt: skip
+        """Validate ``S`` against this plan: the prepared inverse every path executes.
+
+        Parameters
+        ----------
+        S : array_like, shape (..., n_freqs, n_frames)
+            An STFT computed with this plan's parameters (or the first block of frames of one).
+        length : int or None, default None
+            Output length (see :meth:`istft`); None: the default for the frames of ``S``, or,
+            with ``whole=False``, not known yet.
+        method : {"ls", "ola"}, default "ls"
+            Synthesis (see :meth:`istft`).
+        real : bool or None, default None
+            Real output (see :meth:`istft`).
+        whole : bool, default True
+            False prepares the first block of an inverse stream: no frame count check, no
+            rates (each block brings or slices its own), and the block wording in errors.
+
+        Returns
+        -------
+        Inverse
+            Backend, ``S`` in its working dtype, fft mode, method, rates, output type and
+            length, and the plan's memoised inverse envelope.
+
+        Raises
+        ------
+        ParameterError
+            As :meth:`istft`.
+        """
         method = option(method, "method", METHODS)
-        S = _as_array(S, "S", backend)
-        real_dt = real_dtype_of(S.dtype, "S")
-        S = S.astype(complex_dtype(real_dt), copy=False)
+        backend = backend_for(self._backend, S)
+        S = as_working_array(S, "S", backend.asarray, spectra=True)
         if S.ndim < 2:
-            raise ParameterError(f"S has shape {S.shape}; an STFT has shape (..., n_freqs, n_frames)")
+            what = (
+                "an STFT has shape (..., n_freqs, n_frames)"
+                if whole
+                else "a block of frames has shape (..., n_freqs, k)"
+            )
+            raise ParameterError(f"S has shape {S.shape}; {what}")
         n_freqs, n_frames = S.shape[-2:]
-        if n_frames == 0:
+        if whole and n_frames == 0:
             raise ParameterError(f"S has no frames (shape {S.shape}); pass at least one frame")
         fft_mode = self._fft_mode or self._infer_fft_mode(n_freqs)
         expected = n_freqs_for(fft_mode, self._n_fft)
-        if n_freqs != expected and self._fft_mode is None:
+        if n_freqs != expected and self._fft_mode is None and whole:
             onesided = "" if self._complex_analysis(False) else f"{self._n_fft // 2 + 1} (onesided) or "
             raise ParameterError(
                 f"S has {n_freqs} frequency bins but n_fft={self._n_fft} gives {onesided}"
-                f"{self._n_fft} (twosided); pass the n_fft and fft_mode used for the "
-                f"forward transform"
+                f"{self._n_fft} (twosided); pass the n_fft and fft_mode used for the forward transform"
             )
         if n_freqs != expected:
             raise ParameterError(
@@ -403,33 +480,57 @@ class ChirpSTFT:
                 f"n_fft={self._n_fft} gives {expected}; pass the n_fft and fft_mode used "
                 f"for the forward transform"
             )
-        rates = self._rates(S.shape[:-2], n_frames)
-        if fft_mode == "onesided" and (np.ndim(rates) or rates != 0.0 or not self._spec.window_is_real):
+        rates = None
+        if whole:
+            rates = resolve(self._chirp_rate, self._spec, S.shape[:-2], n_frames)
+            complex_analysis = bool(np.ndim(rates)) or rates != 0.0 or not self._spec.window_is_real
+        else:
+            complex_analysis = self._complex_analysis(False)
+        if fft_mode == "onesided" and complex_analysis:
             raise ParameterError(
                 "istft cannot invert fft_mode='onesided' output of a complex analysis "
                 "(chirp_rate != 0 or a complex window): the negative-frequency bins it "
                 "dropped are needed. Compute the STFT with fft_mode='twosided'"
             )
-        pad = self._spec.pad
-        if length is None:
-            length = (n_frames - 1) * self._hop + self._n_fft - 2 * pad
-        else:
+        self.check_inverse(method)
+        if length is not None:
             length = positive_int(length, "length")
-        inv_env, n_bad = self._inverse_envelope(n_frames, method, pad, length)
-        if n_bad:
-            warnings.warn(
-                f"{n_bad} of {length} output samples are covered by no analysis window "
-                f"(window envelope below {ENVELOPE_TOL:g} of its peak) and are returned as 0; "
-                f"the STFT holds no information about them (use center=True, a window "
-                f"without zero end points, or a smaller length)",
-                UnrecoverableSamplesWarning,
-                stacklevel=stacklevel,
-            )
+        elif whole:
+            length = (n_frames - 1) * self._hop + self._n_fft - 2 * self._spec.pad
         real_output = fft_mode == "onesided" if real is None else bool(real)
-        out = backend.istft(S, self._spec, rates, fft_mode, method, inv_env, pad, length, real_output)
-        if real is False and not np.iscomplexobj(out):
-            out = out.astype(complex_dtype(real_dt))
-        return out
+        real_dt = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
+        out_dtype = real_dt if real_output else S.dtype
+        return Inverse(
+            backend=backend, S=S, spec=self._spec, fft_mode=fft_mode, method=method, rates=rates,
+            chirp_rate=self._chirp_rate, real_output=real_output, out_dtype=out_dtype, length=length,
+            envelope=lambda n, start, size: self._inverse_envelope(n, method, start, size),
+        )  # fmt: skip
+
+    def check_inverse(self, method: Method = "ls") -> None:
+        """Raise :class:`~chirpstft.ParameterError` if no inverse exists for this window and hop.
+
+        ``method="ls"`` needs NOLA (every sample under some window weight), ``"ola"`` needs
+        COLA (the overlapping windows sum to a constant); see :func:`chirpstft.check_nola`.
+        """
+        method = option(method, "method", METHODS)
+        if method not in self._conditions:
+            holds = nola_holds if method == "ls" else cola_holds
+            self._conditions[method] = holds(self._spec.window, self._hop, ENVELOPE_TOL)
+        if self._conditions[method]:
+            return
+        if method == "ls":
+            raise ParameterError(
+                f"the window does not satisfy NOLA at hop_length={self._hop} (some "
+                f"samples get no window weight), so no inverse exists; use a smaller "
+                f"hop_length or a window without zeros inside its support "
+                f"(check with chirpstft.check_nola)"
+            )
+        raise ParameterError(
+            f"method='ola' needs a window that is COLA at hop_length={self._hop} "
+            f"(overlapping windows summing to a constant) and this one is not; use "
+            f"method='ls', which is exact under NOLA, or a COLA hop "
+            f"(check with chirpstft.check_cola)"
+        )
 
     # ------------------------------------------------------------------ streaming
     def stream(self, chunks: Any, *, return_rates: bool = False):
@@ -440,8 +541,6 @@ class ChirpSTFT:
         :meth:`stft` of the concatenated chunks; memory stays bounded whatever the
         total length. See :class:`chirpstft.StreamingSTFT`.
         """
-        from ._stream import StreamingSTFT
-
         stream = StreamingSTFT(self, return_rates=return_rates)
         for chunk in chunks:
             out = stream.push(chunk)
@@ -452,7 +551,7 @@ class ChirpSTFT:
             yield out
 
     def istream(
-        self, blocks: Any, *, length: int | None = None, method: str = "ls", real: bool | None = None
+        self, blocks: Any, *, length: int | None = None, method: Method = "ls", real: bool | None = None
     ):
         """Generator of the inverse's output samples from an iterable of frame blocks.
 
@@ -460,8 +559,6 @@ class ChirpSTFT:
         with ``chirp_rate="auto"``). Yields ``(..., n)`` sample blocks whose concatenation is
         :meth:`istft` of the concatenated frames. See :class:`chirpstft.StreamingISTFT`.
         """
-        from ._stream import StreamingISTFT
-
         inverse = StreamingISTFT(self, method=method, real=real, length=length)
         for item in blocks:
             out = inverse.push(*item) if isinstance(item, tuple) else inverse.push(item)
@@ -483,12 +580,6 @@ class ChirpSTFT:
             return "twosided"
         return "onesided"
 
-    def _condition_holds(self, method: str) -> bool:
-        if method not in self._conditions:
-            holds = nola_holds if method == "ls" else cola_holds
-            self._conditions[method] = holds(self._spec.window, self._hop, ENVELOPE_TOL)
-        return self._conditions[method]
-
     def _inverse_envelope(
         self, n_frames: int, method: str, start: int, length: int
     ) -> tuple[np.ndarray, int]:
@@ -497,27 +588,14 @@ class ChirpSTFT:
         if key in self._envelopes:
             self._envelopes.move_to_end(key)
             return self._envelopes[key]
-        if not self._condition_holds(method):
-            if method == "ls":
-                raise ParameterError(
-                    f"the window does not satisfy NOLA at hop_length={self._hop} (some "
-                    f"samples get no window weight), so no inverse exists; use a smaller "
-                    f"hop_length or a window without zeros inside its support "
-                    f"(check with chirpstft.check_nola)"
-                )
-            raise ParameterError(
-                f"method='ola' needs a window that is COLA at hop_length={self._hop} "
-                f"(overlapping windows summing to a constant) and this one is not; use "
-                f"method='ls', which is exact under NOLA, or a COLA hop "
-                f"(check with chirpstft.check_cola)"
-            )
+        self.check_inverse(method)
         w = self._spec.window
         base = np.abs(w) ** 2 if method == "ls" else np.conj(w)
         full = overlap_add(np.broadcast_to(base, (n_frames, self._n_fft)), self._hop)
         env = np.zeros(length, dtype=full.dtype)
         stop = min(start + length, full.shape[-1])
         env[: max(stop - start, 0)] = full[start:stop]
-        good = np.abs(env) > ENVELOPE_TOL * np.abs(full).max()
+        good = covered(env, np.abs(full).max())
         inv = np.zeros_like(env)
         inv[good] = 1.0 / env[good]
         inv.setflags(write=False)
@@ -528,11 +606,28 @@ class ChirpSTFT:
         return result
 
 
-def _as_array(x: Any, name: str, backend: Any = None) -> np.ndarray:
-    """``x`` as an array the backend reads (its ``asarray``: a device backend keeps CuPy arrays)."""
-    if isinstance(x, (str, bytes)):
-        raise InputTypeError(f"{name} is a {type(x).__name__}; pass a numeric array")
+def cached_plan(**params: Any) -> ChirpSTFT:
+    """A plan for ``params``, memoised when every parameter is hashable (no arrays).
+
+    The functional interface (:func:`chirpstft.stft`, ...), :func:`chirpstft.render` and the
+    xarray adapter share this cache; :func:`clear_plan_cache` empties it.
+    """
     try:
-        return getattr(backend, "asarray", np.asarray)(x)
-    except Exception as exc:
-        raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None
+        key = tuple(sorted((k, (type(v), v)) for k, v in params.items()))
+        hash(key)
+    except TypeError:
+        return ChirpSTFT(**params)
+    plan = _PLAN_CACHE.get(key)
+    if plan is None:
+        plan = ChirpSTFT(**params)
+        _PLAN_CACHE[key] = plan
+        if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+            _PLAN_CACHE.popitem(last=False)
+    else:
+        _PLAN_CACHE.move_to_end(key)
+    return plan
+
+
+def clear_plan_cache() -> None:
+    """Forget the plans memoised by :func:`stft`, :func:`istft`, :func:`spectrogram` and :func:`render`."""
+    _PLAN_CACHE.clear()

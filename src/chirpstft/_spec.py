@@ -1,10 +1,68 @@
-"""The resolved, validated parameters that a backend kernel needs."""
+"""Frame geometry and the rules every layer shares: fft modes, frame times, tolerances.
+
+The lowest layer of chirpstft above the validators: what a backend kernel needs
+(:class:`FrameSpec`) and the small rules that the plan, the streams and the adapters would
+otherwise each restate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Literal, get_args
 
 import numpy as np
+
+__all__ = [
+    "ENVELOPE_TOL",
+    "FFT_MODES",
+    "METHODS",
+    "PAD_MODES",
+    "SCALINGS",
+    "FFTMode",
+    "FrameSpec",
+    "Method",
+    "PadMode",
+    "Scaling",
+    "default_fft_mode",
+    "frame_times",
+    "n_freqs_for",
+]
+
+FFTMode = Literal["onesided", "twosided", "centered"]
+PadMode = Literal["constant", "edge", "reflect", "symmetric", "wrap"]
+Scaling = Literal["magnitude", "power", "psd"]
+Method = Literal["ls", "ola"]
+
+FFT_MODES: tuple[str, ...] = get_args(FFTMode)
+PAD_MODES: tuple[str, ...] = get_args(PadMode)
+SCALINGS: tuple[str, ...] = get_args(Scaling)
+METHODS: tuple[str, ...] = get_args(Method)
+
+#: Relative envelope level under which an output sample of the inverse counts as uncovered.
+ENVELOPE_TOL = 1e-10
+
+
+def default_fft_mode(complex_analysis: bool) -> str:
+    """``"twosided"`` for a complex analysis, ``"onesided"`` for a real one."""
+    return "twosided" if complex_analysis else "onesided"
+
+
+def n_freqs_for(fft_mode: str, n_fft: int) -> int:
+    """Number of frequency bins of an STFT in ``fft_mode``."""
+    return n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+
+
+def frame_times(
+    n_frames: int, *, hop_length: int, n_fft: int, fs: float, center: bool, first: int = 0
+) -> np.ndarray:
+    """Times in seconds of the centres of frames ``first .. first + n_frames - 1``.
+
+    ``t = 0`` at the first original sample. The centre of frame ``m`` is the sample at window
+    index ``n_fft // 2``: original sample ``m*hop_length`` when ``center=True``,
+    ``m*hop_length + n_fft//2`` otherwise.
+    """
+    offset = 0 if center else n_fft // 2
+    return (np.arange(first, first + n_frames, dtype=np.float64) * hop_length + offset) / fs
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +107,14 @@ class FrameSpec:
 
     @property
     def window_is_real(self) -> bool:
+        """Whether the window is real (a real analysis when the input is real and unchirped)."""
         return not np.iscomplexobj(self.window)
+
+    def unpadded(self) -> FrameSpec:
+        """The same framing without padding: frames of a segment that is already padded."""
+        if not self.center:
+            return self
+        return replace(self, center=False, pad_mode="constant")
 
     def chirp_phase(self, rates: float | np.ndarray, sign: int) -> np.ndarray:
         """``exp(sign * 1j*pi*a*t**2)``: shape (n_fft,) for a scalar rate, else (..., M, n_fft)."""

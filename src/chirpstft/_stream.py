@@ -19,96 +19,18 @@ overlap-add of the last ``n_fft`` samples (inverse), whatever the total length.
 
 from __future__ import annotations
 
-import warnings
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from . import _auto
-from . import chirp as _chirp
-from ._errors import InputTypeError, ParameterError, UnrecoverableSamplesWarning
-from ._spec import FrameSpec
-from ._validation import complex_dtype, option, positive_int, real_dtype_of
-from .backends import get_backend
+from ._errors import InputTypeError, ParameterError
+from ._prepared import Analysis, Inverse, PlanLike, covered, warn_uncovered
+from ._validation import as_working_array, complex_dtype, option, positive_int
+from .backends.numpy_ref import overlap_add
+from .chirp import AutoChirp
 
 __all__ = ["StreamingISTFT", "StreamingSTFT"]
-
-
-def _frame_spec(plan) -> FrameSpec:
-    """The plan's framing without padding: frames of a pre-padded segment."""
-    spec = plan._spec
-    return FrameSpec(
-        n_fft=spec.n_fft, hop_length=spec.hop_length, center=False, pad_mode="constant",
-        window=spec.window, fs=spec.fs,
-    )  # fmt: skip
-
-
-def pair_granule(backend, plan, rate, is_complex: bool, n_frames: int | None = None) -> int:
-    """Frames per packed block of the numba backend's real unchirped analysis, else 1.
-
-    That analysis packs two real frames into one complex FFT: frames ``m0 .. m0+L-1`` with
-    ``m0+L .. m0+2L-1`` for blocks starting at multiples of ``2L`` (``L`` from
-    ``numba_cpu._lanes``: 64 for 113 frames or more). Computing a part of the signal in
-    blocks that start at multiples of ``2L`` and hold at least ``2L`` frames reproduces the
-    same pairs, hence the same rounding: the streamed and chunked results are then equal to
-    the one-shot one bit for bit. ``rate`` is the resolved rate (a float when the same for
-    every frame). Returns ``2L`` for ``n_frames`` (default: a long signal).
-    """
-    if getattr(backend, "NAME", None) != "numba" or is_complex or not plan._spec.window_is_real:
-        return 1
-    if not isinstance(rate, float) or rate != 0.0:
-        return 1
-    from .backends.numba_cpu import _lanes
-
-    return 2 * _lanes(plan.n_fft, 1 << 30 if n_frames is None else n_frames, True)
-
-
-def _rates_for_frames(plan, batch_shape, m_a: int, m_b: int, n_total: int | None, given=None):
-    """Rates of frames ``m_a .. m_b-1``: the plan's float, or a float64 ``(*batch, k)`` array.
-
-    Never collapsed to a float when the plan's rates vary per frame, so the backend takes the
-    same per-frame path as for the whole signal. ``given`` (rates passed with the frames to
-    the inverse) overrides the plan's ``chirp_rate``.
-    """
-    k = m_b - m_a
-    target = (*batch_shape, k)
-    source = plan._chirp_rate if given is None else given
-    if given is None and isinstance(source, float):
-        return source
-    if given is None and isinstance(source, _auto.AutoChirp):
-        raise ParameterError(
-            "chirp_rate='auto' depends on the signal, which the inverse stream does not have; pass the "
-            "rates of every block of frames: push(S_block, rates=rates_block), as returned by "
-            "StreamingSTFT(..., return_rates=True)"
-        )
-    if callable(source):
-        offset = 0 if plan.center else plan.n_fft // 2
-        times = (np.arange(m_a, m_b, dtype=np.float64) * plan.hop_length + offset) / plan.fs
-        rates = _chirp._as_rates(source(times), "the chirp_rate callable's result")
-        name = "the chirp_rate callable's result"
-    else:
-        rates = source if isinstance(source, np.ndarray) else _chirp._as_rates(source, "rates")
-        name = "chirp_rate" if given is None else "rates"
-        if given is None and rates.ndim and rates.shape[-1] != 1:
-            if n_total is not None and rates.shape[-1] != n_total:
-                raise ParameterError(
-                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has {n_total} "
-                    f"frames; pass one rate per frame of the whole signal"
-                )
-            if rates.shape[-1] < m_b:
-                raise ParameterError(
-                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has reached frame "
-                    f"{m_b - 1}; pass one rate per frame of the whole signal (or a callable of time)"
-                )
-            rates = rates[..., m_a:m_b]
-    if rates.ndim > len(target) or not _chirp._broadcastable(rates.shape, target):
-        raise ParameterError(
-            f"{name} has shape {rates.shape}, which does not broadcast to (..., n_frames) = {target} "
-            f"for these frames; pass a scalar, one rate per frame, or one per signal and frame"
-        )
-    out = np.empty(target, dtype=np.float64)
-    out[...] = rates
-    return out
 
 
 class StreamingSTFT:
@@ -153,11 +75,9 @@ class StreamingSTFT:
     """
 
     def __init__(self, plan, *, return_rates: bool = False) -> None:
-        from ._plan import ChirpSTFT
-
-        if not isinstance(plan, ChirpSTFT):
+        if not isinstance(plan, PlanLike):
             raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
-        auto = plan.chirp_rate if isinstance(plan.chirp_rate, _auto.AutoChirp) else None
+        auto = plan.chirp_rate if isinstance(plan.chirp_rate, AutoChirp) else None
         if auto is not None and auto.smooth != 1:
             raise ParameterError(
                 f"streaming chirp_rate='auto' needs smooth=1 (got smooth={auto.smooth}): a smoothed "
@@ -172,15 +92,14 @@ class StreamingSTFT:
         self._plan = plan
         self._auto = auto
         self._return_rates = bool(return_rates)
-        self._spec_nc = _frame_spec(plan)
-        self._pad = plan._spec.pad
+        self._spec_nc = plan.segment_spec
+        self._pad = 0  # set by the first chunk, from the prepared analysis
         # below this many samples nothing is emitted before finish(), and finish() runs the
         # one-shot transform on what it kept: short signals need no special padding logic
         self._safe = 2 * plan.n_fft + 2 + plan.hop_length
         self._batch: tuple[int, ...] | None = None
         self._dtype: np.dtype | None = None
-        self._backend = None
-        self._fft_mode: str | None = None
+        self._analysis: Analysis | None = None
         self._buf: np.ndarray | None = None
         self._buf_start = 0
         self._n_seen = 0
@@ -201,29 +120,28 @@ class StreamingSTFT:
     @property
     def n_freqs(self) -> int | None:
         """Frequency bins of every block (known after the first chunk)."""
-        if self._fft_mode is None:
-            return None
-        return self._plan.n_fft // 2 + 1 if self._fft_mode == "onesided" else self._plan.n_fft
+        return None if self._analysis is None else self._analysis.n_freqs
 
     def _take(self, chunk: Any) -> np.ndarray:
         if self._closed:
             raise ParameterError("this stream is finished; start a new StreamingSTFT for another signal")
-        if isinstance(chunk, (str, bytes)):
-            raise InputTypeError(f"chunk is a {type(chunk).__name__}; pass a numeric array")
-        chunk = np.asarray(chunk)
-        real = real_dtype_of(chunk.dtype, "chunk")
-        dtype = complex_dtype(real) if np.iscomplexobj(chunk) else real
-        if chunk.ndim == 0:
-            raise ParameterError("chunk is a single number (0-d); pass samples of shape (..., n_chunk)")
-        if self._batch is None:
+        if self._analysis is None:  # the first chunk fixes backend, working dtype, fft mode
+            analysis = self._plan.prepare(chunk, whole=False, name="chunk")
+            chunk = analysis.x
+            # keep no samples in the prepared analysis: the stream holds its own buffer
+            self._analysis = replace(analysis, x=chunk[..., :0])
             self._batch = chunk.shape[:-1]
-            self._dtype = np.dtype(dtype)
-            self._backend = get_backend(self._plan.backend, chunk)
-            plan = self._plan
-            self._fft_mode = plan._fft_mode or ("twosided" if plan._complex_analysis(np.iscomplexobj(chunk))
-                                                else "onesided")  # fmt: skip
+            self._dtype = chunk.dtype
+            self._pad = analysis.spec.pad
             self._buf = np.empty((*self._batch, 0), dtype=self._dtype)
-            self._granule = pair_granule(self._backend, plan, self._rate, np.iscomplexobj(chunk))
+            self._granule = analysis.granule(self._rate)
+            return chunk
+        chunk = as_working_array(chunk, "chunk")
+        dtype = chunk.dtype
+        if chunk.ndim == 0:
+            raise ParameterError(
+                "chunk is a 0-d array (a single number); pass samples of shape (..., n_chunk)"
+            )
         if chunk.shape[:-1] != self._batch:
             raise ParameterError(
                 f"chunk has batch shape {chunk.shape[:-1]} but the stream started with {self._batch}; "
@@ -258,7 +176,7 @@ class StreamingSTFT:
         if self._n_seen >= self._safe:
             ready = max(0, (self._n_seen + self._pad - self._plan.n_fft) // self._plan.hop_length + 1)
         g = self._granule
-        if g > 1:  # whole packed blocks, keeping at least one block for finish() (see pair_granule)
+        if g > 1:  # whole blocks of the backend's frame granule, one kept back for finish()
             ready = self._next + max(0, (ready - self._next - g) // g * g)
         return self._emit(ready, None)
 
@@ -294,18 +212,17 @@ class StreamingSTFT:
         m_a = self._next
         k = max(0, m_end - m_a)
         if k == 0:
-            empty = np.empty((*self._batch, self.n_freqs, 0), dtype=complex_dtype(self._dtype))
+            empty = np.empty((*self._batch, self.n_freqs, 0), dtype=self._analysis.out_dtype)
             return (empty, np.empty((*self._batch, 0))) if self._return_rates else empty
         seg = self._segment(m_a, m_end, final=n_total is not None)
+        analysis = self._analysis
         if self._auto is not None:
-            rates = _auto.rates_for(self._auto, self._backend, seg, self._spec_nc, k)
-        elif self._rate is not None:
-            if not isinstance(plan.chirp_rate, float):  # validate the array's shape as the one-shot does
-                _rates_for_frames(plan, self._batch, m_a, m_end, n_total)
-            rates = self._rate
-        else:
-            rates = _rates_for_frames(plan, self._batch, m_a, m_end, n_total)
-        S = self._backend.stft(seg, self._spec_nc, rates, self._fft_mode, k)
+            rates = analysis.frame_rates(seg, self._spec_nc, k)
+        else:  # validates a per-frame array's length as the one-shot transform does
+            rates = analysis.rates_of_frames(m_a, m_end, n_total)
+            if self._rate is not None:
+                rates = self._rate
+        S = analysis.run_frames(seg, self._spec_nc, rates, k)
         self._next = m_end
         # keep the samples of the next frame and the last pad+1 (the right padding's source)
         keep = max(0, min(m_end * plan.hop_length - self._pad, self._n_seen - (self._pad + 1)))
@@ -374,28 +291,23 @@ class StreamingISTFT:
     """
 
     def __init__(self, plan, *, method: str = "ls", real: bool | None = None, length: int | None = None):
-        from ._plan import ChirpSTFT
-
-        if not isinstance(plan, ChirpSTFT):
+        if not isinstance(plan, PlanLike):
             raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
         self._plan = plan
         self._method = option(method, "method", ("ls", "ola"))
         self._real = real
         self._length = None if length is None else positive_int(length, "length")
-        if not plan._condition_holds(self._method):
-            plan._inverse_envelope(1, self._method, 0, 1)  # raises the plan's NOLA/COLA error
-        self._spec_nc = _frame_spec(plan)
-        self._pad = plan._spec.pad
-        w = plan._spec.window
+        plan.check_inverse(self._method)  # the plan's NOLA/COLA error, now rather than at the first block
+        self._spec_nc = plan.segment_spec
+        self._pad = 0  # set by the first block, from the prepared inverse
+        w = self._spec_nc.window
         self._env_frame = np.abs(w) ** 2 if self._method == "ls" else np.conj(w)
         n_fft, hop = plan.n_fft, plan.hop_length
         self._c = -(-n_fft // hop)  # frames after which the envelope peak is the steady one
-        full = _overlap(np.broadcast_to(self._env_frame, (self._c + 1, n_fft)), hop)
+        full = overlap_add(np.broadcast_to(self._env_frame, (self._c + 1, n_fft)), hop)
         self._steady_peak = float(np.abs(full).max())
         self._batch: tuple[int, ...] | None = None
-        self._backend = None
-        self._fft_mode: str | None = None
-        self._out_dtype = None
+        self._inverse: Inverse | None = None
         self._acc = None  # overlap-add of padded positions [acc_start, ...)
         self._env = None
         self._acc_start = 0
@@ -407,33 +319,24 @@ class StreamingISTFT:
     n_frames_in = property(lambda self: self._m, doc="Frames received so far.")
     n_samples_out = property(lambda self: self._emitted, doc="Output samples returned so far.")
 
-    def _start(self, S: np.ndarray) -> None:
-        plan = self._plan
+    def _start(self, S: Any) -> np.ndarray:
+        """Prepare the inverse from the first block (fft mode, dtypes); return the block as prepared."""
+        inverse = self._plan.prepare_inverse(S, length=self._length, method=self._method, real=self._real,
+                                             whole=False)  # fmt: skip
+        S = inverse.S
+        # keep no frames in the prepared inverse: the stream holds its own accumulator
+        self._inverse = replace(inverse, S=S[..., :0])
         self._batch = S.shape[:-2]
-        self._backend = get_backend(plan.backend, S)
-        n_freqs = S.shape[-2]
-        fft_mode = plan._fft_mode or plan._infer_fft_mode(n_freqs)
-        expected = plan.n_fft // 2 + 1 if fft_mode == "onesided" else plan.n_fft
-        if n_freqs != expected:
-            raise ParameterError(
-                f"S has {n_freqs} frequency bins but fft_mode={fft_mode!r} with n_fft={plan.n_fft} gives "
-                f"{expected}; pass the n_fft and fft_mode used for the forward transform"
-            )
-        chirped = plan._chirped or not plan._spec.window_is_real
-        if fft_mode == "onesided" and chirped:
-            raise ParameterError(
-                "istft cannot invert fft_mode='onesided' output of a complex analysis "
-                "(chirp_rate != 0 or a complex window): compute the STFT with fft_mode='twosided'"
-            )
-        self._fft_mode = fft_mode
-        self._S_dtype = S.dtype
-        real_out = fft_mode == "onesided" if self._real is None else bool(self._real)
-        self._real_out = real_out
+        self._pad = inverse.spec.pad
         real_dt = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
-        self._out_dtype = real_dt if real_out else complex_dtype(real_dt)
-        work = real_dt if fft_mode == "onesided" else complex_dtype(real_dt)
+        work = real_dt if inverse.fft_mode == "onesided" else S.dtype  # what run_frames returns
         self._acc = np.zeros((*self._batch, 0), dtype=work)
         self._env = np.zeros(0, dtype=self._env_frame.dtype)
+        return S
+
+    @property
+    def _out_dtype(self) -> np.dtype:
+        return self._inverse.out_dtype
 
     def push(self, S: Any, rates: Any = None) -> np.ndarray:
         """Add frames; return the output samples that no later frame can change.
@@ -453,16 +356,11 @@ class StreamingISTFT:
         """
         if self._closed:
             raise ParameterError("this stream is finished; start a new StreamingISTFT for another signal")
-        if isinstance(S, (str, bytes)):
-            raise InputTypeError(f"S is a {type(S).__name__}; pass a complex array")
-        S = np.asarray(S)
-        real_dt = real_dtype_of(S.dtype, "S")
-        S = S.astype(complex_dtype(real_dt), copy=False)
-        if S.ndim < 2:
-            raise ParameterError(f"S has shape {S.shape}; a block of frames has shape (..., n_freqs, k)")
-        if self._batch is None:
-            self._start(S)
-        if S.shape[:-1] != (*self._batch, self.n_freqs) or S.dtype != self._S_dtype:
+        if self._inverse is None:
+            S = self._start(S)
+        else:
+            S = as_working_array(S, "S", spectra=True)
+        if S.shape[:-1] != (*self._batch, self.n_freqs) or S.dtype != self._inverse.S.dtype:
             raise ParameterError(
                 f"S has shape {S.shape} and dtype {S.dtype} but the stream started with frames of shape "
                 f"(*{self._batch}, {self.n_freqs}, k); every block must match"
@@ -479,21 +377,19 @@ class StreamingISTFT:
 
     @property
     def n_freqs(self) -> int | None:
-        if self._fft_mode is None:
-            return None
-        return self._plan.n_fft // 2 + 1 if self._fft_mode == "onesided" else self._plan.n_fft
+        """Frequency bins of every block (known after the first block)."""
+        return None if self._inverse is None else self._inverse.n_freqs
 
     def _add(self, S: np.ndarray, rates: Any) -> None:
         plan = self._plan
         hop, n_fft = plan.hop_length, plan.n_fft
         k = S.shape[-1]
         m_a = self._m
-        r = _rates_for_frames(plan, self._batch, m_a, m_a + k, None, given=rates)
+        inverse = self._inverse
+        r = inverse.rates_of_frames(m_a, m_a + k, given=rates)
         length = (k - 1) * hop + n_fft
-        ones = np.ones(length)
-        y = self._backend.istft(S, self._spec_nc, r, self._fft_mode, self._method, ones, 0, length,
-                                self._fft_mode == "onesided")  # fmt: skip
-        env = _overlap(np.broadcast_to(self._env_frame, (k, n_fft)), hop)
+        y = inverse.run_frames(S, self._spec_nc, r, np.ones(length), 0, length)
+        env = overlap_add(np.broadcast_to(self._env_frame, (k, n_fft)), hop)
         p0 = m_a * hop - self._acc_start  # block start within the accumulator
         need = p0 + length
         if need > self._acc.shape[-1]:
@@ -518,13 +414,13 @@ class StreamingISTFT:
         if top > p_lo:
             out[..., : top - p_lo] = self._acc[..., p_lo:top]
             env[: top - p_lo] = self._env[p_lo:top]
-        good = np.abs(env) > 1e-10 * peak  # the plan's ENVELOPE_TOL
+        good = covered(env, peak)
         inv = np.zeros_like(env)
         inv[good] = 1.0 / env[good]
         self._n_bad += int(env.size - np.count_nonzero(good))
         real_dt = np.float32 if self._out_dtype in (np.float32, np.complex64) else np.float64
         out *= inv.astype(complex_dtype(real_dt) if np.iscomplexobj(inv) else real_dt, copy=False)
-        if self._real_out and np.iscomplexobj(out):
+        if self._inverse.real_output and np.iscomplexobj(out):
             out = out.real
         self._emitted = end
         drop = min(p_hi, have)
@@ -559,22 +455,9 @@ class StreamingISTFT:
         if self._m >= self._c:
             peak = self._steady_peak
         else:
-            full = _overlap(np.broadcast_to(self._env_frame, (self._m, plan.n_fft)), plan.hop_length)
+            full = overlap_add(np.broadcast_to(self._env_frame, (self._m, plan.n_fft)), plan.hop_length)
             peak = float(np.abs(full).max())
         out = self._release(length, peak)
         if self._n_bad:
-            warnings.warn(
-                f"{self._n_bad} of {length} output samples are covered by no analysis window "
-                f"(window envelope below 1e-10 of its peak) and are returned as 0; the STFT holds no "
-                f"information about them (use center=True, a window without zero end points, or a "
-                f"smaller length)",
-                UnrecoverableSamplesWarning,
-                stacklevel=2,
-            )
+            warn_uncovered(self._n_bad, length, stacklevel=2)
         return out
-
-
-def _overlap(frames: np.ndarray, hop: int) -> np.ndarray:
-    from .backends.numpy_ref import overlap_add
-
-    return overlap_add(frames, hop)

@@ -60,3 +60,23 @@ def real_dtype_of(dtype: np.dtype, name: str) -> np.dtype:
 def complex_dtype(real: np.dtype) -> np.dtype:
     """complex64 for float32, complex128 for float64."""
     return np.dtype(np.complex64) if np.dtype(real) == np.float32 else np.dtype(np.complex128)
+
+
+def as_working_array(x: Any, name: str, asarray: Any = np.asarray, *, spectra: bool = False) -> Any:
+    """``x`` as an array in its working dtype: the one input rule of every path.
+
+    ``asarray`` turns ``x`` into an array (a backend's: the GPU backend keeps CuPy arrays;
+    a Dask array is passed through). Strings and what cannot be converted raise
+    :class:`InputTypeError` naming ``name``. Signals keep float32 or complex64 in single
+    precision and go to float64 or complex128 otherwise (:func:`real_dtype_of`); with
+    ``spectra=True`` the result is always complex (an STFT).
+    """
+    if isinstance(x, (str, bytes)):
+        raise InputTypeError(f"{name} is a {type(x).__name__}; pass a numeric array")
+    try:
+        arr = asarray(x)
+    except Exception as exc:
+        raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None
+    real = real_dtype_of(arr.dtype, name)
+    work = complex_dtype(real) if spectra or np.iscomplexobj(arr) else real
+    return arr.astype(work, copy=False)

@@ -1,38 +1,137 @@
-"""Chirp rates: constant, per frame, or a function of time.
+"""Chirp rates: constant, per frame, a function of time, or chosen from the data ("auto").
 
 Frame ``m`` uses the analysis window ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)`` with
 ``t_k = (k - n_fft//2) / fs`` seconds (zero at the window centre) and ``a_m`` the
-chirp rate of frame ``m`` in Hz/s. :func:`resolve_chirp_rates` turns what the user
-passed into either one Python float (the same rate for every frame of every signal)
-or a float64 array of shape ``(..., n_frames)`` (one rate per frame, per signal).
-It is the one place that interprets ``chirp_rate``; ``"auto"`` (an
-:class:`~chirpstft.AutoChirp`) is accepted by :func:`check_static` and resolved from the signal
-by the plan (:mod:`chirpstft._auto`), since it needs the data.
+chirp rate of frame ``m`` in Hz/s. This module is the one place that interprets
+``chirp_rate``: :func:`check_static` validates it before any signal is seen (``"auto"``
+becomes an :class:`AutoChirp`), :func:`resolve_chirp_rates` turns it into either one Python
+float (the same rate for every frame of every signal) or a float64 array of shape
+``(..., n_frames)`` (one rate per frame, per signal), and :func:`rates_for_frames` does the same
+for a range of frames (streams). An :class:`AutoChirp` is resolved from the signal by
+:mod:`chirpstft._auto`, since it needs the data.
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._errors import InputTypeError, ParameterError
+from ._spec import frame_times
+from ._validation import positive_finite_float, positive_int
 
-__all__ = ["frame_times", "renyi_entropy", "resolve_chirp_rates"]
+__all__ = [
+    "AutoChirp",
+    "default_chirp_candidates",
+    "frame_times",
+    "rates_for_frames",
+    "renyi_entropy",
+    "resolve_chirp_rates",
+]
 
 ChirpRate = float | np.ndarray | Callable[[np.ndarray], Any]
 
+#: What ``chirp_rate="auto"`` cannot do without the signal (the inverse), and the fix.
+AUTO_NEEDS_RATES = (
+    "chirp_rate='auto' depends on the signal, which istft does not have; pass the rates the "
+    "forward transform used: S, rates = chirpstft.stft(x, chirp_rate='auto', return_rates=True) "
+    "(or chirpstft.estimate_chirp_rates(x, ...)), then istft(S, chirp_rate=rates, ...)"
+)
 
-def frame_times(n_frames: int, *, hop_length: int, n_fft: int, fs: float, center: bool) -> np.ndarray:
-    """Times in seconds of the frame centres (``t = 0`` at the first original sample).
 
-    The centre of frame ``m`` is the sample at window index ``n_fft // 2``: original
-    sample ``m*hop_length`` when ``center=True``, ``m*hop_length + n_fft//2`` otherwise.
+def default_chirp_candidates(fs: float, n_fft: int) -> np.ndarray:
+    """The default grid of candidate chirp rates in Hz/s for ``fs`` and ``n_fft``.
+
+    ``k * 2*fs**2/n_fft**2`` for ``k = -K..K``, ``K = max(1, n_fft // 8)``: spacing such
+    that the quadratic phase error to the nearest candidate is at most ``pi/4`` at the
+    window edges, range such that the frequency moves by at most ``fs/4`` over a frame
+    (see the module notes).
+
+    Examples
+    --------
+    >>> import chirpstft
+    >>> c = chirpstft.default_chirp_candidates(fs=100.0, n_fft=128)
+    >>> c.size, float(c[1] - c[0]), float(c.max())
+    (33, 1.220703125, 19.53125)
     """
-    offset = 0 if center else n_fft // 2
-    return (np.arange(n_frames, dtype=np.float64) * hop_length + offset) / fs
+    fs = positive_finite_float(fs, "fs")
+    n_fft = positive_int(n_fft, "n_fft")
+    half = max(1, n_fft // 8)
+    step = 2.0 * fs**2 / n_fft**2
+    return np.arange(-half, half + 1, dtype=np.float64) * step
+
+
+def _check_candidates(candidates: Any) -> tuple[float, ...] | None:
+    if candidates is None:
+        return None
+    if isinstance(candidates, (str, bytes)):
+        raise InputTypeError(f"candidates={candidates!r} must be an array of chirp rates in Hz/s")
+    arr = np.asarray(candidates)
+    if arr.dtype.kind not in "iuf":
+        raise InputTypeError(
+            f"candidates has dtype {arr.dtype}; pass a 1-d array of real chirp rates in Hz/s"
+        )
+    arr = np.atleast_1d(arr.astype(np.float64))
+    if arr.ndim != 1 or arr.size == 0:
+        raise ParameterError(
+            f"candidates has shape {np.shape(candidates)}; pass a non-empty 1-d array of rates "
+            f"in Hz/s (or None for the default grid)"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError("candidates contains NaN or inf; every candidate rate must be finite (Hz/s)")
+    return tuple(float(c) for c in arr)
+
+
+@dataclass(frozen=True)
+class AutoChirp:
+    """Settings of the automatic chirp rate (``chirp_rate="auto"`` is ``AutoChirp()``).
+
+    Pass an instance as ``chirp_rate`` to :func:`chirpstft.stft`, :func:`chirpstft.spectrogram`,
+    :func:`chirpstft.render` or :class:`chirpstft.ChirpSTFT` to choose the rate of every frame
+    from the data. Get the rates that were used with ``stft(..., return_rates=True)`` (or
+    :func:`estimate_chirp_rates`) and pass them to ``istft`` to invert exactly.
+
+    Parameters
+    ----------
+    candidates : array_like, optional
+        Candidate rates in Hz/s; default :func:`default_chirp_candidates` for the plan's
+        ``fs`` and ``n_fft``.
+    smooth : int
+        Odd number of frames over which the entropies are averaged (centred) before each
+        frame's choice; 1 (default) scores every frame on its own.
+    order : float
+        Rényi entropy order (positive, not 1); 3 by default, as :func:`chirpstft.renyi_entropy`.
+        Order 2 is the ``l4/l2`` concentration ratio: ``H2 = -log2(sum|S|**4 / (sum|S|**2)**2)``.
+    """
+
+    candidates: tuple[float, ...] | None = None
+    smooth: int = 1
+    order: float = 3.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "candidates", _check_candidates(self.candidates))
+        smooth = positive_int(self.smooth, "smooth")
+        if smooth % 2 == 0:
+            raise ParameterError(
+                f"smooth={smooth} must be an odd number of frames (a centred average); pass e.g. {smooth + 1}"
+            )
+        object.__setattr__(self, "smooth", smooth)
+        if isinstance(self.order, (bool, np.bool_)) or not isinstance(self.order, numbers.Real):
+            raise InputTypeError(f"order={self.order!r} must be a positive number other than 1")
+        order = float(self.order)
+        if not np.isfinite(order) or order <= 0 or order == 1:
+            raise ParameterError(f"order={order} must be a positive number other than 1 (e.g. 2 or 3)")
+        object.__setattr__(self, "order", order)
+
+    def grid(self, fs: float, n_fft: int) -> np.ndarray:
+        """The candidate rates (Hz/s) used with ``fs`` and ``n_fft``."""
+        if self.candidates is None:
+            return default_chirp_candidates(fs, n_fft)
+        return np.array(self.candidates, dtype=np.float64)
 
 
 def is_static_zero(chirp_rate: Any) -> bool:
@@ -71,8 +170,6 @@ def _as_rates(value: Any, name: str) -> np.ndarray:
 
 def check_static(chirp_rate: Any) -> Any:
     """Validate what can be validated of ``chirp_rate`` before any signal is seen."""
-    from ._auto import AutoChirp
-
     if isinstance(chirp_rate, AutoChirp):
         return chirp_rate
     if isinstance(chirp_rate, str) and chirp_rate == "auto":
@@ -122,15 +219,9 @@ def resolve_chirp_rates(
         A float when every frame of every signal has the same rate; otherwise a
         read-only float64 array of shape ``batch_shape + (n_frames,)``.
     """
-    from ._auto import AutoChirp
-
     source = "chirp_rate"
     if isinstance(chirp_rate, AutoChirp):
-        raise ParameterError(
-            "chirp_rate='auto' depends on the signal, which istft does not have; pass the rates the "
-            "forward transform used: S, rates = chirpstft.stft(x, chirp_rate='auto', return_rates=True) "
-            "(or chirpstft.estimate_chirp_rates(x, ...)), then istft(S, chirp_rate=rates, ...)"
-        )
+        raise ParameterError(AUTO_NEEDS_RATES)
     if callable(chirp_rate):
         source = "the chirp_rate callable's result"
         rates = _as_rates(chirp_rate(np.array(times, dtype=np.float64)), source)
@@ -148,6 +239,65 @@ def resolve_chirp_rates(
     if rates.size and np.all(rates == rates.flat[0]):
         return float(rates.flat[0])
     out = np.broadcast_to(rates, target)
+    return out
+
+
+def rates_for_frames(
+    chirp_rate: Any,
+    *,
+    batch_shape: tuple[int, ...],
+    start: int,
+    stop: int,
+    times: np.ndarray,
+    n_total: int | None = None,
+    given: Any = None,
+) -> float | np.ndarray:
+    """Rates of frames ``start .. stop-1`` of a signal seen in parts (streams).
+
+    The validated ``chirp_rate`` (see :func:`check_static`) for those frames: the float when it
+    is one number, else a float64 array ``(*batch_shape, stop - start)``, never collapsed to a
+    float (so a kernel takes the same per-frame path for every part). A per-frame array holds
+    the rates of the whole signal and is sliced (``n_total``, when known, is the whole
+    signal's frame count); a callable is evaluated on ``times``, the centres of these frames.
+    ``given`` (the rates passed with frames to an inverse stream, broadcastable to the target)
+    replaces ``chirp_rate``.
+    """
+    k = stop - start
+    target = (*batch_shape, k)
+    source = chirp_rate if given is None else given
+    if given is None and isinstance(source, float):
+        return source
+    if given is None and isinstance(source, AutoChirp):
+        raise ParameterError(
+            "chirp_rate='auto' depends on the signal, which the inverse stream does not have; pass the "
+            "rates of every block of frames: push(S_block, rates=rates_block), as returned by "
+            "StreamingSTFT(..., return_rates=True)"
+        )
+    if given is None and callable(source):
+        name = "the chirp_rate callable's result"
+        rates = _as_rates(source(times), name)
+    else:
+        rates = source if isinstance(source, np.ndarray) else _as_rates(source, "rates")
+        name = "chirp_rate" if given is None else "rates"
+        if given is None and rates.ndim and rates.shape[-1] != 1:
+            if n_total is not None and rates.shape[-1] != n_total:
+                raise ParameterError(
+                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has {n_total} "
+                    f"frames; pass one rate per frame of the whole signal"
+                )
+            if rates.shape[-1] < stop:
+                raise ParameterError(
+                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has reached frame "
+                    f"{stop - 1}; pass one rate per frame of the whole signal (or a callable of time)"
+                )
+            rates = rates[..., start:stop]
+    if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
+        raise ParameterError(
+            f"{name} has shape {rates.shape}, which does not broadcast to (..., n_frames) = {target} "
+            f"for these frames; pass a scalar, one rate per frame, or one per signal and frame"
+        )
+    out = np.empty(target, dtype=np.float64)
+    out[...] = rates
     return out
 
 

@@ -21,6 +21,7 @@ backend's fused kernel when it has one (numba), tested against this reference.
 
 from __future__ import annotations
 
+import functools
 import operator
 from functools import lru_cache
 from importlib import resources
@@ -28,10 +29,11 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from ._api import _plan
+from . import _dask
 from ._errors import InputTypeError, ParameterError
+from ._plan import cached_plan
 from ._validation import option, positive_int
-from .backends import get_backend, is_device_array
+from .backends import backend_for, is_device_array
 
 __all__ = [
     "COLORMAPS",
@@ -448,61 +450,60 @@ def render(
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """
-    from . import _dask
-
     if _dask.is_dask_array(x):  # lazy: one image per signal, mapped over the batch chunks
-        return _dask.render(
-            x, fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+        trailing = render_shape(size=size, cmap=cmap, channels=channels, layout=layout)
+        _output_options(cmap, channels, dtype, layout)
+        image = functools.partial(
+            render, fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
             chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, ref=ref, amin=amin, top_db=top_db,
             db_range=db_range, fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype,
             layout=layout, backend=backend,
         )  # fmt: skip
-    plan = _plan(
+        return _dask.map_images(x, image, trailing, np.uint8 if dtype == "uint8" else np.float32)
+    plan = cached_plan(
         fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
         chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
     )  # fmt: skip
-    x_arr = x if is_device_array(x) else np.asarray(x)  # CuPy arrays stay on the device
-    freqs = plan.frequencies("centered")
-    if fmin is None and not np.iscomplexobj(x_arr):
-        fmin = 0.0
-    fused = getattr(get_backend(backend, x_arr), "render", None)
-    if is_device_array(x_arr) and (fused is None or callable(ref)):
+    fused = backend_for(plan.backend, x).render
+    if is_device_array(x) and (fused is None or callable(ref)):
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
             "callable ref needs the NumPy pipeline): pass ref='max', or copy x to the host "
             "with cupy.asnumpy(x)"
         )
+    analysis = plan.prepare(x, scaling="power")  # CuPy arrays stay on the device
+    freqs = plan.frequencies("centered")
+    if fmin is None and not analysis.is_complex:
+        fmin = 0.0
     if fused is not None and not callable(ref):
         return _render_fused(
-            fused, plan, x_arr, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
+            analysis, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
             fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
         )  # fmt: skip
-    P = plan.spectrogram(x_arr, scaling="power")
     return spectrogram_image(
-        P, freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
-        fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
+        analysis.run(), freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range,
+        fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
     )  # fmt: skip
 
 
-def _render_fused(fused, plan, x, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels,
-                  dtype, layout):  # fmt: skip
+def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels, dtype,
+                  layout):  # fmt: skip
     """The backend's one-pass signals -> images kernel, with the reference's validation."""
     height, width = _size(size)
     channels, dtype, layout = _output_options(cmap, channels, dtype, layout)
     keep = _band(freqs, freqs.shape[0], fmin, fmax)
     rows = np.arange(freqs.shape[0]) if keep is None else np.flatnonzero(keep)
-    n = plan.n_fft
+    n = analysis.spec.n_fft
     fft_rows = (rows + (n + 1) // 2) % n  # centred (ascending) row -> FFT bin
     ref, amin, top_db = _db_params("power", ref, amin, top_db)
     ref_value = -1.0 if ref == "max" else ref  # the kernel's code for "per-image maximum"
     if db_range is not None:
         db_range = _db_range(db_range)
-    _, x, rates, fft_mode, n_frames = plan._signal(x)
     lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
-    out = fused(
-        x, plan._spec, rates, fft_mode, n_frames, fft_rows, amin=amin, ref_value=ref_value, top_db=top_db,
-        db_range=db_range, rows_matrix=_resample_matrix(rows.shape[0], height),
-        cols_matrix=_resample_matrix(n_frames, width), lut=lut, channels=channels,
+    out = analysis.backend.render(
+        analysis.x, analysis.spec, analysis.rates, analysis.fft_mode, analysis.n_frames, fft_rows, amin=amin,
+        ref_value=ref_value, top_db=top_db, db_range=db_range, rows_matrix=_resample_matrix(rows.shape[0], height),
+        cols_matrix=_resample_matrix(analysis.n_frames, width), lut=lut, channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,
     )  # fmt: skip
     return np.moveaxis(out, -1, -3) if layout == "NCHW" else out

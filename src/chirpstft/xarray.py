@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from . import _auto
-from ._api import _plan
 from ._errors import InputTypeError, ParameterError
-from ._plan import default_fft_mode
+from ._plan import cached_plan
+from .chirp import AutoChirp
 
 __all__ = ["ChirpSTFTAccessor", "spectrogram", "stft"]
 
@@ -64,11 +63,11 @@ def _frame_coord(da: xr.DataArray, dim: str, seconds: np.ndarray):
 
 def _attrs(plan, fft_mode: str, **extra) -> dict[str, Any]:
     rate = plan.chirp_rate
-    if isinstance(rate, _auto.AutoChirp):
+    if isinstance(rate, AutoChirp):
         rate = "auto"
     elif not isinstance(rate, float):
         rate = "per frame (see the chirp_rate coordinate)" if not callable(rate) else "callable"
-    window = plan._window_spec if isinstance(plan._window_spec, str) else repr(plan._window_spec)
+    window = plan.window_spec if isinstance(plan.window_spec, str) else repr(plan.window_spec)
     attrs = {
         "fs": plan.fs, "n_fft": plan.n_fft, "hop_length": plan.hop_length, "win_length": plan.win_length,
         "window": window if isinstance(window, str) else "array", "center": int(plan.center),
@@ -86,18 +85,17 @@ def _transform(da, dim, fs, kind, scaling, params):
         raise ParameterError(f"dim={dim!r} is not a dimension of the DataArray (dims {da.dims}); pass dim=")
     fs = _sampling_rate(da, dim, fs)
     da = da.transpose(..., dim)
-    plan = _plan(fs=fs, **params)
-    data = da.data
+    plan = cached_plan(fs=fs, **params)
+    analysis = plan.prepare(da.data, scaling=None if kind == "stft" else scaling)
     if kind == "stft":
-        out, rates = plan.stft(data, return_rates=True)
+        out, rates = plan.run(analysis, return_rates=True)
     else:
-        out, rates = plan.spectrogram(data, scaling=scaling), None
-    fft_mode = plan._fft_mode or default_fft_mode(plan._complex_analysis(np.iscomplexobj(data)))
+        out, rates = plan.run(analysis), None
+    fft_mode = analysis.fft_mode
     other = da.dims[:-1]
-    n_frames = out.shape[-1]
     coords: dict[str, Any] = {name: c for name, c in da.coords.items() if dim not in c.dims}
     coords["frequency"] = ("frequency", plan.frequencies(fft_mode), {"units": "Hz"})
-    coords[dim] = (dim, _frame_coord(da, dim, plan._frame_times(n_frames)))
+    coords[dim] = (dim, _frame_coord(da, dim, plan.times(da.sizes[dim])))
     if rates is not None:
         coords["chirp_rate"] = ((*other, dim), rates, {"units": "Hz/s"})
     extra = {"scaling": scaling} if kind == "spectrogram" else {}

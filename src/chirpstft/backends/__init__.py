@@ -1,10 +1,19 @@
-"""Backend registry: the one place that decides which implementation runs.
+"""Backend registry: the one place that decides which implementation runs, and what it can do.
 
-A backend is a module exposing ``NAME``, ``stft``, ``spectrogram`` and ``istft``
-with the signatures of :mod:`chirpstft.backends.numpy_ref` (the reference, and
-the oracle every faster backend is tested against). Optional: ``render`` (a fused
-signals -> images path) and ``asarray`` (how the plan turns inputs into arrays; the GPU
-backend keeps CuPy arrays on the device). CuPy arrays always go to ``"cupy"``.
+A backend is a module declaring, by name, the functions it implements:
+
+* required: ``NAME``, ``stft``, ``spectrogram`` and ``istft``, with the signatures of
+  :mod:`chirpstft.backends.numpy_ref` (the reference, and the oracle every faster backend is
+  tested against);
+* optional, each with a default here (:class:`Capabilities`): ``chirp_scores`` (the candidate
+  scan of ``chirp_rate="auto"``; default: none, an error that says which backends have one),
+  ``render`` (a fused signals -> images path; default: none, the NumPy pipeline renders),
+  ``frame_granule`` (how many consecutive frames a kernel computes together, so that a part of
+  a signal computed on its own rounds as the whole; default 1) and ``asarray`` (how inputs
+  become arrays; default :func:`numpy.asarray`; the GPU backend keeps CuPy arrays on the device).
+
+Code outside ``backends/`` asks :func:`capabilities` (or :func:`backend_for`) and never looks at
+a backend's name or attributes. CuPy arrays always go to ``"cupy"``.
 
 ``backend=None`` chooses automatically: the first *available* backend in
 :data:`PREFERENCE` that accepts the input's array type; if a preferred backend cannot be
@@ -19,12 +28,24 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from .._errors import BackendUnavailableError, InputTypeError, ParameterError
 
-__all__ = ["PREFERENCE", "available_backends", "get_backend", "is_device_array"]
+__all__ = [
+    "PREFERENCE",
+    "Capabilities",
+    "available_backends",
+    "backend_for",
+    "capabilities",
+    "get_backend",
+    "is_device_array",
+]
 
 #: Known backends and the module implementing each.
 _MODULES: dict[str, str] = {
@@ -116,3 +137,82 @@ def get_backend(name: str | None, x: Any = None) -> ModuleType:
             )
         return module
     raise BackendUnavailableError("no chirpstft backend can run here")  # pragma: no cover
+
+
+# ----------------------------------------------------------------------------- capabilities
+def _single_frames(spec: Any, rates: Any, is_complex: bool, n_frames: int | None = None) -> int:
+    """Default frame granule: every frame is computed on its own."""
+    return 1
+
+
+@dataclass(frozen=True, eq=False)
+class Capabilities:
+    """What one backend can do: its required functions and its optional ones (or their defaults).
+
+    Attributes
+    ----------
+    name : str
+        The backend's name (``"numba"``, ``"numpy"``, ``"cupy"``).
+    stft, spectrogram, istft : callable
+        Required, with the signatures of :mod:`chirpstft.backends.numpy_ref`.
+    chirp_scores : callable or None
+        ``chirp_scores(x, spec, candidates, n_frames, n_bins, order)``: entropies
+        ``(..., n_frames, n_candidates)`` of every frame and candidate rate. None: the backend
+        has no scan, and ``chirp_rate="auto"`` raises :class:`~chirpstft.BackendUnavailableError`.
+    render : callable or None
+        The fused signals -> images kernel (see :func:`chirpstft.render`). None: render uses
+        the backend's spectrogram and the NumPy image pipeline.
+    frame_granule : callable
+        ``frame_granule(spec, rates, is_complex, n_frames=None) -> int``: a part of a signal
+        computed on its own gives bit-for-bit the frames of the whole when its frame blocks start
+        at multiples of the granule and hold at least one granule; ``n_frames`` None means a long
+        signal. Default: 1 (frames are independent).
+    asarray : callable
+        How an input becomes an array this backend reads (default :func:`numpy.asarray`).
+    """
+
+    name: str
+    stft: Callable[..., Any]
+    spectrogram: Callable[..., Any]
+    istft: Callable[..., Any]
+    chirp_scores: Callable[..., Any] | None = None
+    render: Callable[..., Any] | None = None
+    frame_granule: Callable[..., int] = _single_frames
+    asarray: Callable[[Any], Any] = np.asarray
+
+    def scores(self, x: Any, spec: Any, candidates: Any, n_frames: int, n_bins: int, order: float) -> Any:
+        """The candidate scan, or a clear error for a backend without one."""
+        if self.chirp_scores is None:
+            raise BackendUnavailableError(
+                f"backend {self.name!r} has no automatic chirp-rate scan; pass backend='numba' or 'numpy', "
+                f"or estimate the rates on the host with chirpstft.estimate_chirp_rates and pass them as "
+                f"chirp_rate"
+            )
+        return self.chirp_scores(x, spec, candidates, n_frames, n_bins, order)
+
+
+def _missing(name: str, what: str) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        raise BackendUnavailableError(f"backend {name!r} does not implement {what}")
+
+    return run
+
+
+def capabilities(backend: Any) -> Capabilities:
+    """The :class:`Capabilities` that a backend module declares, defaults filled in."""
+    name = getattr(backend, "NAME", "?")
+    declared = {
+        field: getattr(backend, field, None)
+        for field in ("chirp_scores", "render", "frame_granule", "asarray")
+        if getattr(backend, field, None) is not None
+    }
+    required = {
+        field: getattr(backend, field, None) or _missing(name, field)
+        for field in ("stft", "spectrogram", "istft")
+    }
+    return Capabilities(name=name, **required, **declared)
+
+
+def backend_for(name: str | None, x: Any = None) -> Capabilities:
+    """:func:`get_backend` then :func:`capabilities`: what the chosen backend can do."""
+    return capabilities(get_backend(name, x))

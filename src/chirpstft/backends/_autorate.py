@@ -9,7 +9,7 @@ spectra live in a per-task scratch of ``n_fft x lanes`` values (the candidates o
 sit in the SIMD lanes of :func:`._lanefft.fft_lanes`), so no array of all the spectra is ever
 built. Work is split over signals x frames (``prange``); everything is computed in float64.
 
-The reference (and test oracle) of this kernel is :func:`chirpstft._auto.scores_reference`.
+The reference (and test oracle) of this kernel is :func:`chirpstft.backends.numpy_ref.chirp_scores`.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from ._common import PAD_CODES
 from ._lanefft import fft_lanes, twiddles
-from .numba_cpu import _PAD_CODES, _pad_index
+from ._numba_rules import pad_index as _pad_index
 
 __all__ = ["chirp_scores"]
 
@@ -136,7 +137,7 @@ def chirp_scores(x, spec, candidates, n_frames, n_bins, order):
         x2,
         spec.hop_length,
         spec.pad,
-        _PAD_CODES[spec.pad_mode],
+        PAD_CODES[spec.pad_mode],
         gr,
         gi,
         n_bins,

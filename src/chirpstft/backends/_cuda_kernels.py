@@ -23,6 +23,8 @@ import math
 import numba
 from numba import cuda
 
+from ._common import pad_index
+
 #: Threads per block of every launch (a power of two, at most ``_SHARED``). The tests lower
 #: it (the simulator runs each thread of a block as a Python thread).
 THREADS_PER_BLOCK = 256
@@ -30,8 +32,6 @@ THREADS_PER_BLOCK = 256
 MAX_BLOCKS = 65535
 #: Size of the shared-memory reduction buffers of :func:`render_images`.
 _SHARED = 256
-
-PAD_CODES = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
 
 
 def blocks(n_units: int) -> int:
@@ -45,29 +45,8 @@ def frame_threads(n_fft: int) -> int:
 
 
 # --------------------------------------------------------------------------- device helpers
-@cuda.jit(device=True)
-def _pad_index(p, n, mode):
-    """Index into the unpadded signal (length ``n``) of padded-coordinate sample ``p``.
-
-    -1 means a zero (``"constant"``). The other modes extend the signal periodically as
-    :func:`numpy.pad` does, also when the padding is longer than the signal.
-    """
-    if p >= 0 and p < n:
-        return p
-    if mode == 0:
-        return -1
-    if mode == 1:  # edge
-        return 0 if p < 0 else n - 1
-    if mode == 2:  # reflect (period 2n - 2)
-        if n == 1:
-            return 0
-        period = 2 * n - 2
-        q = p % period
-        return q if q < n else period - q
-    if mode == 3:  # symmetric (period 2n)
-        q = p % (2 * n)
-        return q if q < n else 2 * n - 1 - q
-    return p % n  # wrap
+#: :func:`._common.pad_index` (the CPU kernels' rule) compiled as a device function: -1 means a zero.
+_pad_index = cuda.jit(device=True)(pad_index)
 
 
 @cuda.jit(device=True)

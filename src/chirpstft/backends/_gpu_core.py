@@ -32,25 +32,10 @@ import numpy as np
 from .._spec import FrameSpec
 from .._validation import complex_dtype
 from . import _cuda_kernels as K
+from ._common import PAD_CODES, sparse_rows
+from ._common import kernel_real_dtype as _real_of
 
 __all__ = ["DeviceBackend"]
-
-
-def _real_of(dtype) -> np.dtype:
-    return np.dtype(np.float32) if np.dtype(dtype) in (np.float32, np.complex64) else np.dtype(np.float64)
-
-
-def _sparse(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(starts, counts, weights) of a banded resampling matrix (n_out, n_in)."""
-    nz = matrix != 0
-    starts = np.where(nz.any(axis=1), nz.argmax(axis=1), 0)
-    stops = np.where(nz.any(axis=1), matrix.shape[1] - np.argmax(nz[:, ::-1], axis=1), 0)
-    counts = stops - starts
-    width = max(int(counts.max()), 1)
-    weights = np.zeros((matrix.shape[0], width))
-    for i in range(matrix.shape[0]):
-        weights[i, : counts[i]] = matrix[i, starts[i] : stops[i]]
-    return starts.astype(np.int64), counts.astype(np.int64), weights
 
 
 def _rate_table(rates: float | np.ndarray, n_frames: int) -> tuple[np.ndarray, bool]:
@@ -179,7 +164,7 @@ class DeviceBackend:
         buf = xp.empty((n_batch, n_frames, n_fft), dtype=real if real_analysis else complex_dtype(real))
         self._launch(
             K.gather_frames, n_batch * n_frames, K.frame_threads(n_fft), self._as_real_view(x2), self._as_real_view(buf), hr, hi, t2, rate_dev,
-            per_frame, n_frames, n_fft, spec.hop_length, spec.pad, K.PAD_CODES[spec.pad_mode],
+            per_frame, n_frames, n_fft, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode],
             x2.dtype.kind == "c",
         )  # fmt: skip
         if n_batch == 0:
@@ -266,8 +251,8 @@ class DeviceBackend:
         self._launch_reorder(self._as_real_view(F), P, xp.asarray(src), 2, xp.ones(rows.shape[0]))
         height, width = rows_matrix.shape[0], cols_matrix.shape[0]
         out = xp.empty((n_batch, height, width, channels), dtype=out_dtype)
-        h_start, h_count, h_w = (xp.asarray(a) for a in _sparse(np.asarray(rows_matrix)))
-        w_start, w_count, w_w = (xp.asarray(a) for a in _sparse(np.asarray(cols_matrix)))
+        h_start, h_count, h_w = (xp.asarray(a) for a in sparse_rows(np.asarray(rows_matrix)))
+        w_start, w_count, w_w = (xp.asarray(a) for a in sparse_rows(np.asarray(cols_matrix)))
         lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
         if n_batch:
             self._launch_fn(

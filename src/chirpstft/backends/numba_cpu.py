@@ -38,11 +38,15 @@ from numba.extending import overload
 
 from .._spec import FrameSpec
 from .._validation import complex_dtype
+from ._autorate import chirp_scores
+from ._common import PAD_CODES, kernel_real_dtype, sparse_rows
 from ._lanefft import fft_lanes, twiddles
+from ._numba_rules import pad_index as _pad_index
+
+__all__ = ["NAME", "chirp_scores", "frame_granule", "istft", "render", "spectrogram", "stft"]
 
 NAME = "numba"
 
-_PAD_CODES = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
 _MODE_CODES = {"onesided": 0, "twosided": 1, "centered": 2}
 _RESEED = 256
 
@@ -57,29 +61,22 @@ def _lanes(n_fft: int, n_frames: int, pair: bool) -> int:
     return max(1, min(lanes, per_signal))
 
 
+def frame_granule(spec: FrameSpec, rates, is_complex: bool, n_frames: int | None = None) -> int:
+    """Frames per packed block of the real unchirped analysis, else 1 (see the registry).
+
+    That analysis packs two real frames into one complex FFT: frames ``m0 .. m0+L-1`` with
+    ``m0+L .. m0+2L-1`` for blocks starting at multiples of ``2L`` (``L`` from :func:`_lanes`:
+    64 for 113 frames or more). Computing a part of the signal in blocks that start at
+    multiples of ``2L`` and hold at least ``2L`` frames reproduces the same pairs, hence the
+    same rounding. ``rates`` is the resolved rate (a float when the same for every frame);
+    ``n_frames`` None means a long signal.
+    """
+    if is_complex or not spec.window_is_real or not isinstance(rates, float) or rates != 0.0:
+        return 1
+    return 2 * _lanes(spec.n_fft, 1 << 30 if n_frames is None else n_frames, True)
+
+
 # --------------------------------------------------------------------------- helpers
-@njit(cache=True, nogil=True)
-def _pad_index(p, n, mode):
-    """Index into the unpadded signal of padded-coordinate sample ``p`` (-1: zero)."""
-    if p >= 0 and p < n:
-        return p
-    if mode == 0:
-        return -1
-    if mode == 1:
-        return 0 if p < 0 else n - 1
-    if mode == 2:
-        if n == 1:
-            return 0
-        period = 2 * n - 2
-        r = p % period
-        return r if r < n else period - r
-    if mode == 3:
-        period = 2 * n
-        r = p % period
-        return r if r < n else period - 1 - r
-    return p % n
-
-
 @njit(cache=True, nogil=True)
 def _chirp_lanes(rates, b, m_first, m_step, cnt, alpha_unit, center, sign, zr, zi):
     """``zr + j*zi = exp(sign*j*pi*a_m*t_k**2)`` for lanes of frames ``m_first + l*m_step``.
@@ -259,7 +256,15 @@ def _unpack(yr, yi, row, n_fft, lane, which):
 
 
 def _store(out, b, q, m, vr, vi, power, scale):
-    """out[b, q, m] = vr + j*vi (complex out) or |v|**power * scale[q] (real out)."""
+    """out[b, q, m] = vr + j*vi (complex out) or |v|**power * scale[q] (real out).
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code uses the overload below.
+    """
+    if out.dtype.kind == "c":
+        out[b, q, m] = complex(vr, vi)
+    else:
+        mag2 = vr * vr + vi * vi
+        out[b, q, m] = (mag2 if power == 2 else math.sqrt(mag2)) * scale[q]
 
 
 @overload(_store, jit_options={"cache": True})
@@ -279,7 +284,14 @@ def _store_impl(out, b, q, m, vr, vi, power, scale):
 
 
 def _add(out, b, j, vr, vi):
-    """out[b, j] += vr + j*vi (complex out) or vr (real out)."""
+    """out[b, j] += vr + j*vi (complex out) or vr (real out).
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code uses the overload below.
+    """
+    if out.dtype.kind == "c":
+        out[b, j] += complex(vr, vi)
+    else:
+        out[b, j] += vr
 
 
 @overload(_add, jit_options={"cache": True})
@@ -441,7 +453,7 @@ def _prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
 
 
 def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
-    real = np.dtype(np.float32) if x.dtype in (np.float32, np.complex64) else np.dtype(np.float64)
+    real = kernel_real_dtype(x.dtype)
     batch, x2, hr, hi, r2, per_frame, pair = _prepare(x, spec, rates, real)
     n_freqs = spec.n_fft // 2 + 1 if fft_mode == "onesided" else spec.n_fft
     out_dtype = complex_dtype(real) if power == 0 else real
@@ -453,7 +465,7 @@ def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
         out,
         spec.hop_length,
         spec.pad,
-        _PAD_CODES[spec.pad_mode],
+        PAD_CODES[spec.pad_mode],
         _MODE_CODES[fft_mode],
         hr,
         hi,
@@ -695,7 +707,7 @@ def _istft_kernel(
 
 def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
     """Inverse chirp STFT; same contract as numpy_ref.istft."""
-    real = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
+    real = kernel_real_dtype(S.dtype)
     batch = S.shape[:-2]
     S2 = np.ascontiguousarray(S.reshape(-1, *S.shape[-2:]))
     n_frames = S2.shape[-1]
@@ -747,7 +759,14 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
 
 # --------------------------------------------------------------------------- rendering
 def _put(out, b, i, j, c, v):
-    """out[b, i, j, c] = v in [0, 1]: as is for float output, rint(v * 255) for uint8."""
+    """out[b, i, j, c] = v in [0, 1]: as is for float output, rint(v * 255) for uint8.
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code uses the overload below.
+    """
+    if out.dtype.kind in "iu":
+        out[b, i, j, c] = np.uint8(math.floor(v * 255.0 + 0.5))
+    else:
+        out[b, i, j, c] = v
 
 
 @overload(_put, jit_options={"cache": True})
@@ -941,33 +960,19 @@ def _db_normalize(P, amin, ref_value, top_db, db_lo, db_hi):
                 P[r, c] = min(max((d - lo) / span, 0.0), 1.0)
 
 
-def _sparse(matrix: np.ndarray):
-    """(starts, counts, weights) of a banded resampling matrix (n_out, n_in)."""
-    nz = matrix != 0
-    counts = np.maximum(nz.sum(axis=1), 1)
-    starts = np.where(nz.any(axis=1), nz.argmax(axis=1), 0)
-    width = int(counts.max())
-    weights = np.zeros((matrix.shape[0], width))
-    for i in range(matrix.shape[0]):
-        seg = matrix[i, starts[i] : starts[i] + width]
-        weights[i, : seg.shape[0]] = seg
-    counts = np.minimum(matrix.shape[1] - starts, width)
-    return starts.astype(np.int64), counts.astype(np.int64), weights
-
-
 def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref_value, top_db, db_range,
            rows_matrix, cols_matrix, lut, channels, out_dtype):  # fmt: skip
     """Fused signals -> images (NHWC); see chirpstft.render for the meaning of each step."""
-    real = np.dtype(np.float32) if x.dtype in (np.float32, np.complex64) else np.dtype(np.float64)
+    real = kernel_real_dtype(x.dtype)
     batch, x2, hr, hi, r2, per_frame, pair = _prepare(x, spec, rates, real)
     height, width = rows_matrix.shape[0], cols_matrix.shape[0]
     out = np.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
-    h_start, h_count, h_w = _sparse(rows_matrix)
-    w_start, w_count, w_w = _sparse(cols_matrix)
+    h_start, h_count, h_w = sparse_rows(rows_matrix)
+    w_start, w_count, w_w = sparse_rows(cols_matrix)
     twr, twi = twiddles(spec.n_fft, real.name)
     lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
     _render_kernel(
-        x2, out, spec.hop_length, spec.pad, _PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
+        x2, out, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
         math.pi / spec.fs**2, pair, twr, twi, _lanes(spec.n_fft, n_frames, pair), n_frames,
         np.ascontiguousarray(fft_rows, dtype=np.int64), float(amin), float(ref_value),
         -1.0 if top_db is None else float(top_db), lo, hi_, h_start, h_count, h_w, w_start, w_count, w_w,

@@ -14,6 +14,9 @@ import scipy.fft
 
 from .._spec import FrameSpec
 from .._validation import complex_dtype
+from ._common import kernel_real_dtype
+
+__all__ = ["NAME", "chirp_scores", "istft", "overlap_add", "spectrogram", "stft"]
 
 NAME = "numpy"
 
@@ -25,6 +28,31 @@ def _frames(x: np.ndarray, spec: FrameSpec, n_frames: int) -> np.ndarray:
         x = np.pad(x, widths, mode=spec.pad_mode)
     view = np.lib.stride_tricks.sliding_window_view(x, spec.n_fft, axis=-1)
     return view[..., :: spec.hop_length, :][..., :n_frames, :]
+
+
+def chirp_scores(x: np.ndarray, spec: FrameSpec, candidates, n_frames: int, n_bins: int, order: float):
+    """NumPy reference of the candidate scan: entropies ``(..., n_frames, n_candidates)``.
+
+    Frame, window, multiply by each candidate's chirp, FFT, and the Rényi entropy of the
+    normalised power over bins ``0..n_bins-1``, all in float64; NaN for frames with a
+    non-finite sample or no energy. Processes a bounded number of frames at a time.
+    """
+    work = np.complex128 if np.iscomplexobj(x) else np.float64
+    frames = _frames(np.asarray(x, dtype=work), spec, n_frames)  # (..., M, n_fft) view
+    g = np.conj(spec.window)[None, :] * np.exp(-1j * np.pi * np.outer(candidates, spec.t2))  # (C, n_fft)
+    out = np.empty((*frames.shape[:-2], n_frames, len(candidates)), dtype=np.float64)
+    step = max(1, 8192 // len(candidates))  # frames per pass: a few MB of spectra at a time
+    for b in np.ndindex(frames.shape[:-2]):
+        for m0 in range(0, n_frames, step):
+            f = frames[b][m0 : m0 + step, None, :]  # (m, 1, n_fft)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf samples: NaN scores
+                power = np.abs(scipy.fft.fft(f * g, axis=-1)[..., :n_bins]) ** 2
+                total = power.sum(axis=-1, keepdims=True)
+                p = power / total
+                h = np.log2((p**order).sum(axis=-1)) / (1.0 - order)
+            bad = ~np.all(np.isfinite(f), axis=(-2, -1))[..., None] | (total[..., 0] <= 0)
+            out[b][m0 : m0 + step, :] = np.where(bad, np.nan, h)
+    return out
 
 
 def _analysis_window(spec: FrameSpec, rates: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -52,8 +80,8 @@ def stft(
     x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int
 ) -> np.ndarray:
     """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames)."""
-    real = np.float32 if x.dtype in (np.float32, np.complex64) else np.float64
-    weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, np.dtype(real))
+    real = kernel_real_dtype(x.dtype)
+    weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, real)
     out = _spectrum(weighted, fft_mode, spec.n_fft)
     # C-contiguous (..., n_freqs, n_frames), like every backend's output
     return np.ascontiguousarray(np.swapaxes(out, -1, -2), dtype=complex_dtype(real))
@@ -115,7 +143,7 @@ def istft(
     Output samples ``[start, start + length)`` of the overlap-added (padded) signal
     are returned, zero beyond the last frame, times ``inv_env``.
     """
-    real = np.float32 if S.dtype == np.complex64 else np.float64
+    real = kernel_real_dtype(S.dtype)
     y = _inverse_spectrum(S, fft_mode, spec.n_fft)
     chirped = bool(np.ndim(rates)) or rates != 0.0
     synth = spec.window if method == "ls" else np.ones(1)

@@ -1,0 +1,263 @@
+"""Prepared transforms: what a :class:`~chirpstft.ChirpSTFT` plan hands to every execution path.
+
+:meth:`ChirpSTFT.prepare` validates a signal against the plan's parameters once and returns an
+:class:`Analysis`; :meth:`ChirpSTFT.prepare_inverse` does the same for an STFT and returns an
+:class:`Inverse`. The in-memory path runs them whole (:meth:`Analysis.run`,
+:meth:`Inverse.run`); the Dask adapter runs an :class:`Analysis` block by block, the streams
+frame range by frame range (:meth:`Analysis.run_frames`, :meth:`Inverse.run_frames`), all with
+the same backend, working dtype, frame geometry, rates and fft mode. Nothing here validates
+user input: that is the plan's job, done before these objects exist.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from . import _auto
+from ._errors import UnrecoverableSamplesWarning
+from ._spec import ENVELOPE_TOL, FrameSpec, frame_times, n_freqs_for
+from ._validation import complex_dtype
+from .backends import Capabilities
+from .chirp import AutoChirp, rates_for_frames, resolve_chirp_rates
+
+__all__ = ["Analysis", "Inverse", "PlanLike"]
+
+
+@runtime_checkable
+class PlanLike(Protocol):
+    """What the streams need of a plan (:class:`~chirpstft.ChirpSTFT` is the one implementation)."""
+
+    def prepare(self, x: Any, **kwargs: Any) -> Analysis: ...
+
+    def prepare_inverse(self, S: Any, **kwargs: Any) -> Inverse: ...
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """One validated forward transform (STFT or spectrogram) of one input.
+
+    Attributes
+    ----------
+    backend : Capabilities
+        The backend that runs it, and what that backend can do.
+    x : array, shape (..., n_samples)
+        The input in its working dtype (float32, float64, complex64 or complex128): a NumPy,
+        CuPy or Dask array.
+    spec : FrameSpec
+        Frame geometry, window and padding of the plan.
+    fft_mode : {"onesided", "twosided", "centered"}
+        Bins of the output.
+    n_frames : int
+        Frames of the whole input (0 for a stream's first chunk, whose length says nothing).
+    rates : float, ndarray or None
+        The resolved chirp rates: one float for every frame, or float64 ``(..., n_frames)``;
+        None when they are chosen from the samples (``auto``) or not yet known (a stream).
+    auto : AutoChirp or None
+        The automatic-rate request, if any.
+    chirp_rate : float, ndarray, callable or AutoChirp
+        The plan's validated ``chirp_rate`` (for frame ranges, :meth:`rates_of_frames`).
+    power : int
+        0 for the complex STFT, 1 or 2 for ``|S|**power * scale``.
+    scale : float or ndarray, shape (n_freqs, 1)
+        Scale of each spectrogram row.
+    """
+
+    backend: Capabilities
+    x: Any
+    spec: FrameSpec
+    fft_mode: str
+    n_frames: int
+    rates: float | np.ndarray | None
+    auto: AutoChirp | None
+    chirp_rate: Any
+    power: int = 0
+    scale: float | np.ndarray = 1.0
+
+    @property
+    def n_freqs(self) -> int:
+        """Frequency bins of the output."""
+        return n_freqs_for(self.fft_mode, self.spec.n_fft)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading axes of the input."""
+        return tuple(self.x.shape[:-1])
+
+    @property
+    def is_complex(self) -> bool:
+        """Whether the input is complex."""
+        return np.iscomplexobj(self.x)
+
+    @property
+    def out_dtype(self) -> np.dtype:
+        """dtype of the output: complex (STFT) or real (spectrogram), in the working precision."""
+        real = np.dtype(np.float32) if self.x.dtype in (np.float32, np.complex64) else np.dtype(np.float64)
+        return complex_dtype(real) if self.power == 0 else real
+
+    def granule(self, rates: Any = None, n_frames: int | None = None) -> int:
+        """The backend's frame granule for these rates (default: the resolved ones)."""
+        rates = self.rates if rates is None else rates
+        return self.backend.frame_granule(self.spec, rates, self.is_complex, n_frames)
+
+    def frame_rates(self, x: Any, spec: FrameSpec, n_frames: int) -> float | np.ndarray:
+        """Rates of the ``n_frames`` frames of ``x`` (the whole input, or a part framed by ``spec``).
+
+        ``auto`` scores them on the samples of ``x``; otherwise the resolved rates (a part
+        takes its slice: see :meth:`rates_of_frames`).
+        """
+        if self.auto is not None:
+            return _auto.rates_for(self.auto, self.backend, x, spec, n_frames)
+        return self.rates
+
+    def rates_of_frames(self, start: int, stop: int, n_total: int | None = None, given: Any = None):
+        """Rates of frames ``start .. stop-1`` (see :func:`chirpstft.chirp.rates_for_frames`)."""
+        spec = self.spec
+        times = frame_times(
+            stop - start,
+            hop_length=spec.hop_length,
+            n_fft=spec.n_fft,
+            fs=spec.fs,
+            center=spec.center,
+            first=start,
+        )
+        return rates_for_frames(
+            self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, n_total=n_total,
+            given=given,
+        )  # fmt: skip
+
+    def run_frames(self, x: Any, spec: FrameSpec, rates: Any, n_frames: int) -> Any:
+        """The transform of frames of ``x`` framed by ``spec`` (a whole input or a padded part)."""
+        if self.power == 0:
+            return self.backend.stft(x, spec, rates, self.fft_mode, n_frames)
+        return self.backend.spectrogram(x, spec, rates, self.fft_mode, n_frames, self.power, self.scale)
+
+    def run(self) -> Any:
+        """The transform of the whole (in-memory) input."""
+        return self.run_frames(self.x, self.spec, self.rates, self.n_frames)
+
+    def full_rates(self, rates: Any = None, n_frames: int | None = None) -> np.ndarray:
+        """``rates`` (default: the resolved ones) as float64 ``(..., n_frames)``."""
+        n_frames = self.n_frames if n_frames is None else n_frames
+        out = np.empty((*self.batch_shape, n_frames), dtype=np.float64)
+        out[...] = self.rates if rates is None else rates
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Inverse:
+    """One validated inverse transform.
+
+    Attributes
+    ----------
+    backend : Capabilities
+        The backend that runs it.
+    S : array, shape (..., n_freqs, n_frames)
+        The STFT in its working dtype (complex64 or complex128).
+    spec : FrameSpec
+        Frame geometry and window of the plan.
+    fft_mode : {"onesided", "twosided", "centered"}
+        Bins of ``S``.
+    method : {"ls", "ola"}
+        Least-squares or overlap-add synthesis.
+    rates : float, ndarray or None
+        Chirp rates of the frames of ``S`` (None for a stream, whose blocks bring their own).
+    chirp_rate : float, ndarray, callable or AutoChirp
+        The plan's validated ``chirp_rate``.
+    real_output : bool
+        Whether the result is real.
+    out_dtype : dtype
+        dtype of the result.
+    length : int or None
+        Output length (None: a stream that has not been told).
+    envelope : callable
+        ``envelope(n_frames, start, length) -> (inverse envelope, uncovered count)``, memoised
+        by the plan.
+    """
+
+    backend: Capabilities
+    S: Any
+    spec: FrameSpec
+    fft_mode: str
+    method: str
+    rates: float | np.ndarray | None
+    chirp_rate: Any
+    real_output: bool
+    out_dtype: np.dtype
+    length: int | None
+    envelope: Callable[[int, int, int], tuple[np.ndarray, int]]
+
+    @property
+    def n_freqs(self) -> int:
+        """Frequency bins of ``S``."""
+        return n_freqs_for(self.fft_mode, self.spec.n_fft)
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        """Leading axes of ``S``."""
+        return tuple(self.S.shape[:-2])
+
+    def rates_of_frames(self, start: int, stop: int, given: Any = None):
+        """Rates of frames ``start .. stop-1``; ``given`` (the block's own rates) replaces the plan's."""
+        spec = self.spec
+        times = frame_times(
+            stop - start,
+            hop_length=spec.hop_length,
+            n_fft=spec.n_fft,
+            fs=spec.fs,
+            center=spec.center,
+            first=start,
+        )
+        return rates_for_frames(
+            self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, given=given
+        )
+
+    def run_frames(self, S: Any, spec: FrameSpec, rates: Any, inv_env: Any, start: int, length: int) -> Any:
+        """Overlap-add of the frames of ``S`` (samples ``[start, start + length)``) times ``inv_env``.
+
+        Real for onesided ``S`` (a real analysis), complex otherwise, whatever ``real_output``:
+        a stream normalises and takes the real part only once the overlap is complete.
+        """
+        return self.backend.istft(S, spec, rates, self.fft_mode, self.method, inv_env, start, length,
+                                  self.fft_mode == "onesided")  # fmt: skip
+
+    def run(self, stacklevel: int = 2) -> Any:
+        """The inverse of the whole ``S``, with a warning for the samples no window covers."""
+        n_frames = self.S.shape[-1]
+        inv_env, n_bad = self.envelope(n_frames, self.spec.pad, self.length)
+        if n_bad:
+            warn_uncovered(n_bad, self.length, stacklevel + 1)
+        out = self.backend.istft(self.S, self.spec, self.rates, self.fft_mode, self.method, inv_env, self.spec.pad,
+                                 self.length, self.real_output)  # fmt: skip
+        if out.dtype != self.out_dtype:
+            out = out.astype(self.out_dtype)
+        return out
+
+
+def covered(env: np.ndarray, peak: float) -> np.ndarray:
+    """Output samples that some window covers: envelope above ``ENVELOPE_TOL`` of its peak."""
+    return np.abs(env) > ENVELOPE_TOL * peak
+
+
+def warn_uncovered(n_bad: int, length: int, stacklevel: int) -> None:
+    """The one warning for output samples that no analysis window covers."""
+    warnings.warn(
+        f"{n_bad} of {length} output samples are covered by no analysis window "
+        f"(window envelope below {ENVELOPE_TOL:g} of its peak) and are returned as 0; "
+        f"the STFT holds no information about them (use center=True, a window "
+        f"without zero end points, or a smaller length)",
+        UnrecoverableSamplesWarning,
+        stacklevel=stacklevel + 1,
+    )
+
+
+def resolve(chirp_rate: Any, spec: FrameSpec, batch_shape: tuple[int, ...], n_frames: int):
+    """The plan's ``chirp_rate`` for a whole input (see :func:`chirpstft.chirp.resolve_chirp_rates`)."""
+    times = frame_times(
+        n_frames, hop_length=spec.hop_length, n_fft=spec.n_fft, fs=spec.fs, center=spec.center
+    )
+    return resolve_chirp_rates(chirp_rate, batch_shape=batch_shape, n_frames=n_frames, times=times)

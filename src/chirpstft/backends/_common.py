@@ -1,0 +1,70 @@
+"""Rules every kernel shares, CPU and GPU alike: padding codes, working dtype, sparse resize.
+
+Plain Python and NumPy only: the Numba CPU kernels compile :func:`pad_index` with ``njit``,
+the CUDA kernels with ``cuda.jit(device=True)``, so both read the padded signal by the same
+rule, and the NumPy reference pads with :func:`numpy.pad` in the same modes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["PAD_CODES", "kernel_real_dtype", "pad_index", "sparse_rows"]
+
+#: The integer code of each ``pad_mode`` inside the kernels (see :func:`pad_index`).
+PAD_CODES: dict[str, int] = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
+
+
+def pad_index(p, n, mode):
+    """Index into the unpadded signal (length ``n``) of padded-coordinate sample ``p``.
+
+    -1 means a zero (``"constant"``, code 0). The other modes extend the signal periodically
+    as :func:`numpy.pad` does, also when the padding is longer than the signal: 1 edge,
+    2 reflect (period ``2n - 2``), 3 symmetric (period ``2n``), 4 wrap (period ``n``).
+    """
+    if p >= 0 and p < n:
+        return p
+    if mode == 0:
+        return -1
+    if mode == 1:
+        return 0 if p < 0 else n - 1
+    if mode == 2:
+        if n == 1:
+            return 0
+        period = 2 * n - 2
+        r = p % period
+        return r if r < n else period - r
+    if mode == 3:
+        period = 2 * n
+        r = p % period
+        return r if r < n else period - 1 - r
+    return p % n
+
+
+def kernel_real_dtype(dtype) -> np.dtype:
+    """The real precision a kernel computes in for an array of ``dtype`` (already a working dtype).
+
+    float32 and complex64 in single precision, everything else in double: float32 stays
+    float32 (complex64 out), float64 stays float64.
+    """
+    return np.dtype(np.float32) if np.dtype(dtype) in (np.float32, np.complex64) else np.dtype(np.float64)
+
+
+def sparse_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(starts, counts, weights)`` of a banded resampling matrix ``(n_out, n_in)``.
+
+    Row ``i`` of the matrix is nonzero only in columns ``starts[i] .. starts[i] + counts[i] - 1``,
+    whose values are ``weights[i, :counts[i]]`` (the rest of ``weights`` is 0). An all-zero
+    row has ``counts[i] == 0``.
+    """
+    matrix = np.asarray(matrix)
+    nz = matrix != 0
+    any_nz = nz.any(axis=1)
+    starts = np.where(any_nz, nz.argmax(axis=1), 0)
+    stops = np.where(any_nz, matrix.shape[1] - np.argmax(nz[:, ::-1], axis=1), 0)
+    counts = stops - starts
+    width = max(int(counts.max(initial=0)), 1)
+    weights = np.zeros((matrix.shape[0], width))
+    for i in range(matrix.shape[0]):
+        weights[i, : counts[i]] = matrix[i, starts[i] : stops[i]]
+    return starts.astype(np.int64), counts.astype(np.int64), weights
