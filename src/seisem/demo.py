@@ -88,6 +88,7 @@ def run_demo(
         "test_roc_auc": metrics["roc_auc"],
         "chance_accuracy": metrics["chance_accuracy"],
         "accuracy_ci": metrics["ci"]["accuracy"],
+        "reliability": metrics["reliability"],
         "permutation_p": metrics["permutation"]["p_value"],
         "baseline_logistic_accuracy": metrics["baselines"]["logistic_band_power"].get("accuracy"),
         "seconds": {
@@ -106,8 +107,16 @@ def run_demo(
         f"seisem demo ({precursor} precursor, seed {seed}): {c['samples']} station-days, test split "
         f"{metrics['n_test']}"
     )
+    ci_text = (
+        f"95 % CI {lo:.3f}-{hi:.3f}"
+        if lo is not None
+        else f"interval not estimable: {metrics['ci'].get('not_estimable')}"
+    )
+    rel = metrics["reliability"]
+    if not rel["interpretable"]:
+        print("  NOT INTERPRETABLE: " + "; ".join(rel["reasons"]))
     print(
-        f"  test accuracy {metrics['accuracy']:.3f} (95 % CI {lo:.3f}-{hi:.3f}), balanced "
+        f"  test accuracy {metrics['accuracy']:.3f} ({ci_text}), balanced "
         f"{metrics['balanced_accuracy']:.3f}, MCC {metrics['mcc']:.3f}, ROC-AUC {metrics['roc_auc']:.3f}"
     )
     print(
