@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import _dask
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._prepared import Analysis, Inverse, covered, resolve
 from ._spec import (
@@ -30,7 +31,6 @@ from ._spec import (
     PadMode,
     Scaling,
     default_fft_mode,
-    frame_times,
     n_freqs_for,
 )
 from ._stream import StreamingISTFT, StreamingSTFT
@@ -47,6 +47,7 @@ _PLAN_CACHE: OrderedDict[tuple, ChirpSTFT] = OrderedDict()
 _PLAN_CACHE_SIZE = 32
 
 
+@fill_doc
 class ChirpSTFT:
     """A chirp-window short-time Fourier transform plan.
 
@@ -62,39 +63,23 @@ class ChirpSTFT:
 
     Parameters
     ----------
-    fs : float
-        Sampling rate in Hz (``1/60`` for one sample per minute). Sets the units of
-        ``t_k``, of the chirp rates (Hz/s), of :attr:`freqs` and :meth:`times`.
-    n_fft : int
-        Frame length in samples and FFT size (any positive integer, odd included).
-    hop_length : int, optional
-        Samples between frames; default ``n_fft // 4`` (at least 1).
-    win_length : int, optional
-        Window length, ``<= n_fft``; default ``n_fft``. Shorter windows are
-        zero-padded, centred, to ``n_fft``.
-    window : str, tuple or array_like
-        Name or tuple for :func:`scipy.signal.get_window` (periodic), or
-        ``win_length`` values (real or complex).
-    chirp_rate : float, array_like, callable, "auto" or AutoChirp
-        Chirp rate ``a`` in Hz/s: one number for every frame; an array
-        broadcastable to ``(..., n_frames)`` (per frame, per signal); or a callable
-        of the frame-centre times in seconds returning such an array. A callable
-        always counts as a chirped (complex) analysis for the default ``fft_mode``.
-        ``"auto"`` (or an :class:`~chirpstft.AutoChirp`) chooses every frame's rate
-        from the signal (:func:`~chirpstft.estimate_chirp_rates`); get the rates with
-        ``stft(x, return_rates=True)`` to invert.
-    center : bool
-        If true, pad ``n_fft // 2`` samples on both sides with ``pad_mode`` so frame
-        ``m`` is centred on sample ``m * hop_length``; otherwise frame ``m`` covers
-        samples ``[m*hop_length, m*hop_length + n_fft)``.
-    pad_mode : {"constant", "edge", "reflect", "symmetric", "wrap"}
-        :func:`numpy.pad` mode for ``center=True`` (``"constant"`` pads zeros).
-    fft_mode : {"onesided", "twosided", "centered"}, optional
-        Default: ``"onesided"`` (bins ``0..n_fft//2``) when the analysis is real (real
-        input, real window, all rates 0), ``"twosided"`` (bins ``0..n_fft-1``)
-        otherwise. ``"centered"`` is twosided with frequencies ascending from negative.
-    backend : {"numba", "numpy", "cupy"}, optional
-        Implementation; ``None`` chooses automatically (``"cupy"`` for CuPy arrays).
+    %(fs)s
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(fft_mode)s
+    %(backend)s
+
+    Raises
+    ------
+    ParameterError, InputTypeError
+        For a parameter out of range or of the wrong type (the message names it).
+    BackendUnavailableError
+        If the requested backend cannot run here (checked now, not at the first call).
 
     Examples
     --------
@@ -189,7 +174,13 @@ class ChirpSTFT:
         return self.frequencies(self.fft_mode)
 
     def frequencies(self, fft_mode: str) -> np.ndarray:
-        """Bin frequencies in Hz for a given ``fft_mode``."""
+        """Bin frequencies in Hz for a given ``fft_mode``.
+
+        Parameters
+        ----------
+        fft_mode : {"onesided", "twosided", "centered"}
+            The bins' order and count (see :attr:`fft_mode`).
+        """
         fft_mode = option(fft_mode, "fft_mode", FFT_MODES)
         d = 1.0 / self._fs
         if fft_mode == "onesided":
@@ -198,7 +189,13 @@ class ChirpSTFT:
         return np.fft.fftshift(f) if fft_mode == "centered" else f
 
     def n_frames(self, n_samples: int) -> int:
-        """Number of frames for a signal of ``n_samples`` samples (as ``librosa.stft``)."""
+        """Number of frames for a signal of ``n_samples`` samples (as ``librosa.stft``).
+
+        Parameters
+        ----------
+        n_samples : int >= 1
+            Signal length; with ``center=False`` at least ``n_fft``.
+        """
         n = positive_int(n_samples, "n_samples")
         if self._center:
             return 1 + (n + 2 * (self._n_fft // 2) - self._n_fft) // self._hop
@@ -211,13 +208,14 @@ class ChirpSTFT:
         return 1 + (n - self._n_fft) // self._hop
 
     def times(self, n_samples: int) -> np.ndarray:
-        """Frame-centre times in seconds (sample 0 at ``t = 0``) for ``n_samples`` samples."""
-        return self._frame_times(self.n_frames(n_samples))
+        """Frame-centre times in seconds (sample 0 at ``t = 0``) for ``n_samples`` samples.
 
-    def _frame_times(self, n_frames: int) -> np.ndarray:
-        return frame_times(
-            n_frames, hop_length=self._hop, n_fft=self._n_fft, fs=self._fs, center=self._center
-        )
+        Parameters
+        ----------
+        n_samples : int >= 1
+            Signal length (see :meth:`n_frames`).
+        """
+        return self._spec.frame_times(self.n_frames(n_samples))
 
     def _complex_analysis(self, complex_input: bool) -> bool:
         return complex_input or not self._spec.window_is_real or self._chirped
@@ -295,18 +293,14 @@ class ChirpSTFT:
         return self._unpadded
 
     # ------------------------------------------------------------------ forward
+    @fill_doc
     def stft(self, x: Any, *, return_rates: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Chirp STFT.
 
         Parameters
         ----------
-        x : array_like, shape (..., n_samples)
-            Real or complex signal(s); time on the last axis. Integers are treated as
-            float64. A Dask array gives a lazy Dask result (see :mod:`chirpstft._dask`).
-        return_rates : bool
-            Also return the chirp rate of every frame, float64 ``(..., n_frames)``: with
-            ``chirp_rate="auto"`` these are the rates chosen from the data; pass them as
-            ``chirp_rate`` to :meth:`istft` / :func:`chirpstft.istft` to invert exactly.
+        %(x)s
+        %(return_rates)s
 
         Returns
         -------
@@ -319,16 +313,14 @@ class ChirpSTFT:
         """
         return self.run(self.prepare(x), return_rates=return_rates)
 
-    def spectrogram(self, x: Any, scaling: str = "magnitude") -> np.ndarray:
+    @fill_doc
+    def spectrogram(self, x: Any, scaling: Scaling = "magnitude") -> np.ndarray:
         """Magnitude, power or power spectral density of the chirp STFT.
 
         Parameters
         ----------
-        x : array_like, shape (..., n_samples)
-        scaling : {"magnitude", "power", "psd"}
-            ``|S|``, ``|S|**2``, or ``|S|**2 / (fs * sum|w|**2)`` in units**2/Hz
-            (doubled for the bins that stand for two frequencies when onesided,
-            as :func:`scipy.signal.spectrogram` with ``scaling="density"``).
+        %(x)s
+        %(scaling)s
 
         Returns
         -------
@@ -369,6 +361,7 @@ class ChirpSTFT:
         return power, scale
 
     # ------------------------------------------------------------------ inverse
+    @fill_doc
     def istft(
         self,
         S: Any,
@@ -381,21 +374,10 @@ class ChirpSTFT:
 
         Parameters
         ----------
-        S : array_like, shape (..., n_freqs, n_frames)
-            An STFT computed with this plan's parameters.
-        length : int, optional
-            Output length: the result is trimmed or zero-padded to it (as librosa).
-            Default: ``(n_frames - 1) * hop_length`` plus ``n_fft - 2*(n_fft//2)`` when
-            ``center=True``, plus ``n_fft`` when ``center=False``.
-        method : {"ls", "ola"}
-            ``"ls"``: least-squares overlap-add with the canonical dual window
-            ``g_m / sum_m |w|**2``, exact whenever NOLA holds for ``w``.
-            ``"ola"``: de-chirp each frame and overlap-add with no synthesis window,
-            divided by ``sum_m w``, exact when ``w`` is COLA at this hop.
-        real : bool, optional
-            Return the real part (for a real signal analysed with a chirp or complex
-            window, whose twosided inverse is real up to rounding). Default: real
-            output for ``fft_mode="onesided"``, complex otherwise.
+        %(S)s
+        %(length)s
+        %(method)s
+        %(real)s
 
         Notes
         -----
@@ -506,11 +488,16 @@ class ChirpSTFT:
             envelope=lambda n, start, size: self._inverse_envelope(n, method, start, size),
         )  # fmt: skip
 
+    @fill_doc
     def check_inverse(self, method: Method = "ls") -> None:
         """Raise :class:`~chirpstft.ParameterError` if no inverse exists for this window and hop.
 
         ``method="ls"`` needs NOLA (every sample under some window weight), ``"ola"`` needs
         COLA (the overlapping windows sum to a constant); see :func:`chirpstft.check_nola`.
+
+        Parameters
+        ----------
+        %(method)s
         """
         method = option(method, "method", METHODS)
         if method not in self._conditions:
@@ -533,6 +520,7 @@ class ChirpSTFT:
         )
 
     # ------------------------------------------------------------------ streaming
+    @fill_doc
     def stream(self, chunks: Any, *, return_rates: bool = False):
         """Generator of the STFT frames of a signal given as an iterable of chunks.
 
@@ -540,6 +528,12 @@ class ChirpSTFT:
         ``(block, rates)`` pairs) whose concatenation along the last axis is
         :meth:`stft` of the concatenated chunks; memory stays bounded whatever the
         total length. See :class:`chirpstft.StreamingSTFT`.
+
+        Parameters
+        ----------
+        chunks : iterable of array_like, each shape (..., n_chunk)
+            The signal in consecutive chunks (any sizes; same batch shape and dtype).
+        %(return_rates)s
         """
         stream = StreamingSTFT(self, return_rates=return_rates)
         for chunk in chunks:
@@ -550,6 +544,7 @@ class ChirpSTFT:
         if (out[0] if return_rates else out).shape[-1]:
             yield out
 
+    @fill_doc
     def istream(
         self, blocks: Any, *, length: int | None = None, method: Method = "ls", real: bool | None = None
     ):
@@ -558,6 +553,14 @@ class ChirpSTFT:
         Each item is ``S_block`` ``(..., n_freqs, k)`` or a pair ``(S_block, rates)`` (needed
         with ``chirp_rate="auto"``). Yields ``(..., n)`` sample blocks whose concatenation is
         :meth:`istft` of the concatenated frames. See :class:`chirpstft.StreamingISTFT`.
+
+        Parameters
+        ----------
+        blocks : iterable of array_like or of (array_like, array_like)
+            Consecutive blocks of frames ``(..., n_freqs, k)``, or ``(block, rates)`` pairs.
+        %(length)s
+        %(method)s
+        %(real)s
         """
         inverse = StreamingISTFT(self, method=method, real=real, length=length)
         for item in blocks:

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _auto
 from ._errors import UnrecoverableSamplesWarning
-from ._spec import ENVELOPE_TOL, FrameSpec, frame_times, n_freqs_for
+from ._spec import ENVELOPE_TOL, FrameSpec, n_freqs_for
 from ._validation import complex_dtype
 from .backends import Capabilities
 from .chirp import AutoChirp, rates_for_frames, resolve_chirp_rates
@@ -116,15 +116,7 @@ class Analysis:
 
     def rates_of_frames(self, start: int, stop: int, n_total: int | None = None, given: Any = None):
         """Rates of frames ``start .. stop-1`` (see :func:`chirpstft.chirp.rates_for_frames`)."""
-        spec = self.spec
-        times = frame_times(
-            stop - start,
-            hop_length=spec.hop_length,
-            n_fft=spec.n_fft,
-            fs=spec.fs,
-            center=spec.center,
-            first=start,
-        )
+        times = self.spec.frame_times(stop - start, first=start)
         return rates_for_frames(
             self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, n_total=n_total,
             given=given,
@@ -203,15 +195,7 @@ class Inverse:
 
     def rates_of_frames(self, start: int, stop: int, given: Any = None):
         """Rates of frames ``start .. stop-1``; ``given`` (the block's own rates) replaces the plan's."""
-        spec = self.spec
-        times = frame_times(
-            stop - start,
-            hop_length=spec.hop_length,
-            n_fft=spec.n_fft,
-            fs=spec.fs,
-            center=spec.center,
-            first=start,
-        )
+        times = self.spec.frame_times(stop - start, first=start)
         return rates_for_frames(
             self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, given=given
         )
@@ -257,7 +241,5 @@ def warn_uncovered(n_bad: int, length: int, stacklevel: int) -> None:
 
 def resolve(chirp_rate: Any, spec: FrameSpec, batch_shape: tuple[int, ...], n_frames: int):
     """The plan's ``chirp_rate`` for a whole input (see :func:`chirpstft.chirp.resolve_chirp_rates`)."""
-    times = frame_times(
-        n_frames, hop_length=spec.hop_length, n_fft=spec.n_fft, fs=spec.fs, center=spec.center
-    )
+    times = spec.frame_times(n_frames)
     return resolve_chirp_rates(chirp_rate, batch_shape=batch_shape, n_frames=n_frames, times=times)

@@ -110,6 +110,17 @@ class FrameSpec:
         """Whether the window is real (a real analysis when the input is real and unchirped)."""
         return not np.iscomplexobj(self.window)
 
+    def frame_times(self, n_frames: int, first: int = 0) -> np.ndarray:
+        """Centre times in seconds of frames ``first .. first + n_frames - 1`` (see :func:`frame_times`)."""
+        return frame_times(
+            n_frames,
+            hop_length=self.hop_length,
+            n_fft=self.n_fft,
+            fs=self.fs,
+            center=self.center,
+            first=first,
+        )
+
     def unpadded(self) -> FrameSpec:
         """The same framing without padding: frames of a segment that is already padded."""
         if not self.center:

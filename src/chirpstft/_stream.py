@@ -433,8 +433,12 @@ class StreamingISTFT:
     def finish(self, length: int | None = None) -> np.ndarray:
         """Return the remaining samples up to ``length`` and close the stream.
 
-        ``length`` defaults to the constructor's, else to the one-shot default
-        ``(n_frames - 1)*hop + n_fft - 2*(n_fft//2 if center else 0)``.
+        Parameters
+        ----------
+        length : int >= 1 or None, default None
+            Output length in all (at least the samples already returned); None means the
+            constructor's, else the one-shot default
+            ``(n_frames - 1)*hop + n_fft - 2*(n_fft//2 if center else 0)``.
         """
         if self._closed:
             raise ParameterError("this stream is already finished")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._spec import frame_times
 from ._validation import positive_finite_float, positive_int
@@ -49,7 +50,19 @@ def default_chirp_candidates(fs: float, n_fft: int) -> np.ndarray:
     ``k * 2*fs**2/n_fft**2`` for ``k = -K..K``, ``K = max(1, n_fft // 8)``: spacing such
     that the quadratic phase error to the nearest candidate is at most ``pi/4`` at the
     window edges, range such that the frequency moves by at most ``fs/4`` over a frame
-    (see the module notes).
+    (see :mod:`chirpstft._auto`).
+
+    Parameters
+    ----------
+    fs : float > 0
+        Sampling rate in Hz.
+    n_fft : int >= 1
+        Frame length in samples.
+
+    Returns
+    -------
+    ndarray, shape (2*K + 1,)
+        float64 rates in Hz/s, ascending, 0 included.
 
     Examples
     --------
@@ -87,6 +100,7 @@ def _check_candidates(candidates: Any) -> tuple[float, ...] | None:
 
 
 @dataclass(frozen=True)
+@fill_doc
 class AutoChirp:
     """Settings of the automatic chirp rate (``chirp_rate="auto"`` is ``AutoChirp()``).
 
@@ -97,15 +111,9 @@ class AutoChirp:
 
     Parameters
     ----------
-    candidates : array_like, optional
-        Candidate rates in Hz/s; default :func:`default_chirp_candidates` for the plan's
-        ``fs`` and ``n_fft``.
-    smooth : int
-        Odd number of frames over which the entropies are averaged (centred) before each
-        frame's choice; 1 (default) scores every frame on its own.
-    order : float
-        Rényi entropy order (positive, not 1); 3 by default, as :func:`chirpstft.renyi_entropy`.
-        Order 2 is the ``l4/l2`` concentration ratio: ``H2 = -log2(sum|S|**4 / (sum|S|**2)**2)``.
+    %(candidates)s
+    %(smooth)s
+    %(order)s
     """
 
     candidates: tuple[float, ...] | None = None
@@ -128,7 +136,15 @@ class AutoChirp:
         object.__setattr__(self, "order", order)
 
     def grid(self, fs: float, n_fft: int) -> np.ndarray:
-        """The candidate rates (Hz/s) used with ``fs`` and ``n_fft``."""
+        """The candidate rates (Hz/s) used with ``fs`` and ``n_fft``.
+
+        Parameters
+        ----------
+        fs : float > 0
+            Sampling rate in Hz.
+        n_fft : int >= 1
+            Frame length in samples.
+        """
         if self.candidates is None:
             return default_chirp_candidates(fs, n_fft)
         return np.array(self.candidates, dtype=np.float64)
@@ -319,9 +335,9 @@ def renyi_entropy(S: Any, order: float = 3.0, *, axis: tuple[int, int] = (-2, -1
     ----------
     S : array_like, shape (..., n_freqs, n_frames)
         A (complex) STFT or a magnitude spectrogram.
-    order : float
-        Entropy order, positive and not 1.
-    axis : tuple of int
+    order : float > 0, != 1, default 3.0
+        Entropy order.
+    axis : tuple of int, default (-2, -1)
         Axes over which the distribution is normalised.
 
     Returns

@@ -211,10 +211,19 @@ def save_png(images: Any, path: str | os.PathLike, *, columns: int | None = None
     ----------
     images : array_like, shape (n, H, W, C) or (n, C, H, W) with ``layout="NCHW"``
         uint8 (0..255) or floats in [0, 1]; 1 or 3 channels; a single image is allowed.
-    columns : int, optional
-        Images per row (default: about square).
-    scale : int
+    path : str or os.PathLike
+        The PNG file to write (replaced atomically).
+    columns : int >= 1 or None, default None
+        Images per row; None: about square.
+    scale : int >= 1, default 4
         Each pixel becomes ``scale x scale`` pixels, so 32x32 tensors stay visible.
+    layout : {"NHWC", "NCHW"}, default "NHWC"
+        Channels last or first in ``images``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
     """
     plt = _pyplot()
     arr = np.asarray(images)

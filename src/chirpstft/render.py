@@ -30,8 +30,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from . import _dask
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._plan import cached_plan
+from ._spec import PadMode
 from ._validation import option, positive_int
 from .backends import backend_for, is_device_array
 
@@ -50,6 +52,7 @@ __all__ = [
 Layout = Literal["NHWC", "NCHW"]
 OutDtype = Literal["uint8", "float32"]
 WaveMode = Literal["line", "filled", "binary"]
+Kind = Literal["power", "magnitude"]
 LAYOUTS: tuple[str, ...] = get_args(Layout)
 OUT_DTYPES: tuple[str, ...] = get_args(OutDtype)
 WAVE_MODES: tuple[str, ...] = get_args(WaveMode)
@@ -79,10 +82,11 @@ def _real_array(a: Any, name: str) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- steps
+@fill_doc
 def to_db(
     P: Any,
     *,
-    kind: str = "power",
+    kind: Kind = "power",
     ref: Any = "max",
     amin: float | None = None,
     top_db: float | None = 80.0,
@@ -96,15 +100,18 @@ def to_db(
     Parameters
     ----------
     P : array_like, shape (..., n_freqs, n_frames)
-        Power (``kind="power"``) or magnitude (``kind="magnitude"``); complex input is
-        replaced by its modulus.
-    ref : "max", float or callable
-        Reference: the maximum of each image, a positive number, or a function of the
-        image (as librosa's ``ref=np.max``).
-    amin : float, optional
-        Floor before the logarithm; default 1e-10 for power, 1e-5 for magnitude.
-    top_db : float or None
-        Dynamic range kept below each image's maximum; None keeps everything.
+        Power (``kind="power"``) or magnitude (``kind="magnitude"``), at least 2-d; complex
+        input is replaced by its modulus.
+    kind : {"power", "magnitude"}, default "power"
+        What ``P`` holds: ``10*log10`` for power, ``20*log10`` for magnitude.
+    %(ref)s
+    %(amin)s
+    %(top_db)s
+
+    Returns
+    -------
+    ndarray, shape (..., n_freqs, n_frames)
+        float64 decibels.
     """
     kind = option(kind, "kind", ("power", "magnitude"))
     ref, amin, top_db = _db_params(kind, ref, amin, top_db)
@@ -158,18 +165,20 @@ def _image_max(a: np.ndarray) -> np.ndarray:
     return finite.max(axis=(-2, -1), keepdims=True)
 
 
+@fill_doc
 def normalize(D: Any, *, db_range: tuple[float, float] | None = None) -> np.ndarray:
     """Scale images to [0, 1]: per image min-max, or a fixed range shared by a dataset.
 
     Parameters
     ----------
     D : array_like, shape (..., height, width)
-    db_range : (low, high), optional
-        Fixed values mapped to 0 and 1 (values outside are clipped), so that every image of
-        a dataset shares one scale. Default: each image's own finite min and max (a
-        constant image becomes 0).
+        Images (decibels, usually), at least 2-d; complex values are replaced by their modulus.
+    %(db_range)s
 
-    Non-finite values become 0.
+    Returns
+    -------
+    ndarray, shape (..., height, width)
+        float64 in [0, 1]; non-finite values become 0.
     """
     D = _real_array(D, "D")
     finite = np.isfinite(D)
@@ -209,11 +218,24 @@ def _resample_matrix(n_in: int, n_out: int) -> np.ndarray:
     return m
 
 
+@fill_doc
 def resize(images: Any, size: tuple[int, int]) -> np.ndarray:
     """Resize the last two axes to ``size = (height, width)``.
 
     Each axis separately: area averaging when it shrinks (the mean is preserved),
     bilinear interpolation with half-pixel centres when it grows, unchanged when equal.
+
+    Parameters
+    ----------
+    images : array_like, shape (..., h, w)
+        Images, at least 2-d; complex values are replaced by their modulus.
+    size : (int, int)
+        ``(height, width)`` of the result, positive integers.
+
+    Returns
+    -------
+    ndarray, shape (..., height, width)
+        float64.
     """
     images = _real_array(images, "images")
     height, width = _size(size)
@@ -248,10 +270,24 @@ def _lut(cmap: str) -> np.ndarray:
     return lut
 
 
+@fill_doc
 def colorize(values: Any, cmap: str = "viridis") -> np.ndarray:
     """Map values in [0, 1] through a 256-entry colormap: shape (..., 3), floats in [0, 1].
 
     A value ``v`` takes entry ``round(v * 255)`` (values are clipped to [0, 1] first).
+
+    Parameters
+    ----------
+    values : array_like
+        Values in [0, 1] (others are clipped), any shape.
+    cmap : str, default "viridis"
+        Colormap name: one of :data:`COLORMAPS` (shipped) or any matplotlib colormap name
+        (needs matplotlib).
+
+    Returns
+    -------
+    ndarray, shape (*values.shape, 3)
+        float64 RGB in [0, 1].
     """
     if not isinstance(cmap, str):
         raise ParameterError(f"cmap={cmap!r} must be a colormap name such as 'viridis'")
@@ -311,6 +347,7 @@ def _output_options(cmap, channels, dtype, layout) -> tuple[int, str, str]:
 
 
 # ----------------------------------------------------------------------------- entry points
+@fill_doc
 def render_shape(
     *,
     size: tuple[int, int] = (32, 32),
@@ -327,16 +364,10 @@ def render_shape(
 
     Parameters
     ----------
-    size : (int, int), default (32, 32)
-        ``(height, width)`` of each image, positive integers.
-    cmap : str or None, default None
-        Colormap name as passed to :func:`render`; any name gives 3 channels. None renders
-        grey levels with ``channels`` channels.
-    channels : {1, 3} or None, default None
-        Number of channels; None means 3 with a colormap and 1 without. A colormap with
-        ``channels=1`` is an error, as in :func:`render`.
-    layout : {"NHWC", "NCHW"}, default "NHWC"
-        Channels last (Keras) or first (PyTorch).
+    %(size)s
+    %(cmap)s
+    %(channels)s
+    %(layout)s
     batch_shape : tuple of int, default ()
         Leading axes (the shape of the signal batch, ``x.shape[:-1]``) prepended to the result.
 
@@ -373,11 +404,12 @@ def render_shape(
     return lead + image
 
 
+@fill_doc
 def spectrogram_image(
     P: Any,
     *,
     freqs: Any = None,
-    kind: str = "power",
+    kind: Kind = "power",
     ref: Any = "max",
     amin: float | None = None,
     top_db: float | None = 80.0,
@@ -387,13 +419,39 @@ def spectrogram_image(
     size: tuple[int, int] = (32, 32),
     cmap: str | None = None,
     channels: int | None = None,
-    dtype: str = "uint8",
-    layout: str = "NHWC",
+    dtype: OutDtype = "uint8",
+    layout: Layout = "NHWC",
 ) -> np.ndarray:
     """Render a power (or magnitude) spectrogram batch ``(..., n_freqs, n_frames)`` to images.
 
-    ``freqs`` (Hz, one per row, ascending) is needed for ``fmin``/``fmax``. Returns
-    ``(..., height, width, channels)`` (NHWC) or ``(..., channels, height, width)``.
+    Decibels (:func:`to_db`), an optional band, :func:`normalize`, :func:`resize`, low
+    frequencies at the bottom, then :func:`colorize` or grey channels.
+
+    Parameters
+    ----------
+    P : array_like, shape (..., n_freqs, n_frames)
+        Power or magnitude spectrograms, rows in ascending frequency.
+    freqs : array_like, shape (n_freqs,), or None, default None
+        Frequency of each row in Hz (ascending); needed for ``fmin``/``fmax``.
+    kind : {"power", "magnitude"}, default "power"
+        What ``P`` holds (see :func:`to_db`).
+    %(ref)s
+    %(amin)s
+    %(top_db)s
+    %(db_range)s
+    %(fmin)s
+    %(fmax)s
+    %(size)s
+    %(cmap)s
+    %(channels)s
+    %(dtype)s
+    %(layout)s
+
+    Returns
+    -------
+    ndarray
+        ``(..., height, width, channels)`` (NHWC) or ``(..., channels, height, width)``
+        (NCHW): :func:`render_shape` gives it.
     """
     P = _real_array(P, "P")
     height, width = _size(size)
@@ -406,6 +464,7 @@ def spectrogram_image(
     return _finish(v, cmap=cmap, channels=channels, dtype=dtype, layout=layout)
 
 
+@fill_doc
 def render(
     x: Any,
     *,
@@ -416,7 +475,7 @@ def render(
     window: Any = "hann",
     chirp_rate: Any = 0.0,
     center: bool = True,
-    pad_mode: str = "constant",
+    pad_mode: PadMode = "constant",
     ref: Any = "max",
     amin: float | None = None,
     top_db: float | None = 80.0,
@@ -426,21 +485,51 @@ def render(
     size: tuple[int, int] = (32, 32),
     cmap: str | None = None,
     channels: int | None = None,
-    dtype: str = "uint8",
-    layout: str = "NHWC",
+    dtype: OutDtype = "uint8",
+    layout: Layout = "NHWC",
     backend: str | None = None,
 ) -> np.ndarray:
     """Signals ``(..., n_samples)`` straight to spectrogram images.
 
-    The chirp STFT power (parameters as :func:`chirpstft.stft`), in decibels, normalised,
-    band-limited, resized and coloured (see :func:`spectrogram_image`). Rows run in
-    ascending frequency, low at the bottom; a real signal shows ``0 .. fs/2`` by default
-    (also when the chirped analysis is twosided), a complex one ``-fs/2 .. fs/2``.
+    The chirp STFT power, in decibels, normalised, band-limited, resized and coloured (see
+    :func:`spectrogram_image`). Rows run in ascending frequency, low at the bottom; a real
+    signal shows ``0 .. fs/2`` by default (also when the chirped analysis is twosided), a
+    complex one ``-fs/2 .. fs/2``. A Dask array gives a lazy result (one image per signal).
 
     On a backend with a fused kernel (numba) the whole chain runs in one task per signal
     without materialising the complex STFT; the result equals the NumPy pipeline up to the
     rounding of values within ~1e-6 of a grey level. A callable ``ref`` uses the NumPy
     pipeline.
+
+    Parameters
+    ----------
+    %(x)s
+    %(fs)s
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(ref)s
+    %(amin)s
+    %(top_db)s
+    %(db_range)s
+    %(fmin)s
+    %(fmax)s
+    %(size)s
+    %(cmap)s
+    %(channels)s
+    %(dtype)s
+    %(layout)s
+    %(backend)s
+
+    Returns
+    -------
+    ndarray
+        uint8 or float32 images, ``(..., height, width, channels)`` (NHWC) or
+        ``(..., channels, height, width)`` (NCHW): :func:`render_shape` gives it.
 
     Examples
     --------
@@ -509,13 +598,14 @@ def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, s
     return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
 
 
+@fill_doc
 def waveform_image(
     x: Any,
     *,
     size: tuple[int, int] = (32, 32),
-    mode: str = "filled",
-    dtype: str = "uint8",
-    layout: str = "NHWC",
+    mode: WaveMode = "filled",
+    dtype: OutDtype = "uint8",
+    layout: Layout = "NHWC",
     channels: int = 1,
 ) -> np.ndarray:
     """The time-amplitude curve of each segment as an image (the paper's waveform images).
@@ -525,10 +615,25 @@ def waveform_image(
     the right, column ``c`` covering the time interval ``[c, c+1) * n/width`` of the
     piecewise-linear curve through the samples.
 
-    Modes: ``"line"`` lights the pixels that the curve passes through in each column (the
-    rasterised polyline); ``"filled"`` fills from the bottom up to the column's mean height,
-    the top pixel with its fractional coverage (grey levels); ``"binary"`` is ``"filled"``
-    with coverage rounded to 0 or 1.
+    Parameters
+    ----------
+    x : array_like, shape (..., n_samples)
+        Real, finite segments (at least one sample each).
+    %(size)s
+    mode : {"line", "filled", "binary"}, default "filled"
+        ``"line"`` lights the pixels that the curve passes through in each column (the
+        rasterised polyline); ``"filled"`` fills from the bottom up to the column's mean
+        height, the top pixel with its fractional coverage (grey levels); ``"binary"`` is
+        ``"filled"`` with coverage rounded to 0 or 1.
+    %(dtype)s
+    %(layout)s
+    channels : {1, 3}, default 1
+        Grey channels of each image.
+
+    Returns
+    -------
+    ndarray
+        ``(..., height, width, channels)`` (NHWC) or ``(..., channels, height, width)``.
     """
     mode = option(mode, "mode", WAVE_MODES)
     height, width = _size(size)

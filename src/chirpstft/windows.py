@@ -167,13 +167,21 @@ def check_nola(
     Parameters
     ----------
     window : str, tuple or array_like
-        As for :func:`chirpstft.stft`.
-    hop_length : int
+        A name or ``(name, parameter)`` tuple for :func:`scipy.signal.get_window` (periodic),
+        or the window values (real or complex), as for :func:`chirpstft.stft`.
+    hop_length : int >= 1
         Hop between frames, in samples.
-    n_fft, win_length : int, optional
-        Frame and window lengths; for a named window at least one is required.
-    tol : float
+    n_fft : int >= 1 or None, default None
+        Frame length; the window is zero-padded, centred, to it. For a named window at least
+        one of ``n_fft`` and ``win_length`` is required.
+    win_length : int >= 1 or None, default None
+        Window length before padding; None means ``n_fft`` (or the length of an array window).
+    tol : float >= 0, default 1e-10
         Relative tolerance.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -199,6 +207,25 @@ def check_cola(
 
     Checks that ``sum_m w[n - m*hop]`` is nonzero and constant within relative
     tolerance ``tol`` over one period of the infinite overlap-add.
+
+    Parameters
+    ----------
+    window : str, tuple or array_like
+        A name or ``(name, parameter)`` tuple for :func:`scipy.signal.get_window` (periodic),
+        or the window values (real or complex), as for :func:`chirpstft.stft`.
+    hop_length : int >= 1
+        Hop between frames, in samples.
+    n_fft : int >= 1 or None, default None
+        Frame length; the window is zero-padded, centred, to it. For a named window at least
+        one of ``n_fft`` and ``win_length`` is required.
+    win_length : int >= 1 or None, default None
+        Window length before padding; None means ``n_fft`` (or the length of an array window).
+    tol : float >= 0, default 1e-10
+        Relative tolerance.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------

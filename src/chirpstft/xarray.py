@@ -20,8 +20,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._plan import cached_plan
+from ._spec import FFTMode, PadMode, Scaling
 from .chirp import AutoChirp
 
 __all__ = ["ChirpSTFTAccessor", "spectrogram", "stft"]
@@ -104,6 +106,7 @@ def _transform(da, dim, fs, kind, scaling, params):
                         name=name)  # fmt: skip
 
 
+@fill_doc
 def stft(
     da: xr.DataArray,
     *,
@@ -115,14 +118,31 @@ def stft(
     window: Any = "hann",
     chirp_rate: Any = 0.0,
     center: bool = True,
-    pad_mode: str = "constant",
-    fft_mode: str | None = None,
+    pad_mode: PadMode = "constant",
+    fft_mode: FFTMode | None = None,
     backend: str | None = None,
 ) -> xr.DataArray:
     """Chirp STFT of a DataArray along ``dim``.
 
-    Parameters as :func:`chirpstft.stft`; ``fs`` (Hz) defaults to the one implied by a
-    regular ``dim`` coordinate (datetimes or seconds).
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The signal(s), with the time dimension ``dim`` (moved last); other dimensions and
+        their coordinates are kept. Dask-backed data gives a lazy result.
+    dim : str, default "time"
+        Name of the time dimension.
+    fs : float > 0 or None, default None
+        Sampling rate in Hz; None reads it from a regularly spaced ``dim`` coordinate
+        (datetimes or seconds).
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(fft_mode)s
+    %(backend)s
 
     Returns
     -------
@@ -148,6 +168,7 @@ def stft(
     return _transform(da, dim, fs, "stft", None, params)
 
 
+@fill_doc
 def spectrogram(
     da: xr.DataArray,
     *,
@@ -159,12 +180,40 @@ def spectrogram(
     window: Any = "hann",
     chirp_rate: Any = 0.0,
     center: bool = True,
-    pad_mode: str = "constant",
-    fft_mode: str | None = None,
-    scaling: str = "magnitude",
+    pad_mode: PadMode = "constant",
+    fft_mode: FFTMode | None = None,
+    scaling: Scaling = "magnitude",
     backend: str | None = None,
 ) -> xr.DataArray:
-    """Magnitude, power or PSD spectrogram of a DataArray along ``dim`` (see :func:`stft`)."""
+    """Magnitude, power or PSD spectrogram of a DataArray along ``dim`` (see :func:`stft`).
+
+    Parameters
+    ----------
+    da : xarray.DataArray
+        The signal(s), with the time dimension ``dim`` (moved last); other dimensions and
+        their coordinates are kept. Dask-backed data gives a lazy result.
+    dim : str, default "time"
+        Name of the time dimension.
+    fs : float > 0 or None, default None
+        Sampling rate in Hz; None reads it from a regularly spaced ``dim`` coordinate
+        (datetimes or seconds).
+    %(n_fft)s
+    %(hop_length)s
+    %(win_length)s
+    %(window)s
+    %(chirp_rate)s
+    %(center)s
+    %(pad_mode)s
+    %(fft_mode)s
+    %(scaling)s
+    %(backend)s
+
+    Returns
+    -------
+    xarray.DataArray, dims (..., "frequency", dim)
+        Real; coordinates ``frequency`` (Hz) and ``dim`` (frame centres); the parameters and
+        ``scaling`` in ``attrs``.
+    """
     params = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, chirp_rate=chirp_rate,
                   center=center, pad_mode=pad_mode, fft_mode=fft_mode, backend=backend)  # fmt: skip
     return _transform(da, dim, fs, "spectrogram", scaling, params)
