@@ -1,7 +1,12 @@
-"""The README's picture for automatic chirp rates: plain vs auto-chirp spectrogram of a signal
-whose chirp rate varies (sinusoidal FM), and the per-frame rates against the true IF slope.
+"""
+Automatic per-frame chirp rates
+===============================
 
-Usage: python examples/auto_chirp_figure.py [--out docs/auto_chirp.png]
+A signal whose chirp rate varies (sinusoidal FM, instantaneous-frequency slope up to
+±6 Hz/s) in noise: the plain STFT, ``chirp_rate="auto"``, and the per-frame rates it chose
+against the true slope.
+
+Usage: ``python examples/auto_chirp_figure.py [--out docs/auto_chirp.png]``
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ def signal() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Automatic per-frame chirp rates")
     parser.add_argument("--out", type=Path, default=Path("docs/auto_chirp.png"))
     args = parser.parse_args(argv)
     _, x, amp = signal()

@@ -1,6 +1,12 @@
-"""The README's picture: a chirp's plain vs matched-chirp spectrogram and its 32x32 images.
+"""
+Plain vs matched-chirp spectrograms and their images
+====================================================
 
-Usage: python examples/render_figure.py [--out docs/render_demo.png]
+A noisy linear chirp rising at 3.5 Hz/s: its plain and matched-chirp spectrograms
+(``chirpstft.plot.specshow``), ``chirpstft.render`` at 32x32, and waveform images of its first
+0.8 s. This is also the README's picture.
+
+Usage: ``python examples/render_figure.py [--out docs/render_demo.png]``
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ FS, RATE = 100.0, 3.5  # Hz, Hz/s
 
 
 def main(argv: list[str] | None = None) -> Path:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Plain vs matched-chirp spectrograms and their images")
     parser.add_argument("--out", type=Path, default=Path("docs/render_demo.png"))
     args = parser.parse_args(argv)
     t = np.arange(int(8 * FS)) / FS
