@@ -171,6 +171,12 @@ def _add_synth(sub):
     p.add_argument("--start", default="2020-01-01", help="first day (UTC+8 calendar day)")
     p.add_argument("--precursor", choices=("chirp", "none"), default="chirp", help="planted precursor signal")
     p.add_argument("--precursor-amplitude", type=float, default=3.0, help="precursor amplitude (noise units)")
+    p.add_argument(
+        "--storms",
+        choices=("none", "random", "before-events"),
+        default="none",
+        help="network-wide geomagnetic storms: none, at random times, or more frequent before events (a confound)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(func=_cmd_synth)
 
@@ -186,6 +192,7 @@ def _cmd_synth(args):
         start=args.start,
         precursor=args.precursor,
         precursor_amplitude=args.precursor_amplitude,
+        storms=args.storms,
         seed=args.seed,
     )
     print(
@@ -294,7 +301,8 @@ def _add_build(sub):
         "--normalize",
         choices=("day-minmax", "station-robust"),
         default="day-minmax",
-        help="scaling of each day to (0, 1) (day-minmax: the seed paper)",
+        help="scaling of each day to (0, 1): day-minmax (the seed paper: each day stretched, amplitude lost) or "
+        "station-robust (station median and IQR; images in a fixed decibel range, so amplitude is kept)",
     )
     p.add_argument(
         "--detrend",
@@ -305,10 +313,26 @@ def _add_build(sub):
     )
     p.add_argument("--n-fft", type=int, default=128, help="STFT frame length, samples")
     p.add_argument("--hop-length", type=int, default=16, help="STFT hop, samples")
-    p.add_argument("--chirp-rate", default="3e-7", help="Hz/s, or 'auto' where chirpstft supports it")
+    p.add_argument(
+        "--chirp-rate",
+        default="auto",
+        help="chirp rate of the STFT window: 'auto' (chosen per frame from the data), '<c>bins' (c frequency "
+        "bins swept per frame, rate = c*fs^2/n_fft^2: the same meaning at any --interval-s and --n-fft), "
+        "or a number in Hz/s; 0 is the plain STFT",
+    )
     p.add_argument("--size", default="32,32", help="image height,width in pixels")
     p.add_argument("--cmap", default="viridis", help="matplotlib colormap of the images (3 channels)")
-    p.add_argument("--waveform", action="store_true", help="add a waveform-image channel")
+    p.add_argument(
+        "--image",
+        default="spectrogram",
+        help="image input: spectrogram, waveform-filled, waveform-binary, or several stacked as channels with "
+        "'+' (e.g. spectrogram+waveform-binary)",
+    )
+    p.add_argument(
+        "--waveform",
+        action="store_true",
+        help="add a filled waveform channel (= --image spectrogram+waveform-filled)",
+    )
     sp = p.add_argument_group("splits")
     sp.add_argument(
         "--split-by",
@@ -346,9 +370,9 @@ def _cmd_build(args):
     from .data.build import _data_files
 
     try:
-        rate = float(args.chirp_rate)
+        rate = float(args.chirp_rate)  # Hz/s
     except ValueError:
-        rate = args.chirp_rate
+        rate = args.chirp_rate  # "auto" or "<c>bins" (checked by BuildConfig)
     tz = args.tz or ("+08:00" if args.format == "aeta" else "UTC")
     cfg = BuildConfig(
         format=args.format,
@@ -383,6 +407,7 @@ def _cmd_build(args):
         size=tuple(int(v) for v in args.size.split(",")),
         cmap=args.cmap,
         waveform=args.waveform,
+        image=args.image,
         split_by=args.split_by,
         fractions=args.fractions if isinstance(args.fractions, tuple) else _floats(args.fractions),
         block_days=args.block_days,

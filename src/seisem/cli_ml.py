@@ -1,4 +1,4 @@
-"""The training commands of the ``seisem`` CLI: train, evaluate, report, sweep, demo."""
+"""The training commands of the ``seisem`` CLI: train, evaluate, report, sweep, ablate, demo."""
 
 from __future__ import annotations
 
@@ -10,12 +10,53 @@ class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows every option's default after its help text."""
 
 
+_MODELS = ("improved-vgg", "vgg16")
+
+
+def _add_model_options(p):
+    """--model, --head and --dropout (train, sweep, ablate)."""
+    p.add_argument("--model", choices=_MODELS, default="improved-vgg", help="architecture")
+    p.add_argument(
+        "--head",
+        choices=("compact", "paper"),
+        default="compact",
+        help="classifier head: compact (dense 128 -> 1 sigmoid; VGG16 dense 256) or paper (dense 4096 -> 2 "
+        "softmax, as the paper's text); see the README for the measured comparison",
+    )
+    p.add_argument(
+        "--dropout",
+        type=float,
+        default=0.5,
+        help="dropout rate before the dense layers; 0 builds the model without dropout (the paper's Fig. 4: "
+        "the original VGG16 without dropout)",
+    )
+
+
+def _ints(text, option):
+    try:
+        return [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise SystemExit(f"seisem: {option} {text!r} must be comma-separated integers, e.g. 0,1,2") from None
+
+
+def _add_confound_options(p):
+    """Options of the confound controls (seisem evaluate)."""
+    p.add_argument(
+        "--pseudo-events", type=int, default=20, help="pseudo-event catalogs of random event times (0: skip)"
+    )
+    p.add_argument(
+        "--activity-file",
+        default=None,
+        help="a planetary index file (GFZ Kp text or WDC Kyoto Dst) for a second activity baseline",
+    )
+
+
 def add_commands(sub):
     p = sub.add_parser(
         "train", help="train a model on a dataset's train split (dev picks the epoch)", formatter_class=_Help
     )
     p.add_argument("dataset", help="dataset folder (seisem build)")
-    p.add_argument("--model", choices=("improved-vgg", "vgg16"), default="improved-vgg", help="architecture")
+    _add_model_options(p)
     p.add_argument("--epochs", type=int, default=20, help="most epochs")
     p.add_argument("--batch-size", type=int, default=128, help="images per batch")
     p.add_argument("--lr", type=float, default=1e-3, help="Adam learning rate")
@@ -34,6 +75,7 @@ def add_commands(sub):
     p.add_argument("--n-boot", type=int, default=1000, help="cluster-bootstrap resamples")
     p.add_argument("--n-perm", type=int, default=1000, help="label permutations of the null")
     p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations")
+    _add_confound_options(p)
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser(
@@ -53,10 +95,45 @@ def add_commands(sub):
     p.add_argument("--batch-sizes", default="64,128,256,512", help="comma-separated batch sizes")
     p.add_argument("--epochs", type=int, default=20, help="epochs per run")
     p.add_argument("--report-epochs", default=None, help="comma-separated epochs for the table")
-    p.add_argument("--model", choices=("improved-vgg", "vgg16"), default="improved-vgg", help="architecture")
-    p.add_argument("--seed", type=int, default=0, help="random seed")
+    _add_model_options(p)
+    p.add_argument(
+        "--seeds", default="0,1,2", help="comma-separated seeds, at least 3: each batch size runs with each"
+    )
     p.add_argument("--out", required=True, help="folder of the runs and sweep.csv")
     p.set_defaults(func=_sweep)
+
+    p = sub.add_parser(
+        "ablate",
+        help="the same model on the same splits with several image pipelines and seeds: paired differences, "
+        "group-bootstrap intervals, a verdict",
+        formatter_class=_Help,
+    )
+    p.add_argument(
+        "dataset", help="dataset folder (seisem build): its stored series are rendered per pipeline"
+    )
+    p.add_argument(
+        "--pipelines",
+        default="plain,chirp,auto,waveform-filled,waveform-binary",
+        help="comma-separated: plain (chirp rate 0), chirp (--constant-rate), auto (per frame from the data), "
+        "waveform-filled, waveform-binary, auto+waveform-binary",
+    )
+    p.add_argument("--reference", default="plain", help="the pipeline the others are compared with")
+    p.add_argument(
+        "--constant-rate",
+        default="8bins",
+        help="chirp rate of the 'chirp' pipeline: '<c>bins' (bins swept per frame) or Hz/s",
+    )
+    p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (each pipeline runs with each)")
+    _add_model_options(p)
+    p.add_argument("--epochs", type=int, default=8, help="most epochs per run")
+    p.add_argument("--batch-size", type=int, default=64, help="images per batch")
+    p.add_argument("--patience", type=int, default=3, help="early stopping on the dev loss, epochs")
+    p.add_argument(
+        "--n-boot", type=int, default=1000, help="bootstrap resamples of test event groups and seeds"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress lines")
+    p.add_argument("--out", required=True, help="folder of the rendered datasets, runs, ablation.json/.md")
+    p.set_defaults(func=_ablate)
 
     p = sub.add_parser(
         "demo", help="synthetic data -> dataset -> training -> evaluation -> report", formatter_class=_Help
@@ -66,7 +143,16 @@ def add_commands(sub):
         "--precursor", choices=("chirp", "none"), default="chirp", help="planted precursor (none: null)"
     )
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.add_argument("--size", choices=("default", "tiny"), default="default", help="network size and epochs")
+    p.add_argument(
+        "--storms",
+        choices=("none", "random", "before-events"),
+        default="none",
+        help="network-wide geomagnetic storms: none, random, or more frequent before events (a confound)",
+    )
+    p.add_argument(
+        "--size", choices=("default", "small", "tiny"), default="default", help="network size and epochs"
+    )
+    p.add_argument("--pseudo-events", type=int, default=20, help="pseudo-event catalogs (0: skip)")
     p.add_argument("--scheduler", default="threads", help="dask scheduler of the build")
     p.add_argument("--no-progress", action="store_true", help="no progress output")
     p.set_defaults(func=_demo)
@@ -79,6 +165,8 @@ def _train(a):
         a.dataset,
         a.out,
         model=a.model,
+        head=a.head,
+        dropout=a.dropout,
         epochs=a.epochs,
         batch_size=a.batch_size,
         learning_rate=a.lr,
@@ -87,7 +175,7 @@ def _train(a):
         augment=not a.no_augment,
     )
     print(
-        f"trained {info['model']} for {info['epochs_run']} epochs in {info['wall_time_s']:.1f} s; best dev loss "
+        f"trained {info['model']} (head {info['head']}, dropout {info['dropout']:g}) for {info['epochs_run']} epochs in {info['wall_time_s']:.1f} s; best dev loss "
         f"{info['best_val_loss']:.4f} at epoch {info['best_epoch']}; run folder {a.out}"
     )
 
@@ -95,7 +183,14 @@ def _train(a):
 def _evaluate(a):
     from .evaluate import evaluate
 
-    m = evaluate(a.run, n_boot=a.n_boot, n_perm=a.n_perm, seed=a.seed)
+    m = evaluate(
+        a.run,
+        n_boot=a.n_boot,
+        n_perm=a.n_perm,
+        seed=a.seed,
+        pseudo_events=a.pseudo_events,
+        activity_file=a.activity_file,
+    )
     rel = m["reliability"]
     if not rel["interpretable"]:
         print("NOT INTERPRETABLE: " + "; ".join(rel["reasons"]))
@@ -108,7 +203,14 @@ def _evaluate(a):
             indent=1,
         )
     )
-    print(f"permutation p = {m['permutation']['p_value']:.4f}; full metrics in {a.run}/metrics.json")
+    print(
+        f"permutation ({m['permutation'].get('unit', 'station-day')} unit) p = {m['permutation']['p_value']:.4f}; "
+        f"geomagnetic-activity baseline balanced accuracy "
+        f"{m['baselines'].get('geomagnetic_activity', {}).get('balanced_accuracy', '–')}; "
+        f"full metrics in {a.run}/metrics.json"
+    )
+    if (m.get("confound") or {}).get("why"):
+        print(f"confound check: {m['confound']['why']}")
 
 
 def _report(a):
@@ -130,9 +232,40 @@ def _sweep(a):
             epochs=a.epochs,
             report_epochs=eps,
             model=a.model,
-            seed=a.seed,
+            head=a.head,
+            dropout=a.dropout,
+            seeds=_ints(a.seeds, "--seeds"),
         )
     )
+
+
+def _ablate(a):
+    from .ablate import ablate
+
+    try:
+        rate = float(a.constant_rate)
+    except ValueError:
+        rate = a.constant_rate
+    r = ablate(
+        a.dataset,
+        a.out,
+        pipelines=[v.strip() for v in a.pipelines.split(",") if v.strip()],
+        seeds=_ints(a.seeds, "--seeds"),
+        reference=a.reference,
+        constant_rate=rate,
+        model=a.model,
+        head=a.head,
+        dropout=a.dropout,
+        epochs=a.epochs,
+        batch_size=a.batch_size,
+        patience=a.patience,
+        n_boot=a.n_boot,
+        progress=not a.no_progress,
+    )
+    from .ablate import ablation_markdown
+
+    print(ablation_markdown(r))
+    print(f"ablation.json and ablation.md in {a.out}")
 
 
 def _demo(a):
@@ -141,8 +274,10 @@ def _demo(a):
     run_demo(
         a.out,
         precursor=a.precursor,
+        storms=a.storms,
         seed=a.seed,
         size=a.size,
+        pseudo_events=a.pseudo_events,
         scheduler=a.scheduler,
         progress=not a.no_progress,
     )

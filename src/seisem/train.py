@@ -11,8 +11,8 @@ import numpy as np
 from ._errors import ParameterError
 from ._files import write_json
 from .data.store import SeisemDataset
-from .feed import default_augmentations, make_sequence
-from .models import MODELS, _keras, build_model, compile_model
+from .feed import augmentations_for, make_sequence
+from .models import HEADS, MODELS, _keras, build_model, compile_model
 
 
 def seed_everything(seed: int) -> None:
@@ -83,6 +83,8 @@ def train(
     out,
     *,
     model: str = "improved-vgg",
+    head: str = "compact",
+    dropout: float = 0.5,
     epochs: int = 20,
     batch_size: int = 128,
     learning_rate: float = 1e-3,
@@ -93,6 +95,12 @@ def train(
     in_memory: bool | None = None,
 ) -> dict:
     """Train ``model`` on the train split of ``dataset`` and write a run folder ``out``.
+
+    ``head`` is ``"compact"`` (dense 128, sigmoid) or ``"paper"`` (dense 4096, two-class
+    softmax; see :mod:`seisem.models`); ``dropout=0`` builds the model without dropout (the
+    paper's Fig. 4 VGG16). The augmentations follow the dataset's channels (a time shift of
+    all channels; the shear only on spectrogram channels: see
+    :func:`seisem.feed.augmentations_for`).
 
     The run folder gets ``history.csv`` (per epoch: time, loss, binary accuracy on train
     and dev), ``best.keras`` (the epoch with the lowest dev loss), ``model.keras`` (the same
@@ -107,6 +115,10 @@ def train(
     keras = _keras()
     if model not in MODELS:
         raise ParameterError(f"model={model!r} is not supported; choose one of {MODELS}")
+    if head not in HEADS:
+        raise ParameterError(f"head={head!r} is not supported; choose one of {HEADS} (--head)")
+    if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
+        raise ParameterError(f"dropout={dropout!r} must be a rate in [0, 1) (--dropout; 0: no dropout layer)")
     for name, val in (("epochs", epochs), ("batch_size", batch_size), ("patience", patience)):
         if int(val) != val or val < 1:
             raise ParameterError(f"{name}={val!r} must be a positive integer")
@@ -128,14 +140,16 @@ def train(
     seed_everything(seed)
     strategy = distribution_strategy()
     n_replicas = getattr(strategy, "num_replicas_in_sync", 1)
-    aug = default_augmentations() if augment else None
+    aug = augmentations_for(ds.manifest.get("channels")) if augment else None
     train_seq = make_sequence(
         tr, batch_size=batch_size, shuffle=True, augment=aug, seed=seed, in_memory=in_memory
     )
     dev_seq = make_sequence(dv, batch_size=batch_size, in_memory=in_memory)
     scope = strategy.scope() if strategy is not None else _null()
     with scope:
-        net = compile_model(build_model(model, ds.image_shape), learning_rate=learning_rate)
+        net = compile_model(
+            build_model(model, ds.image_shape, head=head, dropout=float(dropout)), learning_rate=learning_rate
+        )
     history_rows: list = []
     log, callbacks = _make_callbacks(keras, out, history_rows, patience)
     t0 = time.perf_counter()
@@ -149,6 +163,10 @@ def train(
         "dataset": os.path.abspath(ds.path),
         "dataset_config_hash": ds.manifest.get("config_hash"),
         "model": model,
+        "head": head,
+        "dropout": float(dropout),
+        "image": ds.manifest.get("config", {}).get("image", "spectrogram"),
+        "chirp": ds.manifest.get("chirp"),
         "epochs": int(epochs),
         "epochs_run": len(history_rows),
         "batch_size": int(batch_size),

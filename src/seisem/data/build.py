@@ -39,6 +39,13 @@ log = logging.getLogger("seisem.build")
 _RENDER_LOCK = threading.Lock()
 FORMATS = ("aeta", "iaga2002", "obspy")
 ON_BAD_SPLIT = ("raise", "warn")
+#: Image inputs: a chirp-STFT spectrogram (colormap channels), the filled waveform or the
+#: binarized waveform of the paper's abstract (one channel each). Stack them with "+".
+IMAGE_KINDS = ("spectrogram", "waveform-filled", "waveform-binary")
+#: BuildConfig fields that only change how the stored series become images (see
+#: :func:`rerender_dataset`): everything else (inputs, labels, QC, normalisation, splits) stays.
+IMAGE_FIELDS = ("chirp_rate", "image", "waveform", "n_fft", "hop_length", "window", "size", "cmap", "top_db",
+                "detrend")  # fmt: skip
 #: Row statuses that are not QC failures: the station has no data file at all, or the day
 #: lies outside the span its data cover.
 NOT_QC = ("no_data", "outside_data")
@@ -95,11 +102,14 @@ class BuildConfig:
     n_fft: int = 128
     hop_length: int = 16
     window: str = "hann"
-    chirp_rate: float | str = 3e-7
+    chirp_rate: float | str = (
+        "auto"  # Hz/s, "auto" (per frame, from the data) or "<c>bins" (see chirp_rate_hz)
+    )
     size: tuple = (32, 32)
     cmap: str = "viridis"
     top_db: float = 80.0
-    waveform: bool = False
+    waveform: bool = False  # older spelling of image="spectrogram+waveform-filled"
+    image: str = "spectrogram"  # IMAGE_KINDS joined by "+" (stacked channels, in that order)
     split_by: str = "event"
     fractions: tuple = (0.7, 0.15, 0.15)
     block_days: int = 30
@@ -139,6 +149,13 @@ class BuildConfig:
             raise ParameterError(f"size={self.size!r} must be (height, width) in pixels")
         if abs(86400.0 / self.interval_s - round(86400.0 / self.interval_s)) > 1e-9:
             raise ParameterError(f"interval_s={self.interval_s} must divide a day (86400 s)")
+        kinds = parse_image(self.image)
+        if self.waveform:  # the older flag: one filled-waveform channel after the others
+            if not any(k.startswith("waveform") for k in kinds):
+                kinds = (*kinds, "waveform-filled")
+            object.__setattr__(self, "waveform", False)
+        object.__setattr__(self, "image", "+".join(kinds))
+        chirp_rate_hz(self.chirp_rate, 1.0 / self.interval_s, self.n_fft)  # validates
 
     @classmethod
     def preset(cls, name: str, **overrides) -> BuildConfig:
@@ -158,6 +175,29 @@ class BuildConfig:
         d["fractions"] = list(self.fractions)
         return d
 
+    @classmethod
+    def from_dict(cls, d: dict) -> BuildConfig:
+        """The config of a manifest (``manifest["config"]``); keys it does not know are refused."""
+        d = dict(d)
+        unknown = sorted(set(d) - {f for f in cls.__dataclass_fields__})
+        if unknown:
+            raise ParameterError(f"config keys {unknown} are not BuildConfig fields")
+        if isinstance(d.get("qc"), dict):
+            d["qc"] = QCConfig(**d["qc"])
+        for k in ("size", "fractions"):
+            if k in d:
+                d[k] = tuple(d[k])
+        return cls(**d)
+
+    @property
+    def image_kinds(self) -> tuple:
+        return tuple(self.image.split("+"))
+
+    @property
+    def chirp_rate_hz(self) -> float | str:
+        """The chirp rate in Hz/s handed to chirpstft (or ``"auto"``)."""
+        return chirp_rate_hz(self.chirp_rate, 1.0 / self.interval_s, self.n_fft)
+
     def content_hash(self) -> str:
         """Hash of the parameters that shape a shard (split parameters excluded)."""
         d = self.to_dict()
@@ -168,6 +208,68 @@ class BuildConfig:
     @property
     def samples_per_day(self) -> int:
         return round(86400.0 / self.interval_s)
+
+
+def parse_image(image) -> tuple:
+    """``"spectrogram"``, ``"waveform-filled"``, ``"waveform-binary"`` or several joined by ``"+"``
+    (stacked channels in that order) -> tuple of kinds."""
+    if not isinstance(image, str) or not image.strip():
+        raise ParameterError(f"image={image!r} must name one or more of {IMAGE_KINDS} joined by '+'")
+    kinds = tuple(k.strip() for k in image.split("+"))
+    bad = [k for k in kinds if k not in IMAGE_KINDS]
+    if bad:
+        raise ParameterError(
+            f"image={image!r}: {bad} not known; choose from {', '.join(IMAGE_KINDS)}, stacked with '+' "
+            "(e.g. 'spectrogram+waveform-binary')"
+        )
+    if len(set(kinds)) != len(kinds):
+        raise ParameterError(f"image={image!r} names a kind twice")
+    return kinds
+
+
+def chirp_rate_hz(chirp_rate, fs: float, n_fft: int) -> float | str:
+    """A chirp rate in Hz/s from one of three spellings.
+
+    * a number: Hz/s, as given;
+    * ``"auto"``: chosen per frame from the data by chirpstft (returned as ``"auto"``);
+    * ``"<c>bins"`` (e.g. ``"4bins"``): dimensionless, ``c`` frequency bins swept per frame,
+      i.e. ``rate = c * fs**2 / n_fft**2`` Hz/s. Over one frame (``n_fft/fs`` seconds) a chirp
+      of rate ``r`` moves ``r * n_fft/fs`` Hz, and a bin is ``fs/n_fft`` Hz wide, so
+      ``c = r * n_fft**2 / fs**2``. The same ``c`` keeps the same meaning at any sampling
+      interval and frame length (chirpstft's automatic candidates are spaced 2 bins apart in
+      this unit and span +-n_fft/4 bins).
+    """
+    if isinstance(chirp_rate, str):
+        text = chirp_rate.strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.endswith("bins"):
+            try:
+                c = float(text[:-4])
+            except ValueError:
+                c = float("nan")
+            if not np.isfinite(c):
+                raise ParameterError(
+                    f"chirp_rate={chirp_rate!r}: write bins per frame as e.g. '4bins' or '-2.5bins'"
+                )
+            return c * fs**2 / n_fft**2
+        try:
+            chirp_rate = float(text)
+        except ValueError:
+            raise ParameterError(
+                f"chirp_rate={chirp_rate!r} must be a number (Hz/s), 'auto' (per frame, from the data) or "
+                "'<c>bins' (c frequency bins swept per frame, e.g. '4bins')"
+            ) from None
+    if isinstance(chirp_rate, bool) or not isinstance(chirp_rate, (int, float, np.integer, np.floating)):
+        raise ParameterError(f"chirp_rate={chirp_rate!r} must be a number (Hz/s), 'auto' or '<c>bins'")
+    if not np.isfinite(chirp_rate):
+        raise ParameterError(f"chirp_rate={chirp_rate!r} must be finite")
+    return float(chirp_rate)
+
+
+def bins_per_frame(rate_hz: float, fs: float, n_fft: int) -> float:
+    """The dimensionless chirp rate: frequency bins swept per frame (see :func:`chirp_rate_hz`)."""
+    return float(rate_hz) * n_fft**2 / fs**2
 
 
 def file_sha256(path) -> str:
@@ -255,42 +357,105 @@ def load_station(code: str, files: list, cfg: BuildConfig):
     return np.concatenate(times), np.concatenate(values), reports
 
 
-def image_shape(cfg: BuildConfig) -> tuple:
-    """``(H, W, C)`` of the images of a dataset: chirpstft's own rule (:func:`chirpstft.render_shape`;
-    any colormap, ``"gray"`` included, gives 3 channels), plus one for the waveform image."""
+def channel_layout(cfg: BuildConfig) -> list:
+    """The image channels of a dataset, in order: ``[{"kind", "index": [first, stop]}, ...]``
+    (recorded in the manifest as ``"channels"``; :func:`seisem.feed.augmentations_for` reads it)."""
     import chirpstft
 
-    h, w, c = chirpstft.render_shape(size=tuple(cfg.size), cmap=cfg.cmap)
-    return (int(h), int(w), int(c) + (1 if cfg.waveform else 0))
+    out, at = [], 0
+    for kind in cfg.image_kinds:
+        n = (
+            int(chirpstft.render_shape(size=tuple(cfg.size), cmap=cfg.cmap)[-1])
+            if kind == "spectrogram"
+            else 1
+        )
+        out.append({"kind": kind, "index": [at, at + n]})
+        at += n
+    return out
+
+
+def image_shape(cfg: BuildConfig) -> tuple:
+    """``(H, W, C)`` of the images of a dataset: chirpstft's own rule for the spectrogram
+    (:func:`chirpstft.render_shape`; any colormap, ``"gray"`` included, gives 3 channels), plus
+    one channel per waveform image."""
+    h, w = (int(v) for v in cfg.size)
+    return (h, w, channel_layout(cfg)[-1]["index"][1])
+
+
+def station_db_range(cfg: BuildConfig) -> tuple:
+    """The fixed decibel range of ``normalize="station-robust"`` images, the same for every day
+    of every station: ``(hi - top_db, hi)`` with ``hi = 10*log10((sum w)**2 / 4)``, the power
+    of the largest component a series in [0, 1] can have (its mean at 0.5 under the window
+    ``w``; a chirped window cannot exceed it). Images rendered in this range keep the days'
+    amplitudes relative to each other (per-image scaling, as with ``day-minmax``, would make
+    a quiet day and a storm day equally bright)."""
+    import chirpstft
+
+    w = chirpstft.get_window(cfg.window, cfg.n_fft)
+    hi = float(10.0 * np.log10(float(np.abs(w).sum()) ** 2 / 4.0))
+    return (hi - float(cfg.top_db), hi)
+
+
+def waveform_fixed_range(u: np.ndarray, size, mode: str) -> np.ndarray:
+    """Waveform images of series already on a fixed [0, 1] scale (``station-robust``), drawn
+    without chirpstft.waveform_image's per-segment min-max (which would erase the amplitude):
+    each column filled from the bottom to the series' mean over the column (area averaging
+    by :func:`chirpstft.resize`), the top pixel with its fractional coverage (``"filled"``)
+    or rounded to 0/1 (``"binary"``); amplitude upwards, uint8 ``(n, H, W, 1)``."""
+    import chirpstft
+
+    h, w = (int(v) for v in size)
+    m = np.clip(chirpstft.resize(np.asarray(u, np.float64)[:, None, :], (1, w))[:, 0, :], 0.0, 1.0)
+    img = np.clip(m[:, None, :] * h - np.arange(h)[None, :, None], 0.0, 1.0)
+    if mode == "binary":
+        img = (img >= 0.5).astype(np.float64)
+    img = img[:, ::-1, :]
+    return np.rint(img * 255.0).astype(np.uint8)[..., None]
 
 
 def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
     """Normalised station-days ``(n, samples_per_day)`` to uint8 images ``(n, H, W, C)``.
 
-    With ``cfg.detrend`` ``"mean"``/``"linear"``, each day's mean or line is removed before the
-    transform (see :func:`seisem.data.qc.detrend_days`); the stored series stay as they were.
+    Channels as ``cfg.image`` (:func:`channel_layout`): the chirp-STFT spectrogram (rate
+    ``cfg.chirp_rate_hz``: Hz/s, or per frame from the data with ``"auto"``) and/or waveform
+    images (filled or binarized). With ``cfg.detrend`` ``"mean"``/``"linear"``, each day's mean
+    or line is removed before the transform (see :func:`seisem.data.qc.detrend_days`); the
+    stored series and the waveform images stay as they were. With ``normalize="station-robust"``
+    the spectrogram is rendered in the fixed range :func:`station_db_range` and the waveform on
+    the fixed [0, 1] scale, so that absolute amplitude reaches the network.
     """
     import chirpstft
 
     if norm.shape[0] == 0:
         return np.empty((0, *image_shape(cfg)), np.uint8)
-    x = detrend_days(norm, cfg.detrend).astype(norm.dtype) if cfg.detrend != "none" else norm
+    fixed = cfg.normalize == "station-robust"
+    parts = []
     with _RENDER_LOCK:
-        img = chirpstft.render(
-            x,
-            fs=1.0 / cfg.interval_s,
-            n_fft=cfg.n_fft,
-            hop_length=cfg.hop_length,
-            window=cfg.window,
-            chirp_rate=cfg.chirp_rate,
-            size=tuple(cfg.size),
-            cmap=cfg.cmap,
-            top_db=cfg.top_db,
-        )
-        if cfg.waveform:
-            wav = chirpstft.waveform_image(norm, size=tuple(cfg.size), mode="filled")
-            img = np.concatenate([img, wav], axis=-1)
-    return img
+        for kind in cfg.image_kinds:
+            if kind == "spectrogram":
+                x = detrend_days(norm, cfg.detrend).astype(norm.dtype) if cfg.detrend != "none" else norm
+                level = {"ref": 1.0, "top_db": None, "db_range": station_db_range(cfg)} if fixed else {}
+                parts.append(
+                    chirpstft.render(
+                        x,
+                        fs=1.0 / cfg.interval_s,
+                        n_fft=cfg.n_fft,
+                        hop_length=cfg.hop_length,
+                        window=cfg.window,
+                        chirp_rate=cfg.chirp_rate_hz,
+                        size=tuple(cfg.size),
+                        cmap=cfg.cmap,
+                        top_db=level.pop("top_db", cfg.top_db),
+                        **level,
+                    )
+                )
+            else:
+                mode = kind.split("-")[1]
+                if fixed:
+                    parts.append(waveform_fixed_range(norm, cfg.size, mode))
+                else:
+                    parts.append(chirpstft.waveform_image(norm, size=tuple(cfg.size), mode=mode))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
 def process_days(days_raw: np.ndarray, cfg: BuildConfig):
@@ -446,6 +611,13 @@ def _bar(total, progress):
     from .._progress import progress_bar
 
     return progress_bar(total, "stations", "station", enable=progress)
+
+
+def _write_daily(out, files, cfg, pairs) -> dict:
+    """``daily.csv`` and ``pairs.csv`` for the confound controls (see :mod:`seisem.confounds`)."""
+    from ..confounds import write_daily_table
+
+    return write_daily_table(out, files, cfg, pairs)
 
 
 def build_dataset(
@@ -642,9 +814,108 @@ def build_dataset(
             "labelling": label_report.to_dict(),
         },
         "image_shape": list(image_shape(cfg)),
+        **image_record(cfg),
         "samples_per_day": cfg.samples_per_day,
         "split_problems": problems,
         "pairs_given": bool(pairs_given),
+        # confound controls (seisem.confounds): daily activity index and band powers, pairs
+        "daily": _write_daily(out, files, cfg, pairs),
+    }
+    write_json(manifest_path, manifest)
+    return manifest
+
+
+def image_record(cfg: BuildConfig) -> dict:
+    """What the manifest says about the images: channel layout, chirp rate in Hz/s and in bins
+    per frame, and the fixed decibel range of ``station-robust`` images."""
+    fs = 1.0 / cfg.interval_s
+    rate = cfg.chirp_rate_hz
+    rec = {
+        "channels": channel_layout(cfg),
+        "chirp": {
+            "given": cfg.chirp_rate,
+            "hz_per_s": rate,
+            "bins_per_frame": None if rate == "auto" else bins_per_frame(rate, fs, cfg.n_fft),
+        },
+        "db_range": list(station_db_range(cfg)) if cfg.normalize == "station-robust" else "per image",
+    }
+    return rec
+
+
+def rerender_dataset(source, out, *, progress: bool = False, **image_options) -> dict:
+    """The same dataset (samples, labels, splits, stored series) with other images.
+
+    Reads each shard's stored series (QC'd and normalised as ``source`` was built) and renders
+    them again with ``image_options`` (only :data:`IMAGE_FIELDS`: chirp rate, image kinds, STFT
+    and image size options, detrend); metadata and splits are copied unchanged, so models
+    trained on ``source`` and on ``out`` see exactly the same station-days in each split.
+    The manifest records ``"rerendered_from"``. Returns the new manifest.
+    """
+    import shutil
+
+    import h5py
+
+    from .._files import atomic_path
+
+    bad = sorted(set(image_options) - set(IMAGE_FIELDS))
+    if bad:
+        raise ParameterError(
+            f"rerender_dataset options {bad} would change more than the images; it accepts {IMAGE_FIELDS} "
+            "(rebuild with seisem build for anything else)"
+        )
+    source, out = os.fspath(source), os.fspath(out)
+    mpath = os.path.join(source, "manifest.json")
+    if not os.path.exists(mpath):
+        raise ReadError(f"{source}: no manifest.json: not a finished dataset (seisem build)")
+    with open(mpath) as fh:
+        src = json.load(fh)
+    cfg = BuildConfig.from_dict({**src["config"], **image_options})
+    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
+    manifest_path = os.path.join(out, "manifest.json")
+    if os.path.exists(manifest_path):
+        os.remove(manifest_path)
+    cfg_hash = cfg.content_hash()
+    shards = sorted(glob.glob(os.path.join(source, "shards", "*.h5")))
+    bar = _bar(len(shards), progress)
+    for h5 in shards:
+        name = os.path.basename(h5)
+        dst = os.path.join(out, "shards", name)
+        csv_src = h5[:-3] + ".csv"
+        if _shard_valid(dst, dst[:-3] + ".csv", cfg_hash):
+            bar.update(1)
+            continue
+        with h5py.File(h5, "r") as f:
+            series = f["series"][...]
+            attrs = dict(f.attrs)
+        images = make_images(series, cfg)
+        shutil.copyfile(csv_src, dst[:-3] + ".csv")
+        with atomic_path(dst) as tmp, h5py.File(tmp, "w", track_order=False) as f:
+            f.attrs.update({**attrs, "config_hash": cfg_hash})
+            f.create_dataset(
+                "images",
+                data=images,
+                chunks=(max(1, min(256, len(images))), *images.shape[1:]) if len(images) else None,
+                track_times=False,
+            )
+            f.create_dataset(
+                "series",
+                data=series,
+                chunks=(max(1, min(256, len(series))), series.shape[1]) if len(series) else None,
+                track_times=False,
+            )
+        bar.update(1)
+    bar.close()
+    for name in ("metadata.csv", "rejected.csv"):
+        if os.path.exists(os.path.join(source, name)):
+            with atomic_path(os.path.join(out, name)) as tmp:
+                shutil.copyfile(os.path.join(source, name), tmp)
+    manifest = {
+        **src,
+        "config": cfg.to_dict(),
+        "config_hash": cfg_hash,
+        "image_shape": list(image_shape(cfg)),
+        **image_record(cfg),
+        "rerendered_from": {"path": os.path.abspath(source), "config_hash": src.get("config_hash")},
     }
     write_json(manifest_path, manifest)
     return manifest
