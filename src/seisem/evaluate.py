@@ -9,8 +9,16 @@ import numpy as np
 
 from ._errors import ParameterError, ReadError, require
 from ._files import write_json
+from .confounds import UNIT_NAMES, explains
 from .data.store import SeisemDataset
-from .metrics import binary_metrics, bootstrap_ci, confusion, permutation_null
+from .metrics import (
+    binary_metrics,
+    bootstrap_ci,
+    confusion,
+    group_permutation_null,
+    molchan,
+    permutation_null,
+)
 from .models import _keras
 
 MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
@@ -148,6 +156,8 @@ def evaluate(
     n_perm: int = 1000,
     seed: int = 0,
     model_file: str = "model.keras",
+    pseudo_events: int = 20,
+    activity_file=None,
 ) -> dict:
     """Evaluate a run folder's model on the test split and write ``metrics.json`` there.
 
@@ -161,6 +171,16 @@ def evaluate(
     ``per_magnitude`` (rows with fewer than :data:`MIN_ROW_DAYS` days or one class carry
     ``not_scored`` instead of scores). With fewer than :data:`MIN_TEST_GROUPS` groups the
     interval is not estimated (``ci["not_estimable"]``). Predictions go to ``predictions.csv``.
+
+    ``permutation`` permutes labels between the split's groups (event groups, time blocks
+    or stations: ``permutation["unit"]``; :func:`seisem.metrics.group_permutation_null`);
+    the old station-day permutation, too optimistic for dependent days, is kept as
+    ``permutation_station_days``. Confound controls (:mod:`seisem.confounds`, from the
+    dataset's ``daily.csv``): ``baselines.geomagnetic_activity`` (and
+    ``baselines.planetary_activity`` with ``activity_file``, a GFZ Kp or WDC Kyoto Dst file),
+    ``per_activity_level``, ``date_overlap``, ``splits`` (event and time-block splits side by
+    side), ``pseudo_events`` (``pseudo_events`` random catalogs, 0 to skip),
+    ``superposed_epoch``, ``molchan`` and ``confound`` (whether activity explains the score).
     """
     keras = _keras()
     from ._files import atomic_path
@@ -206,16 +226,126 @@ def evaluate(
             "majority_class": {**maj, **binary_metrics(y, np.full(y.size, float(majority)))},
             "logistic_band_power": _logistic_baseline(train, test, fs),
         },
-        "permutation": permutation_null(y, pred, n_perm=n_perm, seed=seed),
+        "permutation": group_permutation_null(
+            y,
+            pred,
+            groups if groups is not None else np.arange(y.size),
+            n_perm=n_perm,
+            seed=seed,
+            unit=UNIT_NAMES.get(ds.manifest["config"].get("split_by"), "group")
+            if groups is not None
+            else "station-day",
+        ),
+        "permutation_station_days": {
+            **permutation_null(y, pred, n_perm=n_perm, seed=seed),
+            "unit": "station-day",
+            "note": "days of one event are dependent: this null is too narrow, use `permutation`",
+        },
         "per_station": _breakdown(meta, y, score, "station_code"),
         "per_magnitude": _breakdown(meta, y, score, "source_magnitude", MAG_BINS),
         "model": info["model"],
         "split_by": ds.manifest["config"].get("split_by"),
         "dataset": os.path.abspath(ds.path),
     }
+    result.update(
+        confound_controls(
+            ds, train, test, y, score, seed=seed, pseudo_events=pseudo_events, activity_file=activity_file
+        )
+    )
+    act = result.pop("_activity_baselines", {})
+    result["baselines"].update(act)
+    result["confound"] = explains(result["balanced_accuracy"], act.get("geomagnetic_activity"))
     with atomic_path(os.path.join(run, "predictions.csv")) as tmp:
         meta.assign(score=score, predicted=pred)[
             ["trace_name", "station_code", "source_id", "trace_start_time", "label", "score", "predicted"]
         ].to_csv(tmp, index=False)
     write_json(os.path.join(run, "metrics.json"), result)
     return result
+
+
+def _targets_of_rows(meta) -> list:
+    """Per test row, the events it is a *before* day of (empty for after days)."""
+    ids = meta["source_ids"].astype(str) if "source_ids" in meta else meta["source_id"].astype(str)
+    lab = meta["label"].to_numpy(int)
+    return [s.split(";") if lab[i] == 1 else [] for i, s in enumerate(ids)]
+
+
+def confound_controls(ds, train, test, y, score, *, seed=0, pseudo_events=20, activity_file=None) -> dict:
+    """The confound-control entries of ``metrics.json`` (see :func:`evaluate`)."""
+    from .confounds import (
+        activity_baseline,
+        activity_strata,
+        date_overlap,
+        feature_baseline,
+        load_daily,
+        split_side_by_side,
+        superposed_epoch,
+    )
+    from .confounds import pseudo_events as run_pseudo
+
+    out: dict = {"date_overlap": date_overlap(train.metadata, test.metadata)}
+    out["molchan"] = molchan(score, _targets_of_rows(test.metadata), seed=seed)
+    daily, pairs = load_daily(ds.path)
+    missing = (
+        "the dataset has no daily.csv (built before the confound controls existed): rebuild it with "
+        "`seisem build` to get the activity index, pseudo-events and superposed epochs"
+    )
+    acts: dict = {}
+    if daily is None:
+        acts["geomagnetic_activity"] = {"skipped": missing}
+        out["per_activity_level"] = {"skipped": missing}
+    else:
+        acts["geomagnetic_activity"] = activity_baseline(train.metadata, test.metadata, daily)
+        out["per_activity_level"] = activity_strata(test.metadata, y, score, daily)
+    if activity_file is not None:
+        acts["planetary_activity"] = _planetary_baseline(
+            train.metadata, test.metadata, activity_file, feature_baseline
+        )
+    out["_activity_baselines"] = acts
+    out["splits"] = split_side_by_side(ds, daily, seed=seed)
+    cfg = ds.manifest["config"]
+    if daily is None or pairs is None:
+        out["pseudo_events"] = {"skipped": missing}
+        out["superposed_epoch"] = {"skipped": missing}
+    elif pseudo_events:
+        try:
+            pe = run_pseudo(pairs, daily, cfg, n=pseudo_events, seed=seed)
+            cats = pe.pop("_catalogs")
+            out["pseudo_events"] = pe
+            out["superposed_epoch"] = superposed_epoch(pairs, daily, cfg, cats)
+        except ParameterError as exc:
+            out["pseudo_events"] = {"skipped": str(exc)}
+            out["superposed_epoch"] = superposed_epoch(pairs, daily, cfg)
+    else:
+        out["pseudo_events"] = {"skipped": "pseudo_events=0"}
+        out["superposed_epoch"] = superposed_epoch(pairs, daily, cfg)
+    return out
+
+
+def _planetary_baseline(train_meta, test_meta, path, feature_baseline) -> dict:
+    """The activity baseline on a planetary index (Kp or Dst file) matched to each station-day
+    by the UTC date of the day's middle (a local day spans two UTC dates)."""
+    import pandas as pd
+
+    from .geomag import read_planetary_index
+
+    kind, table = read_planetary_index(path)
+    m = dict(zip(table["date"].astype(str), table["planetary_activity"].to_numpy(float), strict=True))
+
+    def feat(meta):
+        mid = pd.to_datetime(meta["trace_start_time"], utc=True) + pd.Timedelta(hours=12)
+        return np.array([m.get(d, np.nan) for d in mid.dt.strftime("%Y-%m-%d")], dtype=np.float64)
+
+    xtr, xte = feat(train_meta), feat(test_meta)
+    if not np.isfinite(xte).any():
+        return {"skipped": f"{path}: no {kind} values on the test split's dates"}
+    out = feature_baseline(
+        xtr,
+        train_meta["label"].to_numpy(int),
+        xte,
+        test_meta["label"].to_numpy(int),
+        what=f"planetary {kind}",
+    )
+    out["index"] = kind
+    out["file"] = os.path.abspath(path)
+    return out

@@ -91,10 +91,11 @@ def filter_responses(
 
 
 def default_layers(model) -> list:
-    """The last convolution of each stage (names ending ``c_conv``), or of VGG16's blocks."""
-    names = [ly.name for ly in model.layers]
-    picks = [n for n in names if n.endswith("c_conv")]
-    return picks or [n for n in names if "conv" in n][-3:]
+    """The last convolution of each stage (names ending ``c_conv``), or of VGG16's blocks
+    (:func:`seisem.models.feature_layers`)."""
+    from .models import feature_layers
+
+    return feature_layers(model)
 
 
 def plot_filters(run, model=None, layers=None, filters: int = 8, *, progress: bool = True) -> list:
@@ -166,6 +167,173 @@ def verdict(m: dict) -> list:
     ]
 
 
+def permutation_text(perm: dict) -> str:
+    """One sentence on the permutation null, naming its unit."""
+    if "unit" not in perm:  # metrics.json written before the group-unit null
+        return (
+            f"Label-permutation null of the accuracy (station-days): mean {perm['null_mean']:.3f}; "
+            f"p-value {perm['p_value']:.4f} ({perm['n_perm']} permutations)."
+        )
+    kind = "all assignments (exact)" if perm.get("exact") else f"{perm['n_perm']} random assignments"
+    return (
+        f"Permutation null with the {perm['unit']} as unit ({perm['n_units']} units; labels swapped before/after "
+        f"for whole units, {kind}) of the balanced accuracy: mean {perm['null_mean']:.3f}, 95 % range "
+        f"{perm['null_95'][0]:.3f}–{perm['null_95'][1]:.3f}; p-value of the observed {perm['observed']:.3f}: "
+        f"{perm['p_value']:.4f} (smallest attainable {perm['min_attainable_p']:.4f})."
+    )
+
+
+def plot_superposed_epoch(run, se: dict) -> list:
+    """``superposed_epoch.png``: daily features around events, with the pseudo-event envelope."""
+    plt = _plt()
+    feats = se.get("features") or {}
+    if not feats:
+        return []
+    fig, axes = plt.subplots(1, len(feats), figsize=(4.8 * len(feats), 3.2), squeeze=False)
+    off = np.asarray(se["offsets_days"])
+    labels = {
+        "activity_std": "geomagnetic activity (standardised log range)",
+        "band_power_total": "mean log10 band power",
+    }
+    for ax, (name, e) in zip(axes[0], feats.items(), strict=False):
+        real = np.array([np.nan if v is None else v for v in e["real"]], dtype=float)
+        if "pseudo_lo" in e:
+            ax.fill_between(
+                off, e["pseudo_lo"], e["pseudo_hi"], color="0.8", label=f"pseudo-events ({e['envelope']})"
+            )
+        ax.plot(off, real, "o-", ms=3, label=f"events ({se['n_pairs']} station-event pairs)")
+        ax.axvline(0, color="k", lw=0.8, ls="--")
+        ax.set_xlabel("days from the event")
+        ax.set_ylabel(labels.get(name, name))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("superposed epochs: 14 days before (label 1) and after (label 0)", fontsize=10)
+    _save(fig, os.path.join(run, "superposed_epoch.png"))
+    return ["superposed_epoch.png"]
+
+
+def plot_molchan(run, mo: dict) -> list:
+    """``molchan.png``: the Molchan error diagram of the model's daily scores as alarms."""
+    if "tau" not in mo:
+        return []
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.2, 4.0))
+    ax.plot([0, 1], [1, 0], color="0.5", lw=0.8, ls=":", label="diagonal")
+    ax.plot(mo["tau"], mo["random_mean"], color="0.4", lw=1, label="random alarms (mean)")
+    ax.plot(mo["tau"], mo["random_lo"], color="0.4", lw=1, ls="--", label="random alarms (2.5 %)")
+    ax.plot(mo["tau"], mo["nu"], "o-", ms=2.5, label=f"model ({mo['n_targets']} target events)")
+    ax.set_xlabel("tau: share of station-days alarmed")
+    ax.set_ylabel("nu: share of events missed")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    _save(fig, os.path.join(run, "molchan.png"))
+    return ["molchan.png"]
+
+
+def confound_section(run, m: dict, figs: list) -> list:
+    """The report's "Confound controls" section (and its figures, appended to ``figs``)."""
+    if "splits" not in m:  # metrics.json written before the confound controls
+        return []
+    md = ["## Confound controls", ""]
+    conf = m.get("confound") or {}
+    if conf.get("why"):
+        md += [
+            ("**" if conf.get("explains") else "")
+            + conf["why"][0].upper()
+            + conf["why"][1:]
+            + (".**" if conf.get("explains") else "."),
+            "",
+        ]
+    act = m["baselines"].get("geomagnetic_activity", {})
+    if act.get("skipped"):
+        md += [f"Geomagnetic-activity baseline: {act['skipped']}.", ""]
+    else:
+        md += [
+            "Geomagnetic-activity baseline: logistic regression on the station's own daily activity index "
+            "(largest 3-hour range after a quiet-day curve, simplified FMI method of Sucksdorff et al. 1991; "
+            f"log, standardised per station), balanced accuracy {_fmt(act.get('balanced_accuracy'))} against "
+            f"the model's {_fmt(m.get('balanced_accuracy'))}.",
+            "",
+        ]
+    od = m.get("date_overlap") or {}
+    if od:
+        md += [
+            f"{_fmt(100 * od['share']) if od.get('share') == od.get('share') else '–'} % of the test station-days "
+            "share their calendar date with a training day (a network-wide disturbance on such a date is "
+            "seen in training with its label).",
+            "",
+        ]
+    pal = m.get("per_activity_level") or {}
+    if pal.get("levels"):
+        md += [
+            "| activity level (tertiles of all station-days) | n | accuracy | balanced accuracy |",
+            "|---|---|---|---|",
+        ]
+        for k, v in pal["levels"].items():
+            if v.get("not_scored"):
+                md.append(f"| {k} | {v['n']} | not scored: {v['not_scored']} | – |")
+            else:
+                md.append(f"| {k} | {v['n']} | {_fmt(v['accuracy'])} | {_fmt(v['balanced_accuracy'])} |")
+        md.append("")
+    sp = m["splits"]
+    md += [
+        "Event split and time-block split of the same station-days (the model was trained on the dataset's "
+        "own split only; on the other, the fast baselines are refitted):",
+        "",
+        "| split | test days | test groups | test dates also in train | model | band-power baseline | activity baseline |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, e in sp.items():
+        model = (
+            _fmt(m.get("balanced_accuracy")) if e.get("model_trained_on_this_split") else "not trained on it"
+        )
+        bp = _fmt((e.get("logistic_band_power") or {}).get("balanced_accuracy"))
+        ab = _fmt((e.get("geomagnetic_activity") or {}).get("balanced_accuracy"))
+        ov = e["date_overlap"]["share"]
+        md.append(
+            f"| {name}{' (' + str(e['block_days']) + ' d blocks)' if e.get('block_days') else ''} | {e['n_test']} | "
+            f"{e['n_test_groups']} | {_fmt(100 * ov) if ov == ov else '–'} % | {model} | {bp} | {ab} |"
+        )
+    md += ["", "(balanced accuracies)", ""]
+    pe = m.get("pseudo_events") or {}
+    if pe.get("skipped"):
+        md += [f"Pseudo-events: {pe['skipped']}.", ""]
+    elif pe:
+        md += [
+            f"Pseudo-events: {pe['n']} catalogs with every event moved to a random time (same stations, same "
+            f"count, seed {pe['seed']}); refitted in each: {pe['refitted']}. Real score against the pseudo-event "
+            "distribution (balanced accuracy):",
+            "",
+            "| fast pipeline | real events | pseudo mean | pseudo 95 % | percentile | p |",
+            "|---|---|---|---|---|---|",
+        ]
+        for k in ("logistic_band_power", "geomagnetic_activity"):
+            e = pe[k]
+            md.append(
+                f"| {k.replace('_', ' ')} | {_fmt(e['real'])} | {_fmt(e['pseudo_mean'])} | "
+                f"{_fmt(e['pseudo_95'][0])}–{_fmt(e['pseudo_95'][1])} | {_fmt(e['percentile'])} | {_fmt(e['p_value'])} |"
+            )
+        md.append("")
+    se = m.get("superposed_epoch") or {}
+    if se.get("features"):
+        figs += plot_superposed_epoch(run, se)
+    mo = m.get("molchan") or {}
+    if "tau" in mo:
+        figs += plot_molchan(run, mo)
+        md += [
+            f"Molchan diagram of the model's daily scores as alarms ({mo['n_targets']} target events, "
+            f"{mo['n_rows']} test station-days): area under the curve {mo['area']:.3f}, random alarms "
+            f"{mo['random_area_mean']:.3f} on average; p = {mo['p_value']:.3f} ({mo['n_random']} random "
+            "alarm sets). An area well below the random one would mean the scores anticipate events.",
+            "",
+        ]
+    elif mo.get("skipped"):
+        md += [f"Molchan diagram: {mo['skipped']}.", ""]
+    return md
+
+
 def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
     """``report.md`` and ``report.html`` in the run folder, with the figures and tables.
 
@@ -218,6 +386,11 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
         "## What this result can say",
         "",
         *verdict(m),
+        *(
+            [f"**Confound check:** {m['confound']['why']}."]
+            if (m.get("confound") or {}).get("explains") is not None
+            else []
+        ),
         "",
         f"Dataset `{m['dataset']}` (split by {m['split_by']}); {info['train_samples']} train, "
         f"{info['dev_samples']} dev, {m['n_test']} test station-days. Trained {info['epochs_run']} epochs "
@@ -228,10 +401,8 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
         "",
         *table,
         "",
-        f"Chance level (majority share of the test split): {m['chance_accuracy']:.3f}. Label-permutation null "
-        f"of the accuracy: mean {perm['null_mean']:.3f}, 95 % range {perm['null_95'][0]:.3f}–"
-        f"{perm['null_95'][1]:.3f}; p-value of the observed {perm['observed_accuracy']:.3f}: "
-        f"{perm['p_value']:.4f} ({perm['n_perm']} permutations).",
+        f"Chance level (majority share of the test split): {m['chance_accuracy']:.3f}. "
+        + permutation_text(perm),
         "",
         f"Confusion matrix (label 1 = before the event): TN {tn}, FP {fp}, FN {fn}, TP {tp}.",
         "",
@@ -255,6 +426,7 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
         "|---|---|---|---|",
         *[_row(k, v) for k, v in m["per_station"].items()],
         "",
+        *confound_section(run, m, figs),
         "## Figures",
         "",
         *[f"![{f}]({f})" for f in figs],

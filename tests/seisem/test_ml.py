@@ -177,7 +177,7 @@ def test_train_is_deterministic_and_evaluate_writes_metrics(small_dataset, tmp_p
     for key in ("accuracy", "balanced_accuracy", "mcc", "roc_auc"):
         assert isinstance(saved[key], float) and saved[key] == m[key]
     assert saved["n_test"] == len(SeisemDataset(ds_path).test())
-    assert set(saved["baselines"]) == {"majority_class", "logistic_band_power"}
+    assert set(saved["baselines"]) == {"majority_class", "logistic_band_power", "geomagnetic_activity"}
     assert "p_value" in saved["permutation"] and saved["per_station"] and saved["per_magnitude"]
     assert sum(map(sum, saved["confusion_matrix"])) == saved["n_test"]
     with pytest.raises(ParameterError, match="epochs=0"):

@@ -9,6 +9,20 @@ most of the ``before_days`` calendar days before the event day, with an amplitud
 decays with distance and grows with magnitude. ``precursor="none"`` writes the same
 network without them: a null set, on which any classifier must be at chance level.
 
+``storms`` adds network-wide geomagnetic storms (:func:`storm_signal`: a sudden
+commencement, a main-phase depression recovering over about a day, and irregular Pc5-band
+fluctuations, the same at every station up to a latitude factor): ``"random"`` at random
+times (``storm_rate`` onsets per day), ``"before-events"`` with the onset rate multiplied by
+``storm_before_factor`` on the ``before_days`` calendar days before any event and divided
+by it on the days after any event (unchanged on days that are both, or neither; capped at
+one onset per day). Storms are network-wide while labels are per station, so a day after
+one event is often a day before another: without the division the before/after contrast
+of a dense catalog would be weak. With ``precursor="none"`` this is a
+confounded network with no earthquake precursor at all: anything a classifier learns is
+geomagnetic activity, which the activity baseline of :mod:`seisem.confounds` must reveal.
+The storms drawn are listed in ``storms.csv``. Storms use their own random stream, so
+``storms="none"`` leaves the files exactly as before.
+
 Files are written in the layouts the readers take: ``stations.csv`` (AETA
 ``StationInfo.csv``, UTF-8 with BOM), ``catalog.csv`` (AETA ``eqlst.csv``: local time
 UTC+8 in ``Time``, Unix seconds in ``Timestamp``), ``data/<StationID>_magn.csv`` (one row
@@ -28,6 +42,7 @@ from .._files import write_json
 from .pairing import haversine_km
 
 PRECURSORS = ("chirp", "none")
+STORMS = ("none", "random", "before-events")
 LOCAL_TZ_HOURS = 8  # the AETA network's local time, UTC+8
 
 
@@ -49,9 +64,18 @@ class SynthConfig:
     precursor_max_distance_km: float = 75.0
     precursor_day_probability: float = 0.85
     before_days: int = 14
+    storms: str = "none"
+    storm_rate: float = 0.15  # storm onsets per day (random; the baseline of before-events)
+    storm_before_factor: float = 6.0  # before-events: rate x factor before events, / factor after
+    storm_amplitude: float = 6.0  # main-phase depression in noise units
 
     def __post_init__(self):
         check_choice("precursor", self.precursor, PRECURSORS)
+        check_choice("storms", self.storms, STORMS)
+        if not (0 <= self.storm_rate <= 1):
+            raise ParameterError(f"storm_rate={self.storm_rate!r} must be between 0 and 1 onsets per day")
+        if not self.storm_before_factor >= 1:
+            raise ParameterError(f"storm_before_factor={self.storm_before_factor!r} must be >= 1")
         for name in ("stations", "events", "days"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be a positive integer")
@@ -98,6 +122,48 @@ def _chirp_burst(rng, minutes_in_day):
     fc = 0.5 * (f0 + f1)
     env = np.exp(-0.5 * (tt / (d / 4)) ** 2)
     return env * np.sin(2 * np.pi * (fc * tt + 0.5 * rate * tt**2) + rng.uniform(0, 2 * np.pi))
+
+
+def storm_signal(n_minutes: int, onset_min: float, amplitude: float, rng) -> np.ndarray:
+    """One storm as seen at a station, ``n_minutes`` long: a sudden commencement (+0.3 A over
+    minutes), a main-phase depression of ``amplitude`` reached in about 3 h and recovering with
+    an e-folding time of about 12 h (the shape of a Dst storm), and irregular fluctuations in
+    the Pc5 band (2-7 mHz) whose envelope decays over about 8 h."""
+    t = (np.arange(n_minutes) - onset_min) / 60.0  # hours since onset
+    on = t >= 0
+    tt = np.where(on, t, 0.0)
+    sc = 0.3 * amplitude * np.exp(-tt / 1.0) * (1 - np.exp(-tt * 6.0))
+    main = -amplitude * (1 - np.exp(-tt / 1.5)) * np.exp(-tt / rng.uniform(8.0, 16.0))
+    white = rng.standard_normal(n_minutes)
+    spec = np.fft.rfft(white)
+    f = np.fft.rfftfreq(n_minutes, d=60.0)
+    spec[(f < 2e-3) | (f > 7e-3)] = 0.0
+    pc5 = np.fft.irfft(spec, n_minutes)
+    pc5 /= pc5.std() + 1e-12
+    fluct = 0.35 * amplitude * pc5 * np.exp(-tt / 8.0)
+    return np.where(on, sc + main + fluct, 0.0)
+
+
+def storm_schedule(cfg: SynthConfig, event_days: np.ndarray, first_utc_minute: int) -> list:
+    """Storm onsets as ``(utc_minute_from_start, amplitude)``, network-wide (see the module
+    docstring); ``event_days`` are the events' local calendar-day indices."""
+    if cfg.storms == "none":
+        return []
+    rng = np.random.default_rng([int(cfg.seed), 0x5707])
+    rate = np.full(cfg.days, float(cfg.storm_rate))
+    if cfg.storms == "before-events":
+        before = np.zeros(cfg.days, bool)
+        after = np.zeros(cfg.days, bool)
+        for e in event_days:
+            before[max(0, e - cfg.before_days) : max(0, e)] = True
+            after[max(0, e + 1) : max(0, e + 1 + cfg.before_days)] = True
+        rate = rate * cfg.storm_before_factor ** (before.astype(float) - after.astype(float))
+    rate = np.minimum(rate, 1.0)
+    out = []
+    for d in np.flatnonzero(rng.random(cfg.days) < rate):
+        minute = first_utc_minute + d * 1440 + rng.uniform(0, 1440)
+        out.append((float(minute), float(cfg.storm_amplitude * rng.uniform(0.6, 1.4))))
+    return out
 
 
 def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwargs) -> dict:
@@ -162,6 +228,7 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         "data": os.path.join(out, "data"),
         "truth": os.path.join(out, "truth.csv"),
         "config": os.path.join(out, "synth.json"),
+        "storms": os.path.join(out, "storms.csv"),
     }
     with atomic_path(paths["stations"]) as tmp:
         stations.to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -177,12 +244,21 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         .astype(int)
     )
     truth = []
+    storms = storm_schedule(cfg, eday, first_utc_minute)
     seeds = np.random.SeedSequence(cfg.seed).spawn(ns)
     n_days = cfg.days
     for s in range(ns):
         srng = np.random.default_rng(seeds[s])
         x = _station_series(srng, n_days + 1, 1440)  # one spare day for the UTC+8 shift
         noise_level = 1.0
+        if storms:
+            strng = np.random.default_rng([int(cfg.seed), 0x5707, s])
+            lat_factor = 1.0 + 0.1 * (slat[s] - lat0) / max(lat1 - lat0, 1e-9)  # a little stronger poleward
+            for minute, amp in storms:
+                i0 = max(0, int(minute) - 60)
+                i1 = min(x.size, int(minute) + 4 * 1440)
+                if i1 > i0:
+                    x[i0:i1] += storm_signal(i1 - i0, minute - i0, amp * lat_factor, strng)
         if cfg.precursor == "chirp":
             for e in np.flatnonzero(
                 (dist[s] < cfg.precursor_max_distance_km) & (mags >= cfg.precursor_min_magnitude)
@@ -235,5 +311,13 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         pd.DataFrame(truth, columns=["station_code", "source_id", "day_local", "bursts", "amplitude"]).to_csv(
             tmp, index=False
         )
+    start_unix = int(start.astype(np.int64))
+    with atomic_path(paths["storms"]) as tmp:
+        pd.DataFrame(
+            {
+                "onset_utc": [str(np.datetime64(start_unix + int(60 * m), "s")) + "Z" for m, _ in storms],
+                "amplitude": [round(a, 3) for _, a in storms],
+            }
+        ).to_csv(tmp, index=False)
     write_json(paths["config"], {"generator": "seisem.data.synth", **asdict(cfg)})
     return paths
