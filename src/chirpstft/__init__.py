@@ -7,7 +7,8 @@ Frame ``m`` of a signal is analysed with the chirp window
 
 Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTFT`,
 :func:`check_cola`, :func:`check_nola`, :func:`get_window`, :func:`renyi_entropy`,
-:func:`available_backends`, and the exception classes.
+:func:`render`, :func:`render_shape` and the other image functions, the streams,
+:func:`available_backends`, and the exception classes (see ``__all__``).
 """
 
 from __future__ import annotations

@@ -46,14 +46,7 @@ def stft(
     Parameters
     ----------
     %(x)s
-    %(fs)s
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
+    %(analysis)s
     %(fft_mode)s
     %(backend)s
     %(return_rates)s
@@ -122,14 +115,7 @@ def spectrogram(
     Parameters
     ----------
     %(x)s
-    %(fs)s
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
+    %(analysis)s
     %(fft_mode)s
     %(scaling)s
     %(backend)s

@@ -1,4 +1,10 @@
-"""Automatic per-frame chirp rates: ``chirp_rate="auto"`` and :func:`estimate_chirp_rates`.
+"""Automatic per-frame chirp rates: how ``chirp_rate="auto"`` chooses them.
+
+The request is an :class:`~chirpstft.AutoChirp` (:mod:`chirpstft.chirp`); the scores come from
+the backend's candidate scan (its ``chirp_scores`` capability; the NumPy reference is
+:func:`chirpstft.backends.numpy_ref.chirp_scores`); this module chooses from them
+(:func:`select_rates`, :func:`rates_for`). :func:`chirpstft.estimate_chirp_rates` is the public
+entry point.
 
 For every frame of every signal, each candidate rate ``c`` is scored by the Rényi entropy of
 that frame's chirp spectrum ``|S_c[q]|**2`` (bins ``0..n_fft//2`` for a real signal, all bins

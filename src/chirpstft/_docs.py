@@ -9,6 +9,7 @@ the effect below.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from typing import TypeVar
@@ -185,11 +186,56 @@ dtype : {"uint8", "float32"}, default "uint8"
 layout : {"NHWC", "NCHW"}, default "NHWC"
     Channels last ``(..., H, W, C)`` (Keras) or first ``(..., C, H, W)`` (PyTorch).
 """,
+    "dataarray": """
+da : xarray.DataArray
+    The signal(s), with the time dimension ``dim`` (moved last); other dimensions and their
+    coordinates are kept. Dask-backed data gives a lazy result.
+dim : str, default "time"
+    Name of the time dimension.
+fs : float > 0 or None, default None
+    Sampling rate in Hz; None reads it from a regularly spaced ``dim`` coordinate (datetimes
+    or seconds).
+""",
+    "window_check": """
+window : str, tuple or array_like
+    A name or ``(name, parameter)`` tuple for :func:`scipy.signal.get_window` (periodic), or
+    the window values (real or complex), as for :func:`chirpstft.stft`.
+hop_length : int >= 1
+    Hop between frames, in samples.
+n_fft : int >= 1 or None, default None
+    Frame length; the window is zero-padded, centred, to it. For a named window at least one
+    of ``n_fft`` and ``win_length`` is required.
+win_length : int >= 1 or None, default None
+    Window length before padding; None means ``n_fft`` (or the length of an array window).
+tol : float >= 0, default 1e-10
+    Relative tolerance.
+""",
 }
+
+#: Groups of entries that always travel together, in signature order.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "framing": ("n_fft", "hop_length", "win_length", "window", "chirp_rate", "center", "pad_mode"),
+    "image": (
+        "ref",
+        "amin",
+        "top_db",
+        "db_range",
+        "fmin",
+        "fmax",
+        "size",
+        "cmap",
+        "channels",
+        "dtype",
+        "layout",
+    ),
+}
+DOCS["framing"] = "".join(DOCS[name] for name in GROUPS["framing"])
+DOCS["analysis"] = DOCS["fs"] + DOCS["framing"]
+DOCS["image"] = "".join(DOCS[name] for name in GROUPS["image"])
 
 
 def _entry(name: str, indent: str) -> str:
-    return textwrap.indent(DOCS[name].strip("\n"), indent).lstrip()
+    return textwrap.indent(re.sub(r"\n+", "\n", DOCS[name].strip("\n")), indent).lstrip()
 
 
 def fill_doc(obj: F) -> F:

@@ -34,7 +34,7 @@ from ._spec import (
     n_freqs_for,
 )
 from ._stream import StreamingISTFT, StreamingSTFT
-from ._validation import as_working_array, option, positive_finite_float, positive_int
+from ._validation import as_working_array, option, positive_finite_float, positive_int, real_dtype_of
 from .backends import backend_for, get_backend
 from .backends.numpy_ref import overlap_add
 from .chirp import AutoChirp, check_static, is_static_zero
@@ -63,14 +63,7 @@ class ChirpSTFT:
 
     Parameters
     ----------
-    %(fs)s
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
+    %(analysis)s
     %(fft_mode)s
     %(backend)s
 
@@ -480,7 +473,7 @@ class ChirpSTFT:
         elif whole:
             length = (n_frames - 1) * self._hop + self._n_fft - 2 * self._spec.pad
         real_output = fft_mode == "onesided" if real is None else bool(real)
-        real_dt = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
+        real_dt = real_dtype_of(S.dtype, "S")
         out_dtype = real_dt if real_output else S.dtype
         return Inverse(
             backend=backend, S=S, spec=self._spec, fft_mode=fft_mode, method=method, rates=rates,

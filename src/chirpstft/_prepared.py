@@ -21,7 +21,7 @@ import numpy as np
 from . import _auto
 from ._errors import UnrecoverableSamplesWarning
 from ._spec import ENVELOPE_TOL, FrameSpec, n_freqs_for
-from ._validation import complex_dtype
+from ._validation import complex_dtype, real_dtype_of
 from .backends import Capabilities
 from .chirp import AutoChirp, rates_for_frames, resolve_chirp_rates
 
@@ -96,7 +96,7 @@ class Analysis:
     @property
     def out_dtype(self) -> np.dtype:
         """dtype of the output: complex (STFT) or real (spectrogram), in the working precision."""
-        real = np.dtype(np.float32) if self.x.dtype in (np.float32, np.complex64) else np.dtype(np.float64)
+        real = real_dtype_of(self.x.dtype)
         return complex_dtype(real) if self.power == 0 else real
 
     def granule(self, rates: Any = None, n_frames: int | None = None) -> int:

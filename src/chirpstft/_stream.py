@@ -26,7 +26,7 @@ import numpy as np
 
 from ._errors import InputTypeError, ParameterError
 from ._prepared import Analysis, Inverse, PlanLike, covered, warn_uncovered
-from ._validation import as_working_array, complex_dtype, option, positive_int
+from ._validation import as_working_array, complex_dtype, option, positive_int, real_dtype_of
 from .backends.numpy_ref import overlap_add
 from .chirp import AutoChirp
 
@@ -328,7 +328,7 @@ class StreamingISTFT:
         self._inverse = replace(inverse, S=S[..., :0])
         self._batch = S.shape[:-2]
         self._pad = inverse.spec.pad
-        real_dt = np.dtype(np.float32) if S.dtype == np.complex64 else np.dtype(np.float64)
+        real_dt = real_dtype_of(S.dtype, "S")
         work = real_dt if inverse.fft_mode == "onesided" else S.dtype  # what run_frames returns
         self._acc = np.zeros((*self._batch, 0), dtype=work)
         self._env = np.zeros(0, dtype=self._env_frame.dtype)
@@ -418,7 +418,7 @@ class StreamingISTFT:
         inv = np.zeros_like(env)
         inv[good] = 1.0 / env[good]
         self._n_bad += int(env.size - np.count_nonzero(good))
-        real_dt = np.float32 if self._out_dtype in (np.float32, np.complex64) else np.float64
+        real_dt = real_dtype_of(self._out_dtype)
         out *= inv.astype(complex_dtype(real_dt) if np.iscomplexobj(inv) else real_dt, copy=False)
         if self._inverse.real_output and np.iscomplexobj(out):
             out = out.real

@@ -40,8 +40,11 @@ def option(value: Any, name: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def real_dtype_of(dtype: np.dtype, name: str) -> np.dtype:
+def real_dtype_of(dtype: np.dtype, name: str = "x") -> np.dtype:
     """Working real precision of an input dtype: float32 stays float32, all else float64.
+
+    The one working-dtype rule: the plan, the streams and every backend kernel (CPU and GPU)
+    compute in this precision (complex64 out for float32 in).
 
     Integers and booleans are promoted to float64, float16 to float32; object,
     string and other non-numeric dtypes raise :class:`InputTypeError`.

@@ -435,17 +435,7 @@ def spectrogram_image(
         Frequency of each row in Hz (ascending); needed for ``fmin``/``fmax``.
     kind : {"power", "magnitude"}, default "power"
         What ``P`` holds (see :func:`to_db`).
-    %(ref)s
-    %(amin)s
-    %(top_db)s
-    %(db_range)s
-    %(fmin)s
-    %(fmax)s
-    %(size)s
-    %(cmap)s
-    %(channels)s
-    %(dtype)s
-    %(layout)s
+    %(image)s
 
     Returns
     -------
@@ -504,25 +494,8 @@ def render(
     Parameters
     ----------
     %(x)s
-    %(fs)s
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
-    %(ref)s
-    %(amin)s
-    %(top_db)s
-    %(db_range)s
-    %(fmin)s
-    %(fmax)s
-    %(size)s
-    %(cmap)s
-    %(channels)s
-    %(dtype)s
-    %(layout)s
+    %(analysis)s
+    %(image)s
     %(backend)s
 
     Returns

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.signal
 
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._validation import positive_int
 
@@ -149,6 +150,7 @@ def cola_holds(w: np.ndarray, hop: int, tol: float) -> bool:
     return bool(np.abs(env - ref).max() <= tol * np.abs(ref))
 
 
+@fill_doc
 def check_nola(
     window: Any,
     hop_length: int,
@@ -166,18 +168,7 @@ def check_nola(
 
     Parameters
     ----------
-    window : str, tuple or array_like
-        A name or ``(name, parameter)`` tuple for :func:`scipy.signal.get_window` (periodic),
-        or the window values (real or complex), as for :func:`chirpstft.stft`.
-    hop_length : int >= 1
-        Hop between frames, in samples.
-    n_fft : int >= 1 or None, default None
-        Frame length; the window is zero-padded, centred, to it. For a named window at least
-        one of ``n_fft`` and ``win_length`` is required.
-    win_length : int >= 1 or None, default None
-        Window length before padding; None means ``n_fft`` (or the length of an array window).
-    tol : float >= 0, default 1e-10
-        Relative tolerance.
+    %(window_check)s
 
     Returns
     -------
@@ -195,6 +186,7 @@ def check_nola(
     return nola_holds(w, hop, tol)
 
 
+@fill_doc
 def check_cola(
     window: Any,
     hop_length: int,
@@ -210,18 +202,7 @@ def check_cola(
 
     Parameters
     ----------
-    window : str, tuple or array_like
-        A name or ``(name, parameter)`` tuple for :func:`scipy.signal.get_window` (periodic),
-        or the window values (real or complex), as for :func:`chirpstft.stft`.
-    hop_length : int >= 1
-        Hop between frames, in samples.
-    n_fft : int >= 1 or None, default None
-        Frame length; the window is zero-padded, centred, to it. For a named window at least
-        one of ``n_fft`` and ``win_length`` is required.
-    win_length : int >= 1 or None, default None
-        Window length before padding; None means ``n_fft`` (or the length of an array window).
-    tol : float >= 0, default 1e-10
-        Relative tolerance.
+    %(window_check)s
 
     Returns
     -------

@@ -126,21 +126,8 @@ def stft(
 
     Parameters
     ----------
-    da : xarray.DataArray
-        The signal(s), with the time dimension ``dim`` (moved last); other dimensions and
-        their coordinates are kept. Dask-backed data gives a lazy result.
-    dim : str, default "time"
-        Name of the time dimension.
-    fs : float > 0 or None, default None
-        Sampling rate in Hz; None reads it from a regularly spaced ``dim`` coordinate
-        (datetimes or seconds).
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
+    %(dataarray)s
+    %(framing)s
     %(fft_mode)s
     %(backend)s
 
@@ -189,21 +176,8 @@ def spectrogram(
 
     Parameters
     ----------
-    da : xarray.DataArray
-        The signal(s), with the time dimension ``dim`` (moved last); other dimensions and
-        their coordinates are kept. Dask-backed data gives a lazy result.
-    dim : str, default "time"
-        Name of the time dimension.
-    fs : float > 0 or None, default None
-        Sampling rate in Hz; None reads it from a regularly spaced ``dim`` coordinate
-        (datetimes or seconds).
-    %(n_fft)s
-    %(hop_length)s
-    %(win_length)s
-    %(window)s
-    %(chirp_rate)s
-    %(center)s
-    %(pad_mode)s
+    %(dataarray)s
+    %(framing)s
     %(fft_mode)s
     %(scaling)s
     %(backend)s

@@ -1,4 +1,6 @@
-"""Rules every kernel shares, CPU and GPU alike: padding codes, working dtype, sparse resize.
+"""Rules every kernel shares, CPU and GPU alike: padding codes and the padded index, sparse resize.
+
+(The working-dtype rule they share is :func:`chirpstft._validation.real_dtype_of`.)
 
 Plain Python and NumPy only: the Numba CPU kernels compile :func:`pad_index` with ``njit``,
 the CUDA kernels with ``cuda.jit(device=True)``, so both read the padded signal by the same
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PAD_CODES", "kernel_real_dtype", "pad_index", "sparse_rows"]
+__all__ = ["PAD_CODES", "pad_index", "sparse_rows"]
 
 #: The integer code of each ``pad_mode`` inside the kernels (see :func:`pad_index`).
 PAD_CODES: dict[str, int] = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
@@ -39,15 +41,6 @@ def pad_index(p, n, mode):
         r = p % period
         return r if r < n else period - 1 - r
     return p % n
-
-
-def kernel_real_dtype(dtype) -> np.dtype:
-    """The real precision a kernel computes in for an array of ``dtype`` (already a working dtype).
-
-    float32 and complex64 in single precision, everything else in double: float32 stays
-    float32 (complex64 out), float64 stays float64.
-    """
-    return np.dtype(np.float32) if np.dtype(dtype) in (np.float32, np.complex64) else np.dtype(np.float64)
 
 
 def sparse_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

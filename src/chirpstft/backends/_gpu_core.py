@@ -31,9 +31,9 @@ import numpy as np
 
 from .._spec import FrameSpec
 from .._validation import complex_dtype
+from .._validation import real_dtype_of as _real_of
 from . import _cuda_kernels as K
 from ._common import PAD_CODES, sparse_rows
-from ._common import kernel_real_dtype as _real_of
 
 __all__ = ["DeviceBackend"]
 

@@ -37,9 +37,9 @@ from numba import njit, prange, types
 from numba.extending import overload
 
 from .._spec import FrameSpec
-from .._validation import complex_dtype
+from .._validation import complex_dtype, real_dtype_of
 from ._autorate import chirp_scores
-from ._common import PAD_CODES, kernel_real_dtype, sparse_rows
+from ._common import PAD_CODES, sparse_rows
 from ._lanefft import fft_lanes, twiddles
 from ._numba_rules import pad_index as _pad_index
 
@@ -453,7 +453,7 @@ def _prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
 
 
 def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
-    real = kernel_real_dtype(x.dtype)
+    real = real_dtype_of(x.dtype)
     batch, x2, hr, hi, r2, per_frame, pair = _prepare(x, spec, rates, real)
     n_freqs = spec.n_fft // 2 + 1 if fft_mode == "onesided" else spec.n_fft
     out_dtype = complex_dtype(real) if power == 0 else real
@@ -707,7 +707,7 @@ def _istft_kernel(
 
 def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
     """Inverse chirp STFT; same contract as numpy_ref.istft."""
-    real = kernel_real_dtype(S.dtype)
+    real = real_dtype_of(S.dtype)
     batch = S.shape[:-2]
     S2 = np.ascontiguousarray(S.reshape(-1, *S.shape[-2:]))
     n_frames = S2.shape[-1]
@@ -963,7 +963,7 @@ def _db_normalize(P, amin, ref_value, top_db, db_lo, db_hi):
 def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref_value, top_db, db_range,
            rows_matrix, cols_matrix, lut, channels, out_dtype):  # fmt: skip
     """Fused signals -> images (NHWC); see chirpstft.render for the meaning of each step."""
-    real = kernel_real_dtype(x.dtype)
+    real = real_dtype_of(x.dtype)
     batch, x2, hr, hi, r2, per_frame, pair = _prepare(x, spec, rates, real)
     height, width = rows_matrix.shape[0], cols_matrix.shape[0]
     out = np.empty((x2.shape[0], height, width, channels), dtype=out_dtype)

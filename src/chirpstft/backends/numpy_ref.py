@@ -13,8 +13,7 @@ import numpy as np
 import scipy.fft
 
 from .._spec import FrameSpec
-from .._validation import complex_dtype
-from ._common import kernel_real_dtype
+from .._validation import complex_dtype, real_dtype_of
 
 __all__ = ["NAME", "chirp_scores", "istft", "overlap_add", "spectrogram", "stft"]
 
@@ -80,7 +79,7 @@ def stft(
     x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int
 ) -> np.ndarray:
     """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames)."""
-    real = kernel_real_dtype(x.dtype)
+    real = real_dtype_of(x.dtype)
     weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, real)
     out = _spectrum(weighted, fft_mode, spec.n_fft)
     # C-contiguous (..., n_freqs, n_frames), like every backend's output
@@ -143,7 +142,7 @@ def istft(
     Output samples ``[start, start + length)`` of the overlap-added (padded) signal
     are returned, zero beyond the last frame, times ``inv_env``.
     """
-    real = kernel_real_dtype(S.dtype)
+    real = real_dtype_of(S.dtype)
     y = _inverse_spectrum(S, fft_mode, spec.n_fft)
     chirped = bool(np.ndim(rates)) or rates != 0.0
     synth = spec.window if method == "ls" else np.ones(1)
