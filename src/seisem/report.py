@@ -167,6 +167,10 @@ def verdict(m: dict) -> list:
     ]
 
 
+def _pct(share) -> str:
+    return "–" if share is None or share != share else f"{100 * share:.0f}"
+
+
 def permutation_text(perm: dict) -> str:
     """One sentence on the permutation null, naming its unit."""
     if "unit" not in perm:  # metrics.json written before the group-unit null
@@ -252,7 +256,7 @@ def confound_section(run, m: dict, figs: list) -> list:
     else:
         md += [
             "Geomagnetic-activity baseline: logistic regression on the station's own daily activity index "
-            "(largest 3-hour range after a quiet-day curve, simplified FMI method of Sucksdorff et al. 1991; "
+            "(mean log 3-hour range after a quiet-day curve, simplified FMI method of Sucksdorff et al. 1991; "
             f"log, standardised per station), balanced accuracy {_fmt(act.get('balanced_accuracy'))} against "
             f"the model's {_fmt(m.get('balanced_accuracy'))}.",
             "",
@@ -260,7 +264,7 @@ def confound_section(run, m: dict, figs: list) -> list:
     od = m.get("date_overlap") or {}
     if od:
         md += [
-            f"{_fmt(100 * od['share']) if od.get('share') == od.get('share') else '–'} % of the test station-days "
+            f"{_pct(od.get('share'))} % of the test station-days "
             "share their calendar date with a training day (a network-wide disturbance on such a date is "
             "seen in training with its label).",
             "",
@@ -294,7 +298,7 @@ def confound_section(run, m: dict, figs: list) -> list:
         ov = e["date_overlap"]["share"]
         md.append(
             f"| {name}{' (' + str(e['block_days']) + ' d blocks)' if e.get('block_days') else ''} | {e['n_test']} | "
-            f"{e['n_test_groups']} | {_fmt(100 * ov) if ov == ov else '–'} % | {model} | {bp} | {ab} |"
+            f"{e['n_test_groups']} | {_pct(ov)} % | {model} | {bp} | {ab} |"
         )
     md += ["", "(balanced accuracies)", ""]
     pe = m.get("pseudo_events") or {}
