@@ -133,7 +133,7 @@ def paired_comparison(
             if G < MIN_GROUPS:
                 entry["interval"] = [None, None]
                 entry["verdict"] = (
-                    f"not estimable: the test split holds {G} event group(s), fewer than {MIN_GROUPS}; "
+                    f"not estimable: the test split holds {G} independent group(s), fewer than {MIN_GROUPS}; "
                     "no conclusion about the pipelines at this size"
                 )
             else:
@@ -150,7 +150,7 @@ def paired_comparison(
 
 def _verdict(p, ref, metric, d, lo, hi, groups, seeds) -> str:
     what = metric.replace("_", " ")
-    size = f"{groups} test event groups, {seeds} seeds"
+    size = f"{groups} test groups, {seeds} seeds"
     if lo <= 0.0 <= hi:
         return (
             f"no detectable difference at this size ({what} {p} - {ref} = {d:+.3f}, 95 % interval "
@@ -171,6 +171,7 @@ def ablate(
     seeds=(0, 1, 2),
     reference: str = "plain",
     constant_rate="8bins",
+    size=None,
     model: str = "improved-vgg",
     head: str = "compact",
     dropout: float = 0.5,
@@ -196,6 +197,9 @@ def ablate(
         rate of the paper's kind, in the unit that keeps its meaning at any fs and n_fft).
     reference : str
         The pipeline the others are compared with (default ``plain``: alpha = 0).
+    size : (height, width), optional
+        Render every pipeline at this image size (default: the dataset's own), e.g. (16, 16)
+        for a quick ablation on a CPU.
 
     Writes ``ablation.json`` and ``ablation.md`` into ``out`` (runs under ``out/runs``) and
     returns the JSON content.
@@ -234,6 +238,8 @@ def ablate(
         opts = dict(PIPELINES[p])
         if opts.get("chirp_rate", 0) is None:
             opts["chirp_rate"] = constant_rate
+        if size is not None:
+            opts["size"] = tuple(int(v) for v in size)
         t = time.perf_counter()
         path = os.path.join(out, "datasets", p)
         man = rerender_dataset(src.path, path, **opts)
@@ -252,6 +258,7 @@ def ablate(
         t = time.perf_counter()
         for s in seeds:
             run = os.path.join(out, "runs", p, f"seed{s}")
+            keras.backend.clear_session()  # one graph per run: no retracing of old models' functions
             info = train(
                 path,
                 run,
@@ -296,6 +303,7 @@ def ablate(
         "seeds": seeds,
         "reference": reference,
         "split_by": src.manifest["config"].get("split_by"),
+        "image_size": list(datasets[pipelines[0]][1]["config"]["size"]),
         "pipelines": {
             p: {
                 "image": datasets[p][1]["config"]["image"],
@@ -326,6 +334,9 @@ def _machine() -> dict:
     }
 
 
+_UNITS = {"event": "event groups", "time": "time blocks", "station": "stations"}
+
+
 def _fmt(v, digits=3):
     return "n/a" if v is None or not np.isfinite(v) else f"{v:.{digits}f}"
 
@@ -335,16 +346,19 @@ def ablation_markdown(r: dict) -> str:
     reference with its interval, verdict in words)."""
     lines = [
         f"# Ablation: image pipelines ({r['model']}, head {r['head']}, dropout {r['dropout']:g}, "
-        f"{r['epochs']} epochs, seeds {', '.join(map(str, r['seeds']))})",
+        f"{r['epochs']} epochs, batch {r['batch_size']}, seeds {', '.join(map(str, r['seeds']))}, "
+        f"images {'x'.join(map(str, r.get('image_size', [])))})",
         "",
-        f"Test split: {r['n_test']} station-days in {r['n_groups']} event groups (split by {r['split_by']}). "
-        f"Differences are paired against `{r['reference']}`; 95 % intervals from {r['n_boot']} bootstrap "
-        "resamples of the test event groups and the seeds together.",
+        f"Test split: {r['n_test']} station-days in {r['n_groups']} {_UNITS.get(r['split_by'], 'groups')} "
+        f"(split by {r['split_by']}). Differences are paired against `{r['reference']}`; 95 % intervals from "
+        f"{r['n_boot']} bootstrap resamples of those groups and the seeds together.",
         "",
         "| pipeline | chirp rate | balanced accuracy | ROC-AUC | Δ balanced accuracy [95 % CI] | Δ ROC-AUC [95 % CI] |",
         "|---|---|---|---|---|---|",
     ]
-    for p, info in r["pipelines"].items():
+    order = [r["reference"]] + [p for p in r["pipelines"] if p != r["reference"]]
+    for p in order:
+        info = r["pipelines"][p]
         ch = info.get("chirp")
         if ch is None:
             rate = "—"

@@ -124,6 +124,9 @@ def add_commands(sub):
         help="chirp rate of the 'chirp' pipeline: '<c>bins' (bins swept per frame) or Hz/s",
     )
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (each pipeline runs with each)")
+    p.add_argument(
+        "--size", default=None, help="image height,width of every pipeline (default: the dataset's)"
+    )
     _add_model_options(p)
     p.add_argument("--epochs", type=int, default=8, help="most epochs per run")
     p.add_argument("--batch-size", type=int, default=64, help="images per batch")
@@ -253,6 +256,7 @@ def _ablate(a):
         seeds=_ints(a.seeds, "--seeds"),
         reference=a.reference,
         constant_rate=rate,
+        size=tuple(int(v) for v in a.size.split(",")) if a.size else None,
         model=a.model,
         head=a.head,
         dropout=a.dropout,
