@@ -32,7 +32,9 @@ import numpy as np
 from .._spec import FrameSpec
 from .._validation import complex_dtype
 from .._validation import real_dtype_of as _real_of
+from . import _cuda_fused as FK
 from . import _cuda_kernels as K
+from . import _fused_plan as FP
 from ._common import PAD_CODES, sparse_rows
 
 __all__ = ["DeviceBackend"]
@@ -147,6 +149,54 @@ class DeviceBackend:
         """Interleaved real view of a C-contiguous complex array (no copy)."""
         return a.view(_real_of(a.dtype)) if a.dtype.kind == "c" else a
 
+    # ------------------------------------------------------------------ fused forward
+    def fused(self, spec: FrameSpec, dtype) -> bool:
+        """Whether this plan and working precision take the fused shared-memory kernels."""
+        return FP.fused_size(spec.n_fft, _real_of(np.dtype(dtype)).itemsize)
+
+    def _twiddles(self, spec: FrameSpec, real: np.dtype):
+        """``exp(-2j*pi*k/n_fft)``, ``k < n_fft/2`` (at least one entry), in the working precision."""
+
+        def make() -> np.ndarray:
+            n = spec.n_fft
+            return np.exp(-2j * np.pi * np.arange(max(1, n // 2)) / n).astype(complex_dtype(real))
+
+        twr = self._table(spec, ("twr", real.name), lambda: np.ascontiguousarray(make().real))
+        twi = self._table(spec, ("twi", real.name), lambda: np.ascontiguousarray(make().imag))
+        return twr, twi
+
+    def _fused_args(self, x, spec: FrameSpec, rates, n_frames: int):
+        """The signal as (B, n) rows and the leading arguments every fused kernel shares."""
+        xp = self.xp
+        real = _real_of(x.dtype)
+        x2 = xp.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+        hr, hi, t2, per_frame = self._weights(spec, rates, real, -1, "conj")
+        table, _ = _rate_table(rates, n_frames)
+        twr, twi = self._twiddles(spec, real)
+        log2tf = FP.frames_per_tile(spec.n_fft, real.itemsize, n_frames, FP.MAX_TILE_FRAMES).bit_length() - 1
+        args = (
+            self._as_real_view(x2), hr, hi, t2, xp.asarray(table), per_frame, n_frames, spec.hop_length,
+            spec.pad, PAD_CODES[spec.pad_mode], x2.dtype.kind == "c", twr, twi, log2tf,
+        )  # fmt: skip
+        return x2, real, args
+
+    def _fused_forward(self, x, spec: FrameSpec, rates, fft_mode, n_frames: int, power: int, scale, src=None):
+        """stft (``power == 0``) or ``|S|**power * scale`` by :func:`_cuda_fused` ``stft_tiles``
+        (output bin ``q`` is FFT bin ``src[q]``, by default the bins of ``fft_mode``)."""
+        xp = self.xp
+        x2, real, args = self._fused_args(x, spec, rates, n_frames)
+        if src is None:
+            src = self._table(spec, ("src", fft_mode, False), lambda: _bin_sources(fft_mode, spec.n_fft, False))
+        n_batch, n_bins = x2.shape[0], src.shape[0]
+        out = xp.empty((n_batch, n_bins, n_frames), dtype=complex_dtype(real) if power == 0 else real)
+        scale_dev = xp.asarray(np.broadcast_to(np.asarray(scale, np.float64).reshape(-1), (n_bins,)).copy())
+        tiles = n_batch * -(-n_frames // (1 << args[-1]))
+        x_view, rest = args[0], args[1:]
+        stft_tiles, _ = FK.kernels(real.itemsize)
+        self._launch(stft_tiles, tiles, K.THREADS_PER_BLOCK, x_view, self._as_real_view(out), *rest, src, power,
+                     scale_dev)  # fmt: skip
+        return x.shape[:-1], out
+
     # ------------------------------------------------------------------ forward
     def _spectra(self, x, spec: FrameSpec, rates, n_frames: int):
         """Per-frame spectra ``(B, M, C)`` and whether they come from a real FFT."""
@@ -191,12 +241,18 @@ class DeviceBackend:
 
     def stft(self, x, spec: FrameSpec, rates, fft_mode: str, n_frames: int):
         """Chirp STFT ``(..., n) -> (..., n_freqs, n_frames)`` on the device (see numpy_ref.stft)."""
+        if self.fused(spec, x.dtype):
+            batch, out = self._fused_forward(x, spec, rates, fft_mode, n_frames, 0, 1.0)
+            return out.reshape(*batch, *out.shape[1:])
         batch, F, from_rfft = self._spectra(x, spec, rates, n_frames)
         out = self._reordered(F, spec, fft_mode, from_rfft, 0, 1.0, F.dtype)
         return out.reshape(*batch, *out.shape[1:])
 
     def spectrogram(self, x, spec: FrameSpec, rates, fft_mode: str, n_frames: int, power: int, scale):
         """``|S|**power * scale`` without a complex ``(..., n_freqs, n_frames)`` intermediate."""
+        if self.fused(spec, x.dtype):
+            batch, out = self._fused_forward(x, spec, rates, fft_mode, n_frames, power, scale)
+            return out.reshape(*batch, *out.shape[1:])
         batch, F, from_rfft = self._spectra(x, spec, rates, n_frames)
         out = self._reordered(F, spec, fft_mode, from_rfft, power, scale, _real_of(F.dtype))
         return out.reshape(*batch, *out.shape[1:])
@@ -243,22 +299,38 @@ class DeviceBackend:
         block per image: dB, normalisation, banded resize, colormap and output type.
         """
         xp = self.xp
-        batch, F, from_rfft = self._spectra(x, spec, rates, n_frames)
         rows = np.asarray(fft_rows, dtype=np.int64)
-        src = rows if not from_rfft else np.where(rows <= spec.n_fft // 2, rows, -(spec.n_fft - rows) - 1)
-        n_batch = F.shape[0]
-        P = xp.empty((n_batch, rows.shape[0], n_frames), dtype=_real_of(F.dtype))
-        self._launch_reorder(self._as_real_view(F), P, xp.asarray(src), 2, xp.ones(rows.shape[0]))
+        real = _real_of(x.dtype)
         height, width = rows_matrix.shape[0], cols_matrix.shape[0]
-        out = xp.empty((n_batch, height, width, channels), dtype=out_dtype)
         h_start, h_count, h_w = (xp.asarray(a) for a in sparse_rows(np.asarray(rows_matrix)))
         w_start, w_count, w_w = (xp.asarray(a) for a in sparse_rows(np.asarray(cols_matrix)))
         lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
+        finish = (
+            float(amin), float(ref_value), -1.0 if top_db is None else float(top_db), lo, hi, h_start, h_count,
+            h_w, w_start, w_count, w_w, xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
+            np.dtype(out_dtype) == np.uint8,
+        )  # fmt: skip
+        if self.fused(spec, x.dtype) and rows.shape[0] * n_frames <= FP.image_elems(real.itemsize):
+            # one block per image: the power rows never leave shared memory
+            x2, real, args = self._fused_args(x, spec, rates, n_frames)
+            out = xp.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
+            if x2.shape[0]:
+                _, render_fused = FK.kernels(real.itemsize)
+                self._launch_fn(
+                    render_fused, K.blocks(x2.shape[0]), min(K.THREADS_PER_BLOCK, FP.FUSED_THREADS), args[0],
+                    out, *args[1:], xp.asarray(rows), *finish,
+                )  # fmt: skip
+            return out.reshape(*x.shape[:-1], height, width, channels)
+        if self.fused(spec, x.dtype):  # power rows through global memory, then one block per image
+            batch, P = self._fused_forward(x, spec, rates, None, n_frames, 2, 1.0, src=xp.asarray(rows))
+            n_batch = P.shape[0]
+        else:
+            batch, F, from_rfft = self._spectra(x, spec, rates, n_frames)
+            src = rows if not from_rfft else np.where(rows <= spec.n_fft // 2, rows, -(spec.n_fft - rows) - 1)
+            n_batch = F.shape[0]
+            P = xp.empty((n_batch, rows.shape[0], n_frames), dtype=_real_of(F.dtype))
+            self._launch_reorder(self._as_real_view(F), P, xp.asarray(src), 2, xp.ones(rows.shape[0]))
+        out = xp.empty((n_batch, height, width, channels), dtype=out_dtype)
         if n_batch:
-            self._launch_fn(
-                K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K._SHARED), P, out, float(amin),
-                float(ref_value), -1.0 if top_db is None else float(top_db), lo, hi, h_start, h_count, h_w,
-                w_start, w_count, w_w, xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
-                np.dtype(out_dtype) == np.uint8,
-            )  # fmt: skip
+            self._launch_fn(K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K._SHARED), P, out, *finish)
         return out.reshape(*batch, height, width, channels)

@@ -1,0 +1,284 @@
+"""Fused Numba CUDA kernels of the GPU backend: frames never leave shared memory.
+
+For power-of-two ``n_fft`` that fit a block's FFT tile (:func:`._fused_plan.fused_size`:
+up to 2048 in float32, 1024 in float64) one thread block takes a *tile* of ``tf``
+consecutive frames of one signal (a grid-stride loop over the tiles) and
+
+1. gathers the tile's frames from the signal with virtual padding (every ``pad_mode``, by
+   :func:`._common.pad_index`), applies ``conj(window)`` and the chirp phase (a constant
+   rate folded into the weight table in float64 and rounded to the working precision; per
+   frame rates evaluated in float64) and stores them, bit-reversed, in shared memory;
+2. runs an in-place radix-2 decimation-in-time FFT of every frame of the tile in shared
+   memory (twiddles from a table in the working precision);
+3. writes the ``(B, Q, M)`` output directly: consecutive threads write consecutive frames
+   of one bin (coalesced runs of ``tf`` values), complex values, or ``|S|**power * scale``.
+
+Only the signal is read and only the result is written; see :mod:`._fused_plan` for the
+traffic of each kernel. :func:`render_fused` goes one step further: the power rows of one
+signal's image stay in shared memory and the block finishes dB / normalisation / resize /
+colormap, writing only the image.
+
+The kernels are built per working precision by :func:`kernels` (shared arrays need a
+compile-time dtype); they are compiled on first use and not cached on disk (closures).
+Importing this module imports :mod:`numba.cuda`; only the GPU backend and its tests do.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numba
+from numba import cuda
+
+from . import _fused_plan as plan
+from ._cuda_kernels import _block_max, _clip01, _larger, _pad_index, _rate, _smaller
+
+__all__ = ["kernels"]
+
+
+# --------------------------------------------------------------------------- device helpers
+@cuda.jit(device=True)
+def _bitrev(k, bits):
+    r = 0
+    for _ in range(bits):
+        r = (r << 1) | (k & 1)
+        k >>= 1
+    return r
+
+
+@cuda.jit(device=True)
+def _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad, pad_mode,
+               x_complex, log2n):  # fmt: skip
+    """Frames ``m0 .. m0 + tf - 1`` of signal ``b``, weighted, bit-reversed into ``re``/``im``
+    (frames past the end are zeros)."""
+    n_fft = 1 << log2n
+    n = x.shape[1] // 2 if x_complex else x.shape[1]
+    for e in range(cuda.threadIdx.x, n_fft << log2tf, cuda.blockDim.x):
+        i = e >> log2n
+        k = e & (n_fft - 1)
+        m = m0 + i
+        vr = 0.0
+        vi = 0.0
+        if m < n_frames:
+            j = _pad_index(m * hop - pad + k, n, pad_mode)
+            if j >= 0:
+                xr = 0.0
+                xi = 0.0
+                if x_complex:
+                    xr = x[b, 2 * j]
+                    xi = x[b, 2 * j + 1]
+                else:
+                    xr = x[b, j]
+                gr = hr[k]
+                gi = hi[k]
+                if per_frame:
+                    angle = -math.pi * _rate(rates, b, m) * t2[k]
+                    c = math.cos(angle)
+                    s = math.sin(angle)
+                    gr, gi = gr * c - gi * s, gr * s + gi * c
+                vr = xr * gr - xi * gi
+                vi = xr * gi + xi * gr
+        p = (i << log2n) + _bitrev(k, log2n)
+        re[p] = vr
+        im[p] = vi
+
+
+@cuda.jit(device=True)
+def _fft_tile(re, im, twr, twi, log2n, log2tf):
+    """In-place radix-2 DIT FFTs of the tile's ``tf`` bit-reversed frames (ends synchronised)."""
+    if log2n == 0:
+        return
+    half_n = 1 << (log2n - 1)
+    for s in range(1, log2n + 1):
+        half = 1 << (s - 1)
+        for e in range(cuda.threadIdx.x, half_n << log2tf, cuda.blockDim.x):
+            f = e >> (log2n - 1)
+            j = e & (half_n - 1)
+            pos = j & (half - 1)
+            a = (f << log2n) + ((j >> (s - 1)) << s) + pos
+            c = a + half
+            w = pos << (log2n - s)
+            wr = twr[w]
+            wi = twi[w]
+            br = re[c]
+            bi = im[c]
+            tr = br * wr - bi * wi
+            ti = br * wi + bi * wr
+            ar = re[a]
+            ai = im[a]
+            re[a] = ar + tr
+            im[a] = ai + ti
+            re[c] = ar - tr
+            im[c] = ai - ti
+        cuda.syncthreads()
+
+
+# --------------------------------------------------------------------------- kernels
+def _build(ftype, elems: int, image_elems: int):
+    @cuda.jit
+    def stft_tiles(x, out, hr, hi, t2, rates, per_frame, n_frames, hop, pad, pad_mode, x_complex, twr, twi,
+                   log2tf, src, power, scale):  # fmt: skip
+        """Fused stft / spectrogram: ``x`` (B, n) or (B, 2n) interleaved complex -> ``out``.
+
+        ``power == 0``: ``out`` (B, Q, 2M) interleaved complex, bin ``q`` = FFT bin ``src[q]``;
+        ``power`` 1 or 2: ``out`` (B, Q, M) real ``|S|**power * scale[q]``. ``hr + 1j*hi``:
+        the analysis weights (n_fft, a power of two); ``twr + 1j*twi``: ``exp(-2j*pi*k/n_fft)``
+        for ``k < n_fft/2`` (at least one entry).
+        """
+        re = cuda.shared.array(elems, ftype)
+        im = cuda.shared.array(elems, ftype)
+        n_fft = hr.shape[0]
+        log2n = 0
+        while (1 << log2n) < n_fft:
+            log2n += 1
+        tf = 1 << log2tf
+        m_tiles = (n_frames + tf - 1) >> log2tf
+        n_bins = src.shape[0]
+        for tile in range(cuda.blockIdx.x, out.shape[0] * m_tiles, cuda.gridDim.x):
+            b = tile // m_tiles
+            m0 = (tile - b * m_tiles) << log2tf
+            _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad, pad_mode,
+                       x_complex, log2n)  # fmt: skip
+            cuda.syncthreads()
+            _fft_tile(re, im, twr, twi, log2n, log2tf)
+            for e in range(cuda.threadIdx.x, n_bins << log2tf, cuda.blockDim.x):
+                q = e >> log2tf
+                i = e & (tf - 1)
+                m = m0 + i
+                if m < n_frames:
+                    p = (i << log2n) + src[q]
+                    vr = re[p]
+                    vi = im[p]
+                    if power == 0:
+                        out[b, q, 2 * m] = vr
+                        out[b, q, 2 * m + 1] = vi
+                    else:
+                        mag = math.hypot(vr, vi)
+                        if power == 2:
+                            mag = mag * mag
+                        out[b, q, m] = mag * scale[q]
+            cuda.syncthreads()
+
+    @cuda.jit
+    def render_fused(x, out, hr, hi, t2, rates, per_frame, n_frames, hop, pad, pad_mode, x_complex, twr, twi,
+                     log2tf, rows, amin, ref_value, top_db, db_lo, db_hi, h_start, h_count, h_w, w_start,
+                     w_count, w_w, lut, to_uint8):  # fmt: skip
+        """Fused render, one block per signal: power of the image rows (``rows``: FFT bins,
+        ascending frequency) into shared memory tile by tile, then dB -> [0, 1] -> resize ->
+        colormap / gray -> ``out`` (B, H, W, C), as :func:`._cuda_kernels.render_images`."""
+        re = cuda.shared.array(elems, ftype)
+        im = cuda.shared.array(elems, ftype)
+        P = cuda.shared.array(image_elems, ftype)
+        red = cuda.shared.array(plan.FUSED_THREADS, numba.float64)
+        t = cuda.threadIdx.x
+        nt = cuda.blockDim.x
+        n_fft = hr.shape[0]
+        log2n = 0
+        while (1 << log2n) < n_fft:
+            log2n += 1
+        tf = 1 << log2tf
+        n_rows = rows.shape[0]
+        n_cols = n_frames
+        size = n_rows * n_cols
+        height = out.shape[1]
+        width = out.shape[2]
+        channels = out.shape[3]
+        inf = math.inf
+        for b in range(cuda.blockIdx.x, out.shape[0], cuda.gridDim.x):
+            # 0. power of the image rows, one tile of frames at a time, into P (rows x frames)
+            for m0 in range(0, n_frames, tf):
+                _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad,
+                           pad_mode, x_complex, log2n)  # fmt: skip
+                cuda.syncthreads()
+                _fft_tile(re, im, twr, twi, log2n, log2tf)
+                for e in range(t, n_rows << log2tf, nt):
+                    r = e >> log2tf
+                    i = e & (tf - 1)
+                    m = m0 + i
+                    if m < n_frames:
+                        p = (i << log2n) + rows[r]
+                        mag = math.hypot(re[p], im[p])
+                        P[r * n_cols + m] = mag * mag
+                cuda.syncthreads()
+            # 1. reference power: the image's finite maximum, or the given one
+            ref = ref_value
+            if ref <= 0.0:
+                local = -inf
+                for e in range(t, size, nt):
+                    v = P[e]
+                    if math.isfinite(v) and v > local:
+                        local = v
+                ref = _block_max(red, local)
+            ref_db = 10.0 * math.log10(_larger(amin, ref)) if math.isfinite(ref) else 0.0
+            # 2. decibels (NaN marks a non-finite value), and their maximum
+            local = -inf
+            for e in range(t, size, nt):
+                v = P[e]
+                if math.isfinite(v):
+                    d = 10.0 * math.log10(_larger(amin, v)) - ref_db
+                    P[e] = d
+                    if d > local:
+                        local = d
+                else:
+                    P[e] = math.nan
+            top = _block_max(red, local)
+            # 3. top_db floor, and the normalisation range
+            fixed = db_hi > db_lo
+            local_lo = inf
+            local_hi = -inf
+            for e in range(t, size, nt):
+                d = P[e]
+                if math.isfinite(d):
+                    if top_db >= 0.0 and d < top - top_db:
+                        d = top - top_db
+                        P[e] = d
+                    local_lo = _smaller(local_lo, d)
+                    local_hi = _larger(local_hi, d)
+            lo = db_lo
+            hi = db_hi
+            if not fixed:
+                lo = -_block_max(red, -local_lo)
+                hi = _block_max(red, local_hi)
+            span = hi - lo
+            # 4. normalise to [0, 1]
+            for e in range(t, size, nt):
+                d = P[e]
+                if math.isfinite(d) and span > 0.0:
+                    P[e] = _clip01((d - lo) / span)
+                else:
+                    P[e] = 0.0
+            cuda.syncthreads()
+            # 5. resize (separable, banded), colour, write; row 0 of the image is the top
+            for e in range(t, height * width, nt):
+                h = e // width
+                w = e % width
+                row = height - 1 - h
+                value = 0.0
+                for a in range(h_count[row]):
+                    rw = h_w[row, a]
+                    if rw != 0.0:
+                        rr = h_start[row] + a
+                        partial = 0.0
+                        for z in range(w_count[w]):
+                            partial += w_w[w, z] * P[rr * n_cols + w_start[w] + z]
+                        value += rw * partial
+                value = _clip01(value)
+                if lut.shape[0] > 0:
+                    index = round(value * 255.0)
+                    for ch in range(channels):
+                        level = _clip01(lut[index, ch])
+                        out[b, h, w, ch] = round(level * 255.0) if to_uint8 else level
+                else:
+                    for ch in range(channels):
+                        out[b, h, w, ch] = round(value * 255.0) if to_uint8 else value
+            cuda.syncthreads()
+
+    return stft_tiles, render_fused
+
+
+@functools.cache
+def kernels(itemsize: int):
+    """``(stft_tiles, render_fused)`` for the working precision (4: float32, 8: float64)."""
+    ftype = numba.float32 if itemsize == 4 else numba.float64
+    return _build(ftype, plan.fft_elems(itemsize), plan.image_elems(itemsize))
