@@ -46,17 +46,25 @@ from .chirp import AutoChirp, default_chirp_candidates
 __all__ = ["AutoChirp", "default_chirp_candidates", "rates_for", "scores_reference", "select_rates"]
 
 
+#: Entropy difference (bits) under which two candidates' scores count as tied.
+TIE_TOL = 1e-6
+
+
 def select_rates(scores: np.ndarray, candidates: np.ndarray, smooth: int) -> np.ndarray:
     """Per frame, the candidate with the lowest (optionally smoothed) entropy.
 
     Frames whose scores are NaN contribute nothing to the smoothing and, alone, get the
     candidate closest to 0 (ties always go to the smallest magnitude, then to the earliest).
+    Scores within :data:`TIE_TOL` bits of a frame's lowest count as tied, so that backends whose
+    scans differ in the last bits choose the same candidate.
     """
     s = np.where(np.isnan(scores), 0.0, scores)
     if smooth > 1:
         s = uniform_filter1d(s, size=smooth, axis=-2, mode="nearest")
     order = np.lexsort((np.arange(candidates.size), np.abs(candidates)))
-    best = np.argmin(s[..., order], axis=-1)
+    s = s[..., order]
+    tied = s <= s.min(axis=-1, keepdims=True) + TIE_TOL
+    best = np.argmax(tied, axis=-1)  # the first tied candidate in order of magnitude
     return candidates[order][best]
 
 

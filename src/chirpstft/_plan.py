@@ -17,7 +17,7 @@ import numpy as np
 
 from . import _dask
 from ._docs import fill_doc
-from ._errors import InputTypeError, ParameterError
+from ._errors import ParameterError
 from ._prepared import Analysis, Inverse, covered, resolve
 from ._spec import (
     ENVELOPE_TOL,
@@ -34,7 +34,16 @@ from ._spec import (
     n_freqs_for,
 )
 from ._stream import StreamingISTFT, StreamingSTFT
-from ._validation import as_working_array, option, positive_finite_float, positive_int, real_dtype_of
+from ._validation import (
+    as_working_array,
+    boolean,
+    check_size,
+    finite_phase,
+    option,
+    positive_int,
+    real_dtype_of,
+    sampling_rate,
+)
 from .backends import backend_for, get_backend
 from .backends.numpy_ref import overlap_add
 from .chirp import AutoChirp, check_static, is_static_zero
@@ -102,7 +111,7 @@ class ChirpSTFT:
         fft_mode: FFTMode | None = None,
         backend: str | None = None,
     ) -> None:
-        self._fs = positive_finite_float(fs, "fs")
+        self._fs = sampling_rate(fs, "fs")
         self._n_fft = positive_int(n_fft, "n_fft")
         self._hop = max(self._n_fft // 4, 1) if hop_length is None else positive_int(hop_length, "hop_length")
         self._win_length = self._n_fft if win_length is None else positive_int(win_length, "win_length")
@@ -111,9 +120,7 @@ class ChirpSTFT:
                 f"win_length={self._win_length} must not exceed n_fft={self._n_fft}; "
                 f"pass a win_length <= n_fft or a larger n_fft"
             )
-        if not isinstance(center, (bool, np.bool_)):
-            raise InputTypeError(f"center={center!r} must be True or False")
-        self._center = bool(center)
+        self._center = boolean(center, "center")
         self._pad_mode = option(pad_mode, "pad_mode", PAD_MODES)
         self._fft_mode = None if fft_mode is None else option(fft_mode, "fft_mode", FFT_MODES)
         self._chirp_rate = check_static(chirp_rate)
@@ -131,6 +138,14 @@ class ChirpSTFT:
             fs=self._fs,
         )
         self._chirped = not is_static_zero(self._chirp_rate)
+        self._max_t2 = float(self._spec.t2.max())
+        static = (
+            self._chirp_rate.grid(self._fs, self._n_fft) if isinstance(self._chirp_rate, AutoChirp) else None
+        )
+        if static is None and not callable(self._chirp_rate):
+            static = self._chirp_rate
+        if static is not None and np.size(static):
+            finite_phase(float(np.max(np.abs(static))), self._max_t2, "chirp_rate")
         self._unpadded = self._spec.unpadded()
         self._envelopes: OrderedDict[tuple, tuple[np.ndarray, int]] = OrderedDict()
         self._conditions: dict[str, bool] = {}
@@ -270,8 +285,14 @@ class ChirpSTFT:
                     f"{name} is empty (shape {x.shape}); pass at least one sample per signal"
                 )
             n_frames = self.n_frames(x.shape[-1])
+            batch = int(np.prod(x.shape[:-1], dtype=np.int64)) if x.ndim > 1 else 1
+            check_size(
+                batch * n_freqs_for(fft_mode, self._n_fft) * n_frames, 2 * x.dtype.itemsize,
+                f"the STFT of {name} with shape {x.shape}, n_fft={self._n_fft} and hop_length={self._hop}",
+                "pass a shorter signal, a smaller n_fft or a larger hop_length",
+            )  # fmt: skip
             if auto is None:
-                rates = resolve(self._chirp_rate, self._spec, x.shape[:-1], n_frames)
+                rates = self._checked(resolve(self._chirp_rate, self._spec, x.shape[:-1], n_frames))
         analysis = Analysis(
             backend=backend, x=x, spec=self._spec, fft_mode=fft_mode, n_frames=n_frames, rates=rates, auto=auto,
             chirp_rate=self._chirp_rate, power=power, scale=scale,
@@ -279,6 +300,12 @@ class ChirpSTFT:
         if whole and auto is not None and not lazy:  # chosen from the samples, once
             analysis = replace(analysis, rates=analysis.frame_rates(x, self._spec, n_frames))
         return analysis
+
+    def _checked(self, rates: Any) -> Any:
+        """``rates`` after refusing those whose chirp phase overflows (NaN results)."""
+        if np.size(rates):
+            finite_phase(float(np.max(np.abs(rates))), self._max_t2, "chirp_rate")
+        return rates
 
     @property
     def segment_spec(self) -> FrameSpec:
@@ -300,11 +327,12 @@ class ChirpSTFT:
         ndarray, shape (..., n_freqs, n_frames)
             complex64 for float32/complex64 input, complex128 otherwise. A NaN or inf
             in ``x`` makes exactly the frames whose support (padding included)
-            contains it non-finite; all other frames are unaffected.
+            contains it non-finite; all other frames are unaffected (bit for bit with
+            the NumPy backend, to rounding with Numba).
         ndarray, shape (..., n_frames)
             The rates, only with ``return_rates=True``.
         """
-        return self.run(self.prepare(x), return_rates=return_rates)
+        return self.run(self.prepare(x), return_rates=boolean(return_rates, "return_rates"))
 
     @fill_doc
     def spectrogram(self, x: Any, scaling: Scaling = "magnitude") -> np.ndarray:
@@ -333,6 +361,7 @@ class ChirpSTFT:
         return_rates : bool, default False
             Also return the rate of every frame, float64 ``(..., n_frames)``.
         """
+        return_rates = boolean(return_rates, "return_rates")
         if _dask.is_dask_array(analysis.x):
             out = _dask.transform(analysis)
             return (out, _dask.rates(analysis)) if return_rates else out
@@ -457,7 +486,7 @@ class ChirpSTFT:
             )
         rates = None
         if whole:
-            rates = resolve(self._chirp_rate, self._spec, S.shape[:-2], n_frames)
+            rates = self._checked(resolve(self._chirp_rate, self._spec, S.shape[:-2], n_frames))
             complex_analysis = bool(np.ndim(rates)) or rates != 0.0 or not self._spec.window_is_real
         else:
             complex_analysis = self._complex_analysis(False)
@@ -472,7 +501,14 @@ class ChirpSTFT:
             length = positive_int(length, "length")
         elif whole:
             length = (n_frames - 1) * self._hop + self._n_fft - 2 * self._spec.pad
-        real_output = fft_mode == "onesided" if real is None else bool(real)
+        if length is not None:
+            batch = int(np.prod(S.shape[:-2], dtype=np.int64)) if S.ndim > 2 else 1
+            check_size(
+                batch * (length + self._n_fft + self._hop * max(n_frames - 1, 0)), S.dtype.itemsize,
+                f"the inverse of S with shape {S.shape}, hop_length={self._hop} and length={length}",
+                "pass the hop_length and length of the forward transform",
+            )  # fmt: skip
+        real_output = fft_mode == "onesided" if real is None else boolean(real, "real")
         real_dt = real_dtype_of(S.dtype, "S")
         out_dtype = real_dt if real_output else S.dtype
         return Inverse(

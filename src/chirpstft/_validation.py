@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
@@ -83,3 +84,98 @@ def as_working_array(x: Any, name: str, asarray: Any = np.asarray, *, spectra: b
     real = real_dtype_of(arr.dtype, name)
     work = complex_dtype(real) if spectra or np.iscomplexobj(arr) else real
     return arr.astype(work, copy=False)
+
+
+#: Sampling rates accepted everywhere: ``fs**2`` and ``1/fs**2`` (the chirp phase ``pi*a*t**2``
+#: with ``t`` in seconds, the default candidate grid ``2*fs**2/n_fft**2``) stay finite and nonzero.
+FS_MIN, FS_MAX = 1e-100, 1e100
+
+
+def sampling_rate(value: Any, name: str = "fs") -> float:
+    """``value`` as a float in ``[FS_MIN, FS_MAX]`` Hz, else raise naming ``name``."""
+    value = positive_finite_float(value, name)
+    if not FS_MIN <= value <= FS_MAX:
+        raise ParameterError(
+            f"{name}={value!r} is outside the supported range [{FS_MIN:g}, {FS_MAX:g}] Hz "
+            f"(fs**2 must stay finite and nonzero); pass the rate in a unit that fits (Hz, kHz, per day ...)"
+        )
+    return value
+
+
+def boolean(value: Any, name: str) -> bool:
+    """``value`` if it is True or False (NumPy booleans included), else raise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputTypeError(f"{name}={value!r} must be True or False (got {type(value).__name__})")
+    return bool(value)
+
+
+def real_number(
+    value: Any, name: str, *, low: float | None = None, high: float | None = None, strict_low: bool = False
+) -> float:
+    """``value`` as a finite float within ``[low, high]`` (``(low, high]`` with ``strict_low``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InputTypeError(f"{name}={value!r} must be a real number (got {type(value).__name__})")
+    value = float(value)
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad = bad or (value <= low if strict_low else value < low)
+    if high is not None:
+        bad = bad or value > high
+    if bad:
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        bracket = "(" if strict_low or low is None else "["
+        raise ParameterError(f"{name}={value!r} must be a finite number in {bracket}{lo}, {hi}]")
+    return value
+
+
+def tolerance(value: Any, name: str = "tol") -> float:
+    """A relative tolerance: a real number in ``[0, 1)``."""
+    value = real_number(value, name, low=0.0, high=1.0)
+    if value >= 1.0:
+        raise ParameterError(f"{name}={value!r} must be a relative tolerance in [0, 1), e.g. {name}=1e-10")
+    return value
+
+
+def _memory_limit() -> int:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - platforms without sysconf
+        return 1 << 40
+
+
+#: Largest array (bytes) any entry point allocates: this machine's physical memory.
+MAX_BYTES = _memory_limit()
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:.3g} {unit}"
+        n /= 1024
+    return f"{n:.3g} B"  # pragma: no cover
+
+
+def check_size(n_values: int, itemsize: int, what: str, fix: str) -> None:
+    """Refuse, before allocating, an array of ``n_values`` items that cannot fit in memory.
+
+    ``what`` names the parameter(s) that set the size; ``fix`` says what to pass instead.
+    """
+    need = int(n_values) * int(itemsize)
+    if need > MAX_BYTES:
+        raise ParameterError(
+            f"{what} would need an array of {int(n_values)} values ({_human(need)}), more than this "
+            f"machine's memory ({_human(MAX_BYTES)}); {fix}"
+        )
+
+
+def finite_phase(max_abs_rate: float, max_t2: float, name: str = "chirp_rate") -> None:
+    """Refuse chirp rates whose phase ``pi*a*t**2`` is not finite (the result would be NaN)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        phase = np.pi * float(max_abs_rate) * float(max_t2)
+    if not np.isfinite(phase) or phase > 1e300:
+        raise ParameterError(
+            f"{name} reaches |a|={max_abs_rate:g} Hz/s, which with t**2 up to {max_t2:g} s**2 "
+            f"(n_fft and fs) makes the chirp phase pi*a*t**2 overflow and the result NaN; pass rates "
+            f"with |a| * (n_fft/(2*fs))**2 well below 1e300"
+        )

@@ -23,7 +23,7 @@ import numpy as np
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._spec import frame_times
-from ._validation import positive_finite_float, positive_int
+from ._validation import positive_int, real_number, sampling_rate
 
 __all__ = [
     "AutoChirp",
@@ -71,7 +71,7 @@ def default_chirp_candidates(fs: float, n_fft: int) -> np.ndarray:
     >>> c.size, float(c[1] - c[0]), float(c.max())
     (33, 1.220703125, 19.53125)
     """
-    fs = positive_finite_float(fs, "fs")
+    fs = sampling_rate(fs, "fs")
     n_fft = positive_int(n_fft, "n_fft")
     half = max(1, n_fft // 8)
     step = 2.0 * fs**2 / n_fft**2
@@ -345,10 +345,16 @@ def renyi_entropy(S: Any, order: float = 3.0, *, axis: tuple[int, int] = (-2, -1
     ndarray
         One entropy per leading index (a 0-d array for a single spectrogram).
     """
-    order = float(order)
-    if not np.isfinite(order) or order <= 0 or order == 1:
+    order = real_number(order, "order", low=0.0, strict_low=True)
+    if order == 1:
         raise ParameterError(f"order={order} must be a positive number other than 1")
-    power = np.abs(np.asarray(S)).astype(np.float64) ** 2
+    try:
+        S = np.asarray(S)
+    except Exception as exc:
+        raise InputTypeError(f"S could not be converted to a numeric array ({exc})") from None
+    if S.dtype.kind not in "biufc":
+        raise InputTypeError(f"S has dtype {S.dtype}; pass a (complex) STFT or a magnitude spectrogram")
+    power = np.abs(S).astype(np.float64) ** 2
     total = power.sum(axis=axis, keepdims=True)
     if np.any(total == 0):
         raise ParameterError("S is all zeros over the given axes; its entropy is undefined")

@@ -22,6 +22,7 @@ backend's fused kernel when it has one (numba), tested against this reference.
 from __future__ import annotations
 
 import functools
+import numbers
 import operator
 from functools import lru_cache
 from importlib import resources
@@ -34,7 +35,7 @@ from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._plan import cached_plan
 from ._spec import PadMode
-from ._validation import option, positive_int
+from ._validation import check_size, option, positive_int, real_number
 from .backends import backend_for, is_device_array
 
 __all__ = [
@@ -67,11 +68,17 @@ COLORMAPS: tuple[str, ...] = ("gray", "viridis", "magma", "inferno", "plasma", "
 def _size(size: Any) -> tuple[int, int]:
     if not isinstance(size, (tuple, list)) or len(size) != 2:
         raise ParameterError(f"size={size!r} must be a (height, width) pair of positive integers")
-    return positive_int(size[0], "size[0] (height)"), positive_int(size[1], "size[1] (width)")
+    h, w = positive_int(size[0], "size[0] (height)"), positive_int(size[1], "size[1] (width)")
+    # per image: the float64 working image, its resampling matrices and up to 3 uint8/float32 channels
+    check_size(h * w * 5 + h * h + w * w, 8, f"size={size!r}", "pass a smaller (height, width)")
+    return h, w
 
 
 def _real_array(a: Any, name: str) -> np.ndarray:
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except Exception as exc:
+        raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None
     if arr.dtype.kind not in "biufc":
         raise InputTypeError(f"{name} has dtype {arr.dtype}; pass a numeric array")
     if arr.ndim < 2:
@@ -132,29 +139,41 @@ def to_db(
     return db
 
 
+def _real(value: Any, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise InputTypeError(f"{name}={value!r} must be a real number (got {type(value).__name__})")
+    return float(value)
+
+
 def _db_params(kind: str, ref: Any, amin: float | None, top_db: float | None):
     """Validated ``(ref, amin, top_db)``: ref is "max", a positive float or a callable."""
-    amin = (1e-10 if kind == "power" else 1e-5) if amin is None else float(amin)
-    if not amin > 0:
-        raise ParameterError(f"amin={amin} must be > 0")
-    if top_db is not None and not float(top_db) >= 0:
-        raise ParameterError(f"top_db={top_db} must be >= 0 or None")
+    if amin is None:
+        amin = 1e-10 if kind == "power" else 1e-5
+    else:
+        value = _real(amin, "amin")
+        if not (np.isfinite(value) and value > 0):
+            raise ParameterError(f"amin={amin} must be a finite number > 0")
+        amin = value
+    if top_db is not None:
+        value = _real(top_db, "top_db")
+        if not (np.isfinite(value) and value >= 0):
+            raise ParameterError(f"top_db={top_db} must be >= 0 or None")
+        top_db = value
     if isinstance(ref, str):
         option(ref, "ref", ("max",))
     elif not callable(ref):
-        value = float(ref)
-        if not value > 0:
-            raise ParameterError(f"ref={ref!r} must be 'max', a positive number, or a callable")
-        ref = value
-    return ref, amin, None if top_db is None else float(top_db)
+        if isinstance(ref, (bool, np.bool_)) or not isinstance(ref, numbers.Real):
+            raise InputTypeError(f"ref={ref!r} must be 'max', a positive number, or a callable")
+        ref = real_number(ref, "ref", low=0.0, strict_low=True)
+    return ref, amin, top_db
 
 
 def _db_range(db_range: Any) -> tuple[float, float]:
     """Validated fixed normalisation range ``(low, high)``."""
     if not isinstance(db_range, (tuple, list)) or len(db_range) != 2:
         raise ParameterError(f"db_range={db_range!r} must be a (low, high) pair")
-    lo, hi = float(db_range[0]), float(db_range[1])
-    if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
+    lo, hi = real_number(db_range[0], "db_range[0]"), real_number(db_range[1], "db_range[1]")
+    if not hi > lo:
         raise ParameterError(f"db_range={db_range!r} must be finite with low < high")
     return lo, hi
 
@@ -286,7 +305,7 @@ def colorize(values: Any, cmap: str = "viridis") -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (*values.shape, 3)
+    ndarray, shape ``values.shape + (3,)``
         float64 RGB in [0, 1].
     """
     if not isinstance(cmap, str):
@@ -321,8 +340,8 @@ def _band(freqs: Any, n_rows: int, fmin: float | None, fmax: float | None) -> np
     freqs = np.asarray(freqs, dtype=np.float64)
     if freqs.shape != (n_rows,):
         raise ParameterError(f"freqs has shape {freqs.shape}; P has {n_rows} rows")
-    lo = -np.inf if fmin is None else float(fmin)
-    hi = np.inf if fmax is None else float(fmax)
+    lo = -np.inf if fmin is None else real_number(fmin, "fmin", low=0.0)
+    hi = np.inf if fmax is None else real_number(fmax, "fmax", low=0.0, strict_low=True)
     if not lo < hi:
         raise ParameterError(f"fmin={fmin} must be less than fmax={fmax}")
     keep = (freqs >= lo) & (freqs <= hi)
@@ -337,6 +356,11 @@ def _output_options(cmap, channels, dtype, layout) -> tuple[int, str, str]:
     layout = option(layout, "layout", LAYOUTS)
     if channels is None:
         channels = 3 if cmap is not None else 1
+    if isinstance(channels, (bool, np.bool_)) or not isinstance(channels, numbers.Integral):
+        raise InputTypeError(
+            f"channels={channels!r} must be the integer 1 or 3 (got {type(channels).__name__})"
+        )
+    channels = int(channels)
     if channels not in (1, 3):
         raise ParameterError(f"channels={channels!r} must be 1 or 3")
     if cmap is not None and channels == 1:
@@ -610,11 +634,22 @@ def waveform_image(
     """
     mode = option(mode, "mode", WAVE_MODES)
     height, width = _size(size)
-    x = np.asarray(x)
+    _output_options(None, channels, dtype, layout)
+    try:
+        x = np.asarray(x)
+    except Exception as exc:
+        raise InputTypeError(f"x could not be converted to a numeric array ({exc})") from None
     if x.dtype.kind not in "biuf":
         raise InputTypeError(f"x has dtype {x.dtype}; pass real-valued segments")
-    if x.ndim < 1 or x.shape[-1] < 1:
-        raise ParameterError(f"x has shape {x.shape}; pass segments of shape (..., n_samples)")
+    if x.ndim < 1 or x.size == 0:
+        raise ParameterError(
+            f"x has shape {x.shape} (no samples or no segments); pass at least one segment of "
+            f"shape (..., n_samples) with n_samples >= 1"
+        )
+    check_size(
+        (x.size // x.shape[-1]) * height * (width + 1) * 4, 8, f"waveform images of x {x.shape} at size={size!r}",
+        "pass fewer segments or a smaller size",
+    )  # fmt: skip
     if not np.all(np.isfinite(x)):
         raise ParameterError("x contains NaN or inf; fill or drop the gaps before drawing waveforms")
     x = x.astype(np.float64)

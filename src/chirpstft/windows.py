@@ -26,7 +26,7 @@ import scipy.signal
 
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._validation import positive_int
+from ._validation import check_size, positive_int, tolerance
 
 __all__ = ["check_cola", "check_nola", "get_window"]
 
@@ -63,10 +63,17 @@ def get_window(window: Any, win_length: int, n_fft: int | None = None) -> np.nda
             f"win_length={win_length} must not exceed n_fft={n_fft}; "
             f"pass a win_length <= n_fft or a larger n_fft"
         )
+    # the window, its padded copy and the plan's chirp-phase table t**2: a few arrays of n_fft
+    check_size(4 * n_fft, 16, f"n_fft={n_fft}", "pass a smaller n_fft (frame length in samples)")
+    if isinstance(window, tuple) and (not window or not isinstance(window[0], str)):
+        raise ParameterError(
+            f"window={window!r} is not a window: a tuple is (name, parameter...), e.g. ('kaiser', 8.0); "
+            f"pass such a tuple, a name such as 'hann', or an array of win_length={win_length} values"
+        )
     if isinstance(window, (str, tuple)):
         try:
             w = scipy.signal.get_window(window, win_length, fftbins=True)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, IndexError, KeyError, ZeroDivisionError, OverflowError) as exc:
             raise ParameterError(
                 f"window={window!r} is not a window scipy.signal.get_window can build "
                 f"({exc}); pass a name such as 'hann', a tuple such as ('kaiser', 8.0), "
@@ -117,7 +124,12 @@ def _resolve(window: Any, hop_length: int, n_fft: int | None, win_length: int | 
                 raise ParameterError("a named window needs its length: pass n_fft= or win_length=")
             win_length = n_fft
         else:
-            win_length = len(np.atleast_1d(np.asarray(window)))
+            try:
+                win_length = len(np.atleast_1d(np.asarray(window)))
+            except Exception as exc:
+                raise InputTypeError(
+                    f"window of type {type(window).__name__} is not a name, tuple or array ({exc})"
+                ) from None
     w = get_window(window, win_length, n_fft)
     return w, hop_length
 
@@ -137,12 +149,16 @@ def _fold(values: np.ndarray, hop: int) -> np.ndarray:
 
 def nola_holds(w: np.ndarray, hop: int, tol: float) -> bool:
     """NOLA test on a built window array (see :func:`check_nola`)."""
+    if hop > w.shape[-1]:  # gaps of hop - n_fft samples that no window covers
+        return False
     env = _fold(np.abs(w) ** 2, hop)
     return bool(env.min() > tol * env.max())
 
 
 def cola_holds(w: np.ndarray, hop: int, tol: float) -> bool:
     """COLA test on a built window array (see :func:`check_cola`)."""
+    if hop > w.shape[-1]:  # gaps of zeros between nonzero overlap-adds: never constant
+        return False
     env = _fold(w, hop)
     ref = env.mean()
     if not np.abs(ref) > tol * np.abs(env).max():
@@ -182,6 +198,7 @@ def check_nola(
     >>> chirpstft.check_nola("hann", 300, n_fft=256)
     False
     """
+    tol = tolerance(tol, "tol")
     w, hop = _resolve(window, hop_length, n_fft, win_length)
     return nola_holds(w, hop, tol)
 
@@ -216,5 +233,6 @@ def check_cola(
     >>> chirpstft.check_cola("hann", 100, n_fft=256)
     False
     """
+    tol = tolerance(tol, "tol")
     w, hop = _resolve(window, hop_length, n_fft, win_length)
     return cola_holds(w, hop, tol)

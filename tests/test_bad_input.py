@@ -1,0 +1,155 @@
+"""Issue 15: every reproducer of bad input gets a documented error naming the parameter (chirpstft)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chirpstft
+from chirpstft import InputTypeError, ParameterError
+from chirpstft._auto import select_rates
+
+X = np.random.default_rng(0).standard_normal(256)
+S64 = chirpstft.stft(X, n_fft=64)
+
+
+def _backends():
+    return chirpstft.available_backends()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        # 1. finite fs that overflow fs**2
+        (
+            lambda b: chirpstft.stft(X, n_fft=64, fs=1e200, backend=b),
+            ParameterError,
+            r"fs=1e\+200 is outside",
+        ),
+        (
+            lambda b: chirpstft.stft(X, n_fft=64, fs=1e-200, backend=b),
+            ParameterError,
+            r"fs=1e-200 is outside",
+        ),
+        (
+            lambda b: chirpstft.stft(X, n_fft=64, fs=1e200, chirp_rate="auto", backend=b),
+            ParameterError,
+            "fs=",
+        ),
+        # 2. empty window tuple
+        (lambda b: chirpstft.stft(X, window=(), backend=b), ParameterError, r"window=\(\) is not a window"),
+        # 3. sizes that cannot be allocated
+        (lambda b: chirpstft.istft(S64, n_fft=64, hop_length=2**40, backend=b), ParameterError, "hop_length"),
+        (
+            lambda b: chirpstft.stft(X, n_fft=2**40, backend=b),
+            ParameterError,
+            r"n_fft=1099511627776 would need",
+        ),
+        (lambda b: chirpstft.stft(X, n_fft=2**62, backend=b), ParameterError, r"n_fft=\d+ would need"),
+        # 4. parameters whose values make the result non-finite
+        (
+            lambda b: chirpstft.stft(np.ones(64), n_fft=16, chirp_rate=1e308, backend=b),
+            ParameterError,
+            "chirp_rate",
+        ),
+        (lambda b: chirpstft.stft(X, n_fft=64, fs=1e-200, chirp_rate=1e-3, backend=b), ParameterError, "fs="),
+        (
+            lambda b: chirpstft.stft(X, n_fft=64, chirp_rate=lambda t: 1e308 + 0 * t, backend=b),
+            ParameterError,
+            "chirp_rate",
+        ),
+        # 5. booleans
+        (
+            lambda b: chirpstft.stft(X, n_fft=64, return_rates="no", backend=b),
+            InputTypeError,
+            "return_rates='no'",
+        ),
+        (lambda b: chirpstft.istft(S64, n_fft=64, real="no", backend=b), InputTypeError, "real='no'"),
+        # 6. ragged input names x
+        (lambda b: chirpstft.stft([[1.0, 2.0], [1.0]], n_fft=2, backend=b), InputTypeError, "^x "),
+    ],
+)
+def test_entry_point_errors(call, error, match):
+    for backend in _backends():
+        with pytest.raises(error, match=match):
+            call(backend)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: chirpstft.check_nola("hann", 64, n_fft=64, tol=-1), ParameterError, "tol=-1"),
+        (lambda: chirpstft.check_nola("hann", 16, n_fft=64, tol=float("nan")), ParameterError, "tol=nan"),
+        (lambda: chirpstft.check_nola("hann", 16, n_fft=64, tol=1j), InputTypeError, "tol=1j"),
+        (lambda: chirpstft.check_cola("hann", 16, n_fft=64, tol="x"), InputTypeError, "tol='x'"),
+        (
+            lambda: chirpstft.waveform_image(X, size=(10**6, 10**6)),
+            ParameterError,
+            r"size=\(1000000, 1000000\)",
+        ),
+        (lambda: chirpstft.waveform_image(X, channels=3.0), InputTypeError, "channels=3.0"),
+        (lambda: chirpstft.waveform_image(np.zeros((0, 28))), ParameterError, r"x has shape \(0, 28\)"),
+        (lambda: chirpstft.render(X, top_db="80"), InputTypeError, "top_db='80'"),
+        (lambda: chirpstft.render(X, ref=True), InputTypeError, "ref=True"),
+        (lambda: chirpstft.render(X, fmin="a"), InputTypeError, "fmin='a'"),
+        (lambda: chirpstft.default_chirp_candidates(1e200, 64), ParameterError, "fs="),
+        (lambda: chirpstft.renyi_entropy(S64, order="3"), InputTypeError, "order='3'"),
+    ],
+)
+def test_function_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_check_nola_huge_hop_is_false_without_allocating():
+    assert chirpstft.check_nola("hann", 2**40, n_fft=64) is False
+    assert chirpstft.check_nola("hann", 2**27, n_fft=256) is False
+    assert chirpstft.check_cola("hann", 2**40, n_fft=64) is False
+
+
+@pytest.mark.parametrize("backend", _backends())
+def test_nan_sample_leaves_other_frames_unaffected(backend):
+    x = np.random.default_rng(1).standard_normal(1024)
+    x_nan = x.copy()
+    x_nan[500] = np.nan
+    kw = dict(n_fft=64, hop_length=16, chirp_rate=0.01, backend=backend)
+    clean, dirty = chirpstft.stft(x, **kw), chirpstft.stft(x_nan, **kw)
+    bad = ~np.isfinite(dirty).all(axis=0)
+    # the frames whose support contains sample 500 (centred frames: m*16 - 32 <= 500 < m*16 + 32)
+    m = np.arange(dirty.shape[-1])
+    expected = (m * 16 - 32 <= 500) & (500 < m * 16 + 32)
+    np.testing.assert_array_equal(bad, expected)
+    if backend == "numpy":
+        np.testing.assert_array_equal(dirty[:, ~bad], clean[:, ~bad])  # bit for bit
+    else:  # to rounding, as the README says
+        np.testing.assert_allclose(dirty[:, ~bad], clean[:, ~bad], rtol=0, atol=1e-13 * np.abs(clean).max())
+
+
+def test_auto_rate_ties_go_to_the_candidate_closest_to_zero():
+    candidates = np.array([0.5, 2.0, 0.0, -0.5])
+    # 0.5 and 2.0 tie up to the last bits (as two backends' scans may); -0.5 is worse
+    scores = np.array([[1.0 + 1e-13, 1.0, 5.0, 1.0 + 1e-3]])
+    assert select_rates(scores, candidates, 1)[0] == 0.5
+    scores = np.array([[1.0, 1.0 + 1e-13, 5.0, 1.0 + 1e-13]])  # -0.5 ties with 0.5: earliest wins
+    assert select_rates(scores, candidates, 1)[0] == 0.5
+
+
+def test_auto_rates_agree_across_backends():
+    x = np.random.default_rng(3).standard_normal((4, 512))
+    ref = chirpstft.estimate_chirp_rates(x, n_fft=64, hop_length=16, backend="numpy")
+    for backend in _backends():
+        np.testing.assert_array_equal(
+            chirpstft.estimate_chirp_rates(x, n_fft=64, hop_length=16, backend=backend), ref
+        )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stream_with_constant_callable_rate_equals_one_shot_to_rounding(dtype):
+    x = np.random.default_rng(2).standard_normal(4000).astype(dtype)
+    plan = chirpstft.ChirpSTFT(fs=100.0, n_fft=128, hop_length=32, chirp_rate=lambda t: np.full_like(t, 3.0))
+    whole = plan.stft(x)
+    streamed = np.concatenate(list(plan.stream(np.array_split(x, 7))), axis=-1)
+    n_eps = 16 if dtype == np.float32 else 1024  # the README's promise
+    np.testing.assert_allclose(
+        streamed, whole, rtol=0, atol=n_eps * np.finfo(dtype).eps * np.abs(whole).max()
+    )
