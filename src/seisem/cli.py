@@ -23,6 +23,88 @@ def _floats(text):
         ) from None
 
 
+def _positive(kind):
+    """argparse type: a positive int or float (the message says what to pass)."""
+
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value != value or value == float("inf"):
+            word = "a positive integer, e.g. 128" if kind is int else "a positive number, e.g. 600"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {word}")
+        return value
+
+    parse.__name__ = f"positive_{kind.__name__}"
+    return parse
+
+
+def _size(text):
+    """argparse type: 'height,width' in pixels."""
+    parts = text.split(",")
+    try:
+        h, w = (int(v) for v in parts)
+    except ValueError:
+        h = w = 0
+    if len(parts) != 2 or h <= 0 or w <= 0 or h * w > 1 << 24:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not height,width in pixels (two positive integers, at most 16 Mpixel), e.g. 32,32"
+        )
+    return f"{h},{w}"
+
+
+def _scheduler(text):
+    """argparse type: a dask scheduler name or a distributed address."""
+    if text in ("threads", "processes", "synchronous", "single-threaded", "sync") or text.startswith(
+        ("tcp://", "tls://", "inproc://", "ucx://")
+    ):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"{text!r} is not a dask scheduler: pass threads, processes, synchronous or an address tcp://host:port"
+    )
+
+
+def _cmap(text):
+    """argparse type: a colormap chirpstft can use."""
+    import numpy as np
+
+    import chirpstft
+
+    try:
+        chirpstft.colorize(np.zeros((1, 1)), text)
+    except chirpstft.ChirpSTFTError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _chirp_rate(text):
+    """argparse type: 'auto', '<c>bins' or a finite number of Hz/s."""
+    t = text.strip()
+    if t == "auto":
+        return t
+    try:
+        value = float(t[:-4] if t.endswith("bins") else t)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a chirp rate: pass 'auto', '<c>bins' (e.g. 4bins) or a number in Hz/s (0: plain STFT)"
+        )
+    return t
+
+
+def _option_of(args, filename):
+    """The option whose value is (a folder above) ``filename``, for an error message."""
+    if filename is None:
+        return None
+    name = str(filename)
+    for key, value in vars(args).items():
+        if isinstance(value, str) and value and (name == value or name.startswith(value.rstrip("/") + "/")):
+            return "--" + key.replace("_", "-")
+    return None
+
+
 def _distance(text):
     """A number of km or 'dobrovolsky'."""
     from .data.pairing import distance_rule
@@ -229,7 +311,7 @@ def _add_build(sub):
     p.add_argument("--channel", default=None, help="ObsPy channel selector (e.g. 'LF?')")
     p.add_argument(
         "--interval-s",
-        type=float,
+        type=_positive(float),
         default=60.0,
         help="sampling interval of the regular series, seconds (600 for 10-minute AETA features)",
     )
@@ -311,17 +393,20 @@ def _add_build(sub):
         help="remove each day's mean or line before the transform (data preparation; the transform itself "
         "stays exactly invertible)",
     )
-    p.add_argument("--n-fft", type=int, default=128, help="STFT frame length, samples")
-    p.add_argument("--hop-length", type=int, default=16, help="STFT hop, samples")
+    p.add_argument("--n-fft", type=_positive(int), default=128, help="STFT frame length, samples")
+    p.add_argument("--hop-length", type=_positive(int), default=16, help="STFT hop, samples")
     p.add_argument(
         "--chirp-rate",
+        type=_chirp_rate,
         default="auto",
         help="chirp rate of the STFT window: 'auto' (chosen per frame from the data), '<c>bins' (c frequency "
         "bins swept per frame, rate = c*fs^2/n_fft^2: the same meaning at any --interval-s and --n-fft), "
         "or a number in Hz/s; 0 is the plain STFT",
     )
-    p.add_argument("--size", default="32,32", help="image height,width in pixels")
-    p.add_argument("--cmap", default="viridis", help="matplotlib colormap of the images (3 channels)")
+    p.add_argument("--size", type=_size, default="32,32", help="image height,width in pixels")
+    p.add_argument(
+        "--cmap", type=_cmap, default="viridis", help="matplotlib colormap of the images (3 channels)"
+    )
     p.add_argument(
         "--image",
         default="spectrogram",
@@ -358,6 +443,7 @@ def _add_build(sub):
     sp.add_argument("--seed", type=int, default=0, help="seed of the split assignment")
     p.add_argument(
         "--scheduler",
+        type=_scheduler,
         default="threads",
         help="dask scheduler: threads, processes, synchronous, or a distributed address tcp://host:port",
     )
@@ -436,6 +522,13 @@ def _cmd_build(args):
         pairs=pairs,
     )
     c = m["counts"]
+    if not c["samples"]:
+        raise SeisemError(
+            f"{args.out}: no sample was built: --data {args.data!r} read as --format {args.format} gave "
+            f"{c['pairs']} station-event pairs and {c['outside_data']} labelled days outside the data; QC "
+            f"rejected {json.dumps(c['rejected'])}. Check that --data points at the station series files "
+            f"(a folder or glob) and that --format matches them"
+        )
     lab = c["labelling"]
     print(
         f"dataset {args.out}: {c['samples']} samples ({c['label_1_before']} before, {c['label_0_after']} after) "
@@ -473,10 +566,19 @@ def main(argv=None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
+    import chirpstft
+
     try:
         args.func(args)
-    except SeisemError as exc:
+    except (SeisemError, chirpstft.ChirpSTFTError) as exc:
         print(f"seisem {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path that cannot be read or written: name it and the option it came from
+        where = exc.filename if exc.filename is not None else ""
+        option = _option_of(args, exc.filename)
+        fix = f"pass another {option}" if option else "check the paths given"
+        what = exc.strerror or type(exc).__name__
+        print(f"seisem {args.command}: error: {where}: {what}; {fix}", file=sys.stderr)
         return 2
     return 0
 
