@@ -4,6 +4,7 @@ Run on a machine with a GPU, CuPy and chirpstft[gpu]::
 
     python bench/gpu_bench.py            # the day batch of bench/RESULTS.md (4096 x 1440, float32)
     python bench/gpu_bench.py --batch 65536
+    python bench/gpu_bench.py --traffic  # no GPU needed: bytes moved per the kernels' own accounting
 
 It first checks every timed path against chirpstft's float64 NumPy reference (and stops if
 one disagrees), then times, on the same device data, with :func:`cupyx.profiler.benchmark`
@@ -17,6 +18,12 @@ and prints the achieved bandwidth, (bytes in + bytes out) / time, next to a devi
 copy measured in the same run, with the targets of the GPU issue: plain STFT at least 10x
 faster than ``cupyx.scipy.signal.stft``; chirp STFT at least 60 % of the copy bandwidth; the
 image path at least 50 %. Without a GPU it exits with a message saying what is missing.
+
+``--traffic`` needs no GPU: for each case it prints the bytes the GPU kernels move in global
+memory, per the per-kernel formulas of :mod:`chirpstft.backends._fused_plan`, divided by the
+bytes of input + output, as ``<case>: traffic N.NN x`` (targets: chirp stft <= 1.3x, images
+<= 1.5x), and the shared-memory footprint and occupancy bound of the fused kernels per n_fft.
+A ratio near 1 means a kernel can approach the copy bandwidth; it is not a timing.
 """
 
 from __future__ import annotations
@@ -79,6 +86,80 @@ def check_correctness(xp, *, small: bool = False) -> list[tuple[str, float, floa
     return rows
 
 
+#: ``--traffic`` targets per case (bytes moved / bytes in + out).
+TRAFFIC_TARGETS = {"chirp stft": 1.3, "images (uint8)": 1.5}
+
+
+def traffic_report(batch: int = 4096) -> list[tuple[str, float, float | None, str]]:
+    """``(case, ratio, target, path)`` for the timed cases, from the kernels' traffic formulas."""
+    from chirpstft.backends import _fused_plan as FP
+
+    kw = dict(fs=FS, n_fft=N_FFT, hop_length=HOP)
+    n_frames = chirpstft.ChirpSTFT(**kw).n_frames(N_SAMPLES)
+    n_half = N_FFT // 2 + 1
+    path = "fused" if FP.fused_size(N_FFT, 4) else "cuFFT"
+    args = (batch, N_SAMPLES, n_frames, N_FFT, HOP)
+    rows = []
+
+    def add(name, moved_io, kind):
+        moved, io = moved_io
+        rows.append((name, moved / io, TRAFFIC_TARGETS.get(name), kind))
+
+    add("chirp stft", FP.traffic_stft(*args, N_FFT), path)  # a chirp makes the analysis complex: all bins
+    add("per-frame chirp stft", FP.traffic_stft(*args, N_FFT), path)
+    add("plain stft", FP.traffic_stft(*args, n_half), path)
+    add("power spectrogram", FP.traffic_stft(*args, N_FFT, out_complex=False), path)
+    image = SIZE[0] * SIZE[1] * 3  # uint8 viridis
+    rows_used = N_FFT  # a chirped real signal renders every (centered) bin
+    fused_img = FP.fused_render_size(N_FFT, 4, rows_used, n_frames)
+    add(
+        "images (uint8)",
+        FP.traffic_render(*args, rows_used, image),
+        "fused" if fused_img else "power rows via global",
+    )
+    add(
+        "istft (ls)",
+        FP.traffic_istft(batch, N_SAMPLES, n_frames, N_FFT, HOP, N_FFT),
+        "cuFFT (no fused inverse yet)",
+    )
+    add("chirp stft, cuFFT path (before)", FP.traffic_stft(*args, N_FFT, fused=False), "cuFFT")
+    return rows
+
+
+def print_traffic(batch: int) -> bool:
+    """Print the traffic table and the fused kernels' shared memory; whether every target holds."""
+    from chirpstft.backends import _fused_plan as FP
+
+    print(
+        f"global-memory traffic, batch {batch} x {N_SAMPLES} float32, n_fft {N_FFT}, hop {HOP} (no GPU needed;"
+    )
+    print(
+        "bytes moved per the kernels' own reads and writes / bytes of input + output; GPU timings unmeasured)"
+    )
+    ok = True
+    for name, ratio, target, path in traffic_report(batch):
+        verdict = (
+            "" if target is None else f" (target <= {target:.1f} x: {'ok' if ratio <= target else 'MISSED'})"
+        )
+        ok &= target is None or ratio <= target
+        print(f"{name}: traffic {ratio:.2f} x [{path}]{verdict}")
+    print("\nfused kernels: shared memory per block and occupancy bound on sm_80/sm_90 (threads and shared")
+    print("memory only; register use is not known without a GPU build and may lower it)")
+    print("| kernel | dtype | n_fft | frames/tile | shared bytes | threads | blocks/SM | occupancy |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for image in (False, True):
+        for itemsize, dt in ((4, "float32"), (8, "float64")):
+            n_fft = 16
+            while n_fft <= FP.fft_elems(itemsize, image):
+                o = FP.occupancy(n_fft, itemsize, image=image)
+                print(
+                    f"| {'render_fused' if image else 'stft_tiles'} | {dt} | {n_fft} | {o['frames_per_tile']} | "
+                    f"{o['shared_bytes']} | {o['threads']} | {o['blocks_per_sm']} | {100 * o['occupancy']:.0f} % |"
+                )
+                n_fft *= 2
+    return ok
+
+
 def _median_ms(benchmark, fn, repeat: int) -> float:
     result = benchmark(fn, n_repeat=repeat, n_warmup=3)
     return float(np.median(result.gpu_times[0])) * 1e3
@@ -88,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=4096, help="signals of 1440 samples (default 4096)")
     parser.add_argument("--repeat", type=int, default=50, help="timed runs per case (default 50)")
+    parser.add_argument(
+        "--traffic", action="store_true", help="print the global-memory traffic (no GPU needed)"
+    )
     args = parser.parse_args(argv)
+    if args.traffic:
+        return 0 if print_traffic(args.batch) else 1
     try:
         import cupy
         from cupyx.profiler import benchmark

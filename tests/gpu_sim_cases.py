@@ -48,9 +48,11 @@ def kernels():
 @pytest.fixture(autouse=True)
 def sim(kernels, monkeypatch):
     """``backend="cupy"`` is the GPU backend on NumPy + simulator for the length of a test."""
+    from chirpstft.backends import _fused_plan
     from chirpstft.backends._gpu_core import DeviceBackend
 
     monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 8)
+    monkeypatch.setattr(_fused_plan, "MAX_TILE_FRAMES", 4)  # fused kernels: several (and partial) tiles
     monkeypatch.setattr(kernels, "TILE", 8)  # several (and partial) transpose tiles per spectrum
     # the simulator starts Python threads per block: few blocks, whose threads grid-stride
     monkeypatch.setattr(kernels, "MAX_BLOCKS", 16)
@@ -159,6 +161,66 @@ def test_grid_stride_loops_cover_everything(kernels, monkeypatch):
     np.testing.assert_array_equal(chirpstft.stft(x, backend="cupy", **kw), expected)
     y = chirpstft.istft(expected, backend="cupy", length=50, real=True, **kw)
     np.testing.assert_allclose(y, x, atol=1e-12)
+
+
+# --------------------------------------------------------------------------- fused kernels
+@pytest.fixture
+def no_cufft_path(kernels, monkeypatch):
+    """Power-of-two n_fft must take the fused kernels: the cuFFT path's kernels are gone."""
+    for name in ("gather_frames", "reorder", "render_images"):
+        monkeypatch.setattr(kernels, name, None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "chirp, pad_mode, complex_input",
+    [("zero", "constant", False), ("constant", "reflect", False), ("per-frame", "wrap", True),
+     ("per-signal", "symmetric", False)],
+)  # fmt: skip
+def test_fused_stft_and_spectrogram(no_cufft_path, sim, dtype, chirp, pad_mode, complex_input):
+    """stft_tiles: every fft mode, odd length, several partial tiles of frames, n_fft 8."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 31)).astype(dtype)
+    if complex_input:
+        x = x + 1j * rng.standard_normal((2, 31)).astype(dtype)
+    n_frames = 1 + 31 // 3
+    rates = {
+        "zero": 0.0,
+        "constant": 0.02,
+        "per-frame": rng.uniform(-0.03, 0.03, n_frames),
+        "per-signal": rng.uniform(-0.03, 0.03, (2, n_frames)),
+    }[chirp]
+    assert sim.fused(chirpstft.ChirpSTFT(n_fft=8)._spec, dtype)
+    for fft_mode in (None, "onesided", "twosided", "centered"):
+        if complex_input and fft_mode == "onesided":
+            continue
+        kw = dict(n_fft=8, hop_length=3, chirp_rate=rates, fft_mode=fft_mode, pad_mode=pad_mode)
+        S = chirpstft.stft(x, backend="cupy", **kw)
+        assert S.flags.c_contiguous and S.dtype == (np.complex64 if dtype == np.float32 else np.complex128)
+        assert_close(S, reference("stft", x, **kw), dtype)
+        P = chirpstft.spectrogram(x, backend="cupy", scaling="magnitude", **kw)
+        assert P.dtype == dtype
+        assert_close(P, reference("spectrogram", x, scaling="magnitude", **kw), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("through_global", [False, True])
+def test_fused_render(kernels, sim, monkeypatch, dtype, through_global):
+    """render_fused (power rows in shared memory), or stft_tiles' power rows + render_images."""
+    from chirpstft.backends import _fused_plan
+
+    monkeypatch.setattr(kernels, "gather_frames", None)
+    monkeypatch.setattr(kernels, "reorder", None)
+    if through_global:  # image too large for the block: power rows through global memory
+        monkeypatch.setattr(_fused_plan, "image_elems", lambda itemsize: 0)
+    else:
+        monkeypatch.setattr(kernels, "render_images", None)
+    x = np.random.default_rng(12).standard_normal((2, 45)).astype(dtype)
+    x[1, 20] = np.nan
+    kw = dict(n_fft=16, hop_length=4, size=(7, 9), cmap="viridis", chirp_rate=0.01)
+    got, ref = _render_both(x, **kw)
+    assert got.shape == ref.shape and got.dtype == ref.dtype
+    assert np.abs(got.astype(int) - ref.astype(int)).max() <= 1
 
 
 # --------------------------------------------------------------------------- rendering

@@ -163,14 +163,77 @@ def test_gpu_backend_under_the_cuda_simulator():
 
 
 def test_kernels_compile_for_a_real_gpu():
-    """What the simulator cannot check: Numba's CUDA compiler accepts every kernel (PTX, sm_90)."""
+    """What the simulator cannot check: Numba's CUDA compiler accepts every kernel, the fused ones
+    included, for sm_80 and sm_90 (PTX)."""
     run = subprocess.run(
         [sys.executable, "tests/gpu_ptx_check.py"], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
     if run.returncode == 3:
         pytest.skip(f"no NVVM here (pip install nvidia-cuda-nvcc-cu12, part of the dev extra): {run.stdout}")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("ok ") == 10
+    assert run.stdout.count("ok ") == 32, run.stdout
+    assert run.stdout.count("ok sm_80 ") == run.stdout.count("ok sm_90 ") == 16
+    # the fused kernels' static shared memory is what _fused_plan accounts for (under 48 KiB)
+    from chirpstft.backends import _fused_plan as FP
+
+    assert "stft_tiles (array(float32, 2d, C), array(float32, 3d, C)): " in run.stdout
+    for line in run.stdout.splitlines():
+        if " stft_tiles " in line:
+            assert line.endswith(f"{FP.SHARED_FFT_BYTES} bytes of static shared memory"), line
+        if " render_fused " in line:
+            assert line.endswith(
+                f"{FP.occupancy(16, 4, image=True)['shared_bytes']} bytes of static shared memory"
+            ), line
+
+
+# --------------------------------------------------------------------------- fused kernels: plan + traffic
+def test_fused_plan_geometry():
+    """Which sizes are fused, how many frames a tile holds: checked on the CPU."""
+    from chirpstft.backends import _fused_plan as FP
+
+    assert FP.fused_size(1024, 4) and FP.fused_size(1024, 8) and FP.fused_size(2048, 4)
+    assert not FP.fused_size(2048, 8) and not FP.fused_size(12, 4) and not FP.fused_size(4096, 4)
+    for itemsize in (4, 8):
+        for n_fft in (1, 2, 8, 128, 1024):
+            for n_frames in (1, 3, 46, 1000):
+                tf = FP.frames_per_tile(n_fft, itemsize, n_frames)
+                assert tf & (tf - 1) == 0 and tf * n_fft <= FP.fft_elems(itemsize)
+                assert tf < 2 * n_frames and tf <= FP.MAX_TILE_FRAMES
+                tr = FP.frames_per_tile(n_fft, itemsize, n_frames, render=True)
+                assert n_fft > FP.fft_elems(itemsize, True) or tr * n_fft <= FP.fft_elems(itemsize, True)
+    # the day batch's image fits one block; an image too large goes through global memory
+    assert FP.fused_render_size(128, 4, 128, 46) and not FP.fused_render_size(128, 4, 128, 400)
+    assert FP.occupancy(128, 4)["shared_bytes"] + 1024 <= 48 * 1024
+    assert FP.occupancy(128, 4, image=True)["shared_bytes"] <= 48 * 1024  # static shared-memory limit
+
+
+def test_traffic_of_the_cufft_path_is_what_the_issue_counted():
+    from chirpstft.backends import _fused_plan as FP
+
+    moved, io = FP.traffic_stft(4096, 1440, 46, 128, 32, 128, fused=False)
+    assert 210e6 < io < 225e6 and 4.3 < moved / io < 5.2  # the issue: ~990 MB for 217 MB (4.6x)
+    moved, io = FP.traffic_stft(4096, 1440, 46, 128, 32, 128)
+    assert moved / io < 1.1
+
+
+def test_gpu_benchmark_traffic_mode_meets_the_targets():
+    """``gpu_bench.py --traffic`` runs without a GPU and prints ratios within the issue's targets."""
+    import re
+
+    run = subprocess.run(
+        [sys.executable, "bench/gpu_bench.py", "--traffic"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    ratios = dict(re.findall(r"^(.+?): traffic (\d+\.\d\d) x", run.stdout, flags=re.M))
+    assert float(ratios["chirp stft"]) <= 1.3
+    assert float(ratios["images (uint8)"]) <= 1.5
+    assert float(ratios["plain stft"]) <= 1.3 and float(ratios["power spectrogram"]) <= 1.3
+    assert "GPU timings unmeasured" in run.stdout
+    assert "| stft_tiles | float32 | 1024 |" in run.stdout  # shared memory / occupancy per n_fft
 
 
 # --------------------------------------------------------------------------- a real GPU

@@ -115,7 +115,9 @@ def _fft_tile(re, im, twr, twi, log2n, log2tf):
 
 
 # --------------------------------------------------------------------------- kernels
-def _build(ftype, elems: int, image_elems: int):
+def _build(ftype, elems: int, render_elems: int, image_elems: int):
+    red_elems = plan.FUSED_THREADS  # a closure constant: shared-array shapes must be literals
+
     @cuda.jit
     def stft_tiles(x, out, hr, hi, t2, rates, per_frame, n_frames, hop, pad, pad_mode, x_complex, twr, twi,
                    log2tf, src, power, scale):  # fmt: skip
@@ -167,10 +169,10 @@ def _build(ftype, elems: int, image_elems: int):
         """Fused render, one block per signal: power of the image rows (``rows``: FFT bins,
         ascending frequency) into shared memory tile by tile, then dB -> [0, 1] -> resize ->
         colormap / gray -> ``out`` (B, H, W, C), as :func:`._cuda_kernels.render_images`."""
-        re = cuda.shared.array(elems, ftype)
-        im = cuda.shared.array(elems, ftype)
+        re = cuda.shared.array(render_elems, ftype)
+        im = cuda.shared.array(render_elems, ftype)
         P = cuda.shared.array(image_elems, ftype)
-        red = cuda.shared.array(plan.FUSED_THREADS, numba.float64)
+        red = cuda.shared.array(red_elems, numba.float64)
         t = cuda.threadIdx.x
         nt = cuda.blockDim.x
         n_fft = hr.shape[0]
@@ -235,17 +237,17 @@ def _build(ftype, elems: int, image_elems: int):
                         P[e] = d
                     local_lo = _smaller(local_lo, d)
                     local_hi = _larger(local_hi, d)
-            lo = db_lo
-            hi = db_hi
+            lo_db = db_lo
+            hi_db = db_hi
             if not fixed:
-                lo = -_block_max(red, -local_lo)
-                hi = _block_max(red, local_hi)
-            span = hi - lo
+                lo_db = -_block_max(red, -local_lo)
+                hi_db = _block_max(red, local_hi)
+            span = hi_db - lo_db
             # 4. normalise to [0, 1]
             for e in range(t, size, nt):
                 d = P[e]
                 if math.isfinite(d) and span > 0.0:
-                    P[e] = _clip01((d - lo) / span)
+                    P[e] = _clip01((d - lo_db) / span)
                 else:
                     P[e] = 0.0
             cuda.syncthreads()
@@ -281,4 +283,4 @@ def _build(ftype, elems: int, image_elems: int):
 def kernels(itemsize: int):
     """``(stft_tiles, render_fused)`` for the working precision (4: float32, 8: float64)."""
     ftype = numba.float32 if itemsize == 4 else numba.float64
-    return _build(ftype, plan.fft_elems(itemsize), plan.image_elems(itemsize))
+    return _build(ftype, plan.fft_elems(itemsize), plan.fft_elems(itemsize, True), plan.image_elems(itemsize))

@@ -29,12 +29,11 @@ reads it and writes the output.
 
 from __future__ import annotations
 
-import math
-
 __all__ = [
     "SHARED_FFT_BYTES",
     "fft_elems",
     "frames_per_tile",
+    "fused_render_size",
     "fused_size",
     "image_elems",
     "occupancy",
@@ -46,16 +45,19 @@ __all__ = [
 #: Shared memory of a block's FFT tile: real and imaginary parts of ``tf * n_fft`` values.
 SHARED_FFT_BYTES = 16384
 #: Shared memory of a fused render's image (the power rows of one signal), in bytes.
-SHARED_IMAGE_BYTES = 16384
+SHARED_IMAGE_BYTES = 32768
+#: Shared memory of a fused render's FFT tile (smaller: image + tile + reduction buffer stay
+#: under the 48 KiB of static shared memory a block may have).
+RENDER_FFT_BYTES = 8192
 #: Threads per block of the fused kernels on a GPU.
 FUSED_THREADS = 256
 #: Most frames in one tile (the tests lower it so that signals span several tiles).
 MAX_TILE_FRAMES = 64
 
 
-def fft_elems(itemsize: int) -> int:
-    """Complex values the FFT tile holds: 2048 in float32, 1024 in float64."""
-    return SHARED_FFT_BYTES // (2 * itemsize)
+def fft_elems(itemsize: int, render: bool = False) -> int:
+    """Complex values the FFT tile holds: 2048 in float32, 1024 in float64 (render: half)."""
+    return (RENDER_FFT_BYTES if render else SHARED_FFT_BYTES) // (2 * itemsize)
 
 
 def image_elems(itemsize: int) -> int:
@@ -68,9 +70,21 @@ def fused_size(n_fft: int, itemsize: int) -> bool:
     return n_fft >= 1 and n_fft & (n_fft - 1) == 0 and n_fft <= fft_elems(itemsize)
 
 
-def frames_per_tile(n_fft: int, itemsize: int, n_frames: int, cap: int = MAX_TILE_FRAMES) -> int:
+def fused_render_size(n_fft: int, itemsize: int, n_rows: int, n_frames: int) -> bool:
+    """Whether a render is fused into one block per image: the FFT fits the render's tile
+    and the image's power rows fit :data:`SHARED_IMAGE_BYTES`."""
+    return (
+        fused_size(n_fft, itemsize)
+        and n_fft <= fft_elems(itemsize, True)
+        and n_rows * n_frames <= image_elems(itemsize)
+    )
+
+
+def frames_per_tile(
+    n_fft: int, itemsize: int, n_frames: int, cap: int = MAX_TILE_FRAMES, render: bool = False
+) -> int:
     """Frames of one tile: a power of two, as many as fit, but no more than the signal has."""
-    limit = max(1, min(fft_elems(itemsize) // n_fft, cap, 1 << max(0, (n_frames - 1).bit_length())))
+    limit = max(1, min(fft_elems(itemsize, render) // n_fft, cap, 1 << max(0, (n_frames - 1).bit_length())))
     return 1 << (limit.bit_length() - 1)
 
 
@@ -81,8 +95,8 @@ def occupancy(n_fft: int, itemsize: int, *, image: bool = False) -> dict:
     block), 2048 threads and 32 blocks. Registers are not counted (PTX gives no register
     count; a fused kernel above 32 registers per thread lowers the bound).
     """
-    tf = frames_per_tile(n_fft, itemsize, 1 << 20)
-    shared = SHARED_FFT_BYTES + (SHARED_IMAGE_BYTES if image else 0)
+    tf = frames_per_tile(n_fft, itemsize, 1 << 20, render=image)
+    shared = RENDER_FFT_BYTES + SHARED_IMAGE_BYTES + 8 * FUSED_THREADS if image else SHARED_FFT_BYTES
     by_threads = 2048 // FUSED_THREADS
     by_shared = (228 * 1024) // (shared + 1024)
     blocks = min(by_threads, by_shared, 32)
@@ -117,9 +131,13 @@ def traffic_stft(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_out:
         fused = fused_size(n_fft, itemsize)
     if fused:
         tf = frames_per_tile(n_fft, itemsize, n_frames)
-        moved = batch * _signal_reads(n, n_frames, n_fft, hop, tf) * xb + batch * n_out * n_frames * ob + tables
+        moved = (
+            batch * _signal_reads(n, n_frames, n_fft, hop, tf) * xb + batch * n_out * n_frames * ob + tables
+        )
         return moved, io
-    buf = batch * n_frames * n_fft * 2 * itemsize  # the complex frame buffer (the worst case: a complex analysis)
+    buf = (
+        batch * n_frames * n_fft * 2 * itemsize
+    )  # the complex frame buffer (the worst case: a complex analysis)
     reads_x = batch * _signal_reads(n, n_frames, n_fft, hop, 1) * xb
     moved = reads_x + buf + 2 * buf + buf + batch * n_out * n_frames * ob + tables
     return moved, io
@@ -136,10 +154,11 @@ def traffic_render(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_ro
     xb = itemsize * (2 if x_complex else 1)
     io = batch * n * xb + batch * image_bytes
     tables = n_fft * (3 * 8 + itemsize) + n_rows * 16 + 4096
-    tf = frames_per_tile(n_fft, itemsize, n_frames)
-    reads = batch * _signal_reads(n, n_frames, n_fft, hop, tf) * xb
-    if fused_size(n_fft, itemsize) and n_rows * n_frames <= image_elems(itemsize):
+    if fused_render_size(n_fft, itemsize, n_rows, n_frames):
+        tf = frames_per_tile(n_fft, itemsize, n_frames, render=True)
+        reads = batch * _signal_reads(n, n_frames, n_fft, hop, tf) * xb
         return reads + batch * image_bytes + tables, io
+    reads = batch * _signal_reads(n, n_frames, n_fft, hop, frames_per_tile(n_fft, itemsize, n_frames)) * xb
     power = batch * n_rows * n_frames * itemsize
     return reads + power + 8 * power + batch * image_bytes + tables, io
 
@@ -162,9 +181,7 @@ def traffic_istft(batch: int, length: int, n_frames: int, n_fft: int, hop: int, 
         return batch * frames_read * n_in * ib + batch * length * ob + tables, io
     spectra = batch * n_in * n_frames * ib
     frames = batch * n_frames * n_fft * ib
-    overlap = math.ceil(n_fft / hop)
     # transpose (read + write), inverse FFT (read + write), overlap-add reads each frame value once
     # per output sample that covers it through L2 (counted once) and writes the output
     moved = 2 * spectra + spectra + frames + frames + batch * length * ob + tables
-    del overlap
     return moved, io

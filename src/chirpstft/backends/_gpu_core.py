@@ -165,7 +165,7 @@ class DeviceBackend:
         twi = self._table(spec, ("twi", real.name), lambda: np.ascontiguousarray(make().imag))
         return twr, twi
 
-    def _fused_args(self, x, spec: FrameSpec, rates, n_frames: int):
+    def _fused_args(self, x, spec: FrameSpec, rates, n_frames: int, render: bool = False):
         """The signal as (B, n) rows and the leading arguments every fused kernel shares."""
         xp = self.xp
         real = _real_of(x.dtype)
@@ -173,7 +173,8 @@ class DeviceBackend:
         hr, hi, t2, per_frame = self._weights(spec, rates, real, -1, "conj")
         table, _ = _rate_table(rates, n_frames)
         twr, twi = self._twiddles(spec, real)
-        log2tf = FP.frames_per_tile(spec.n_fft, real.itemsize, n_frames, FP.MAX_TILE_FRAMES).bit_length() - 1
+        tf = FP.frames_per_tile(spec.n_fft, real.itemsize, n_frames, FP.MAX_TILE_FRAMES, render)
+        log2tf = tf.bit_length() - 1
         args = (
             self._as_real_view(x2), hr, hi, t2, xp.asarray(table), per_frame, n_frames, spec.hop_length,
             spec.pad, PAD_CODES[spec.pad_mode], x2.dtype.kind == "c", twr, twi, log2tf,
@@ -186,7 +187,9 @@ class DeviceBackend:
         xp = self.xp
         x2, real, args = self._fused_args(x, spec, rates, n_frames)
         if src is None:
-            src = self._table(spec, ("src", fft_mode, False), lambda: _bin_sources(fft_mode, spec.n_fft, False))
+            src = self._table(
+                spec, ("src", fft_mode, False), lambda: _bin_sources(fft_mode, spec.n_fft, False)
+            )
         n_batch, n_bins = x2.shape[0], src.shape[0]
         out = xp.empty((n_batch, n_bins, n_frames), dtype=complex_dtype(real) if power == 0 else real)
         scale_dev = xp.asarray(np.broadcast_to(np.asarray(scale, np.float64).reshape(-1), (n_bins,)).copy())
@@ -310,9 +313,9 @@ class DeviceBackend:
             h_w, w_start, w_count, w_w, xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
             np.dtype(out_dtype) == np.uint8,
         )  # fmt: skip
-        if self.fused(spec, x.dtype) and rows.shape[0] * n_frames <= FP.image_elems(real.itemsize):
+        if FP.fused_render_size(spec.n_fft, real.itemsize, rows.shape[0], n_frames):
             # one block per image: the power rows never leave shared memory
-            x2, real, args = self._fused_args(x, spec, rates, n_frames)
+            x2, real, args = self._fused_args(x, spec, rates, n_frames, render=True)
             out = xp.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
             if x2.shape[0]:
                 _, render_fused = FK.kernels(real.itemsize)
@@ -332,5 +335,7 @@ class DeviceBackend:
             self._launch_reorder(self._as_real_view(F), P, xp.asarray(src), 2, xp.ones(rows.shape[0]))
         out = xp.empty((n_batch, height, width, channels), dtype=out_dtype)
         if n_batch:
-            self._launch_fn(K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K._SHARED), P, out, *finish)
+            self._launch_fn(
+                K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K._SHARED), P, out, *finish
+            )
         return out.reshape(*batch, height, width, channels)
