@@ -83,7 +83,10 @@ def _check_candidates(candidates: Any) -> tuple[float, ...] | None:
         return None
     if isinstance(candidates, (str, bytes)):
         raise InputTypeError(f"candidates={candidates!r} must be an array of chirp rates in Hz/s")
-    arr = np.asarray(candidates)
+    try:
+        arr = np.asarray(candidates)
+    except Exception as exc:
+        raise InputTypeError(f"candidates could not be read as an array of rates in Hz/s ({exc})") from None
     if arr.dtype.kind not in "iuf":
         raise InputTypeError(
             f"candidates has dtype {arr.dtype}; pass a 1-d array of real chirp rates in Hz/s"

@@ -1,0 +1,189 @@
+"""Fuzz suite (issue 15): bad and edge inputs for the public chirpstft entry points.
+
+Every outcome is classified: a documented chirpstft error whose message names a parameter it
+was given, or a result checked against the NumPy reference backend. Anything else fails.
+
+``FUZZ_PROFILE=ci`` (the default, part of ``make test``) runs a few dozen cases per entry point;
+``FUZZ_PROFILE=thorough`` (``make fuzz``) runs 10,000 per entry point.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import chirpstft
+from chirpstft import ChirpSTFTError
+
+N = int(
+    os.environ.get("FUZZ_EXAMPLES") or {"ci": 25, "thorough": 10_000}[os.environ.get("FUZZ_PROFILE", "ci")]
+)
+FUZZ = settings(
+    max_examples=N, deadline=None, derandomize=True, database=None,
+    suppress_health_check=list(HealthCheck),
+)  # fmt: skip
+
+weird_numbers = st.one_of(
+    st.integers(-(2**64), 2**64),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0, 1, -1, 1e-300, 1e300, 1e200, 1e-200, 2**40, 2**62, 0.5, True, 1j]),
+)
+weird = st.one_of(
+    weird_numbers, st.none(), st.text(max_size=3), st.just(()), st.just([]), st.just([1, [2]]),
+    st.tuples(weird_numbers, weird_numbers),
+)  # fmt: skip
+
+
+def signals():
+    small = st.integers(0, 300)
+    return st.one_of(
+        small.map(lambda n: np.random.default_rng(n).standard_normal(n)),
+        small.map(lambda n: np.random.default_rng(n).standard_normal(n).astype(np.float32)),
+        st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), max_size=64).map(np.asarray),
+        st.just(np.zeros((0, 28))), st.just(np.array("abc")), st.just([[1.0, 2.0], [1.0]]), weird,
+    )  # fmt: skip
+
+
+PARAMS = {
+    "fs": st.one_of(st.floats(1e-3, 1e3), weird_numbers),
+    "n_fft": st.one_of(st.integers(1, 128), weird_numbers),
+    "hop_length": st.one_of(st.none(), st.integers(1, 64), weird_numbers),
+    "win_length": st.one_of(st.none(), st.integers(1, 64), weird_numbers),
+    "window": st.one_of(st.sampled_from(["hann", "boxcar", ("kaiser", 8.0), "nope"]), weird),
+    "chirp_rate": st.one_of(st.floats(-1, 1), st.just("auto"), weird_numbers, st.text(max_size=3)),
+    "center": st.one_of(st.booleans(), weird),
+    "pad_mode": st.one_of(st.sampled_from(["constant", "reflect", "edge"]), weird),
+    "backend": st.sampled_from([None, *chirpstft.available_backends(), "nope"]),
+}
+
+
+def kwargs_strategy(names):
+    return st.fixed_dictionaries({}, optional={k: PARAMS[k] for k in names})
+
+
+def classify(call, kwargs, names_in_play):
+    """Run ``call(**kwargs)``: a documented error naming a parameter, or a result (returned)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return call(**kwargs), None
+    except ChirpSTFTError as exc:
+        msg = str(exc)
+        assert any(name in msg for name in names_in_play), f"error names no parameter: {msg!r} for {kwargs!r}"
+        return None, exc
+    except MemoryError as exc:  # pragma: no cover - a size that should have been refused up front
+        pytest.fail(f"MemoryError (size not refused up front) for {kwargs!r}: {exc}")
+
+
+NAMES = ["x", "fs", "n_fft", "hop_length", "win_length", "window", "chirp_rate", "center", "pad_mode",
+         "backend", "S", "length", "size", "tol", "candidates", "segment", "frame", "sample", "signal"]  # fmt: skip
+
+
+def _against_reference(fn, kwargs, out):
+    if kwargs.get("backend") in (None, "numpy") or out is None:
+        return
+    ref, _ = classify(fn, {**kwargs, "backend": "numpy"}, NAMES)
+    if ref is None:
+        pytest.fail(f"backend {kwargs['backend']} accepted what the reference refused: {kwargs!r}")
+    out, ref = (out[0], ref[0]) if isinstance(out, tuple) else (out, ref)
+    scale = max(float(np.nanmax(np.abs(np.where(np.isfinite(ref), ref, 0)), initial=0.0)), 1e-300)
+    tol = 1e-3 if np.asarray(out).dtype in (np.complex64, np.float32) else 1e-9
+    finite = np.isfinite(ref)
+    np.testing.assert_array_equal(np.isfinite(out), finite)
+    np.testing.assert_allclose(np.asarray(out)[finite], ref[finite], rtol=0, atol=tol * scale)
+
+
+ANALYSIS = [
+    "fs",
+    "n_fft",
+    "hop_length",
+    "win_length",
+    "window",
+    "chirp_rate",
+    "center",
+    "pad_mode",
+    "backend",
+]
+
+
+@FUZZ
+@given(x=signals(), kw=kwargs_strategy(ANALYSIS))
+def test_fuzz_stft(x, kw):
+    out, _ = classify(lambda **k: chirpstft.stft(x, **k), kw, NAMES)
+    _against_reference(lambda **k: chirpstft.stft(x, **k), kw, out)
+
+
+@FUZZ
+@given(x=signals(), kw=kwargs_strategy(ANALYSIS), scaling=st.one_of(st.sampled_from(["power", "psd"]), weird))
+def test_fuzz_spectrogram(x, kw, scaling):
+    kw = {**kw, "scaling": scaling}
+    out, _ = classify(lambda **k: chirpstft.spectrogram(x, **k), kw, [*NAMES, "scaling"])
+    _against_reference(lambda **k: chirpstft.spectrogram(x, **k), kw, out)
+
+
+@FUZZ
+@given(
+    n=st.integers(1, 300), kw=kwargs_strategy(ANALYSIS),
+    length=st.one_of(st.none(), st.integers(1, 400), weird_numbers), real=st.one_of(st.none(), st.booleans(), weird),
+)  # fmt: skip
+def test_fuzz_istft(n, kw, length, real):
+    x = np.random.default_rng(n).standard_normal(n)
+    fwd = {k: v for k, v in kw.items() if k != "backend"}
+    S, err = classify(lambda **k: chirpstft.stft(x, **k), {**fwd, "backend": "numpy"}, NAMES)
+    if err is not None or fwd.get("chirp_rate") == "auto":
+        return
+    kw = {**{k: v for k, v in kw.items() if k != "pad_mode"}, "length": length, "real": real}
+    out, _ = classify(lambda **k: chirpstft.istft(S, **k), kw, [*NAMES, "real", "method", "NOLA"])
+    _against_reference(lambda **k: chirpstft.istft(S, **k), kw, out)
+
+
+@FUZZ
+@given(window=PARAMS["window"], hop=st.one_of(st.integers(1, 2**41), weird_numbers),
+       n_fft=PARAMS["n_fft"], tol=st.one_of(st.floats(0, 0.5), weird))  # fmt: skip
+def test_fuzz_check_nola_cola(window, hop, n_fft, tol):
+    for fn in (chirpstft.check_nola, chirpstft.check_cola):
+        out, _ = classify(
+            lambda **k: fn(window, hop, **k), {"n_fft": n_fft, "tol": tol}, [*NAMES, "hop_length"]
+        )
+        assert out is None or isinstance(out, bool)
+
+
+@FUZZ
+@given(x=signals(), kw=kwargs_strategy(ANALYSIS), extra=st.fixed_dictionaries({}, optional={
+    "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
+    "top_db": st.one_of(st.floats(0, 120), weird), "ref": st.one_of(st.just("max"), weird),
+    "fmin": weird, "channels": st.one_of(st.sampled_from([1, 3]), weird),
+    "cmap": st.one_of(st.sampled_from(["viridis", "gray", "nope"]), weird),
+}))  # fmt: skip
+def test_fuzz_render(x, kw, extra):
+    kw = {**kw, **extra}
+    names = [*NAMES, *extra, "colormap", "freqs", "fmax"]
+    out, _ = classify(lambda **k: chirpstft.render(x, **k), kw, names)
+    if out is not None:
+        assert out.dtype == np.uint8
+
+
+@FUZZ
+@given(x=signals(), extra=st.fixed_dictionaries({}, optional={
+    "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
+    "channels": st.one_of(st.sampled_from([1, 3]), weird), "mode": st.one_of(st.just("line"), weird),
+}))  # fmt: skip
+def test_fuzz_waveform_image(x, extra):
+    out, _ = classify(lambda **k: chirpstft.waveform_image(x, **k), extra, [*NAMES, *extra])
+    if out is not None:
+        assert out.dtype == np.uint8
+
+
+@FUZZ
+@given(x=signals(), kw=kwargs_strategy(["fs", "n_fft", "hop_length", "backend"]),
+       auto=st.fixed_dictionaries({}, optional={"candidates": st.one_of(st.none(), weird),
+                                                "smooth": weird_numbers, "order": weird_numbers}))  # fmt: skip
+def test_fuzz_estimate_chirp_rates(x, kw, auto):
+    kw = {**kw, **auto}
+    out, _ = classify(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, [*NAMES, *auto])
+    _against_reference(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, out)
