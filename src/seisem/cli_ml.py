@@ -207,7 +207,7 @@ def _evaluate(a):
         )
     )
     print(
-        f"permutation ({m['permutation'].get('unit', 'station-day')} unit) p = {m['permutation']['p_value']:.4f}; "
+        f"permutation p = {m['permutation']['p_value']:.4f} ({m['permutation'].get('unit', 'station-day')} unit); "
         f"geomagnetic-activity baseline balanced accuracy "
         f"{m['baselines'].get('geomagnetic_activity', {}).get('balanced_accuracy', '–')}; "
         f"full metrics in {a.run}/metrics.json"
