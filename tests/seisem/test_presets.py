@@ -218,3 +218,23 @@ def test_sweep_selects_on_dev_and_tests_the_choice_only(tiny16, tmp_path):
         assert not (out / f"batch{other}" / f"seed{seed}" / "metrics.json").exists()
     md = (out / "sweep.md").read_text()
     assert f"| {chosen} (chosen) |" in md and " ± " in md and "dev only" in md
+
+
+def test_report_names_head_dropout_image_and_chirp():
+    from seisem.report import _preset_line
+
+    line = _preset_line(
+        {
+            "head": "paper",
+            "dropout": 0.0,
+            "image": "spectrogram+waveform-binary",
+            "chirp": {"hz_per_s": 1.36e-7, "bins_per_frame": 8.0},
+            "augment": ["TimeShift(max_shift=2)"],
+        }
+    )
+    assert (
+        "Head paper, dropout 0" in line
+        and "spectrogram+waveform-binary" in line
+        and "8 bins per frame" in line
+    )
+    assert "Head compact" in _preset_line({})  # runs from before the presets
