@@ -67,3 +67,47 @@ def to_utc_index(values, tz="UTC"):
     if idx.tz is None:
         idx = idx.tz_localize(parse_tz(tz))
     return idx.tz_convert("UTC")
+
+
+#: Unix seconds accepted as a time stamp: 1990-01-01 to 2100-01-01 UTC (digital one-minute
+#: data and catalogs in Unix seconds are younger than 1990). Anything outside is a corrupt
+#: field (a truncated ``1482621966`` reads as ``148262`` = 1970), reported as such.
+UNIX_MIN, UNIX_MAX = 631152000.0, 4102444800.0
+
+#: ISO 8601 as seisem accepts it: a full date, optionally a time (``T`` or a space), optional
+#: seconds and fraction, optional ``Z``/offset. Partial dates (``2014-01 00:07``) are refused,
+#: not completed.
+ISO_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_iso_times(texts, tz="UTC"):
+    """Strict ISO 8601 texts to UTC ``datetime64[ns]``; NaT where a text is not a complete,
+    valid time (never an exception: pandas' parse and bounds errors become NaT).
+
+    Times without a zone are local times in ``tz``; ambiguous or non-existent local times
+    (DST changes) are NaT too.
+    """
+    import numpy as np
+    import pandas as pd
+
+    texts = [str(t).strip() for t in texts]
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for i, t in enumerate(texts):
+        if not ISO_TIME.match(t):
+            continue
+        try:  # one by one: a bad text must not take its neighbours with it
+            ts = pd.Timestamp(t.replace(" ", "T", 1))
+            if not 1900 <= ts.year < 2100:  # the documented range (see UNIX_MIN/UNIX_MAX)
+                continue
+            if ts.tzinfo is None:
+                ts = pd.DatetimeIndex([ts.as_unit("ns")]).tz_localize(
+                    parse_tz(tz), ambiguous="NaT", nonexistent="NaT"
+                )[0]
+            if ts is pd.NaT:
+                continue
+            out[i] = ts.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64()
+        except (ValueError, OverflowError, TypeError):  # incl. OutOfBoundsDatetime, DateParseError
+            continue
+    return out

@@ -17,7 +17,11 @@ import numpy as np
 
 from .._errors import ParameterError, ReadError, require
 from ._report import ReadReport, check_errors
-from ._time import unix_to_datetime64
+from ._time import UNIX_MAX, UNIX_MIN, unix_to_datetime64
+
+#: Largest magnitude accepted as a feature or raw value: anything beyond (1e300, inf) is a
+#: corrupt field, reported and dropped in skip mode, never kept.
+VALUE_MAX = 1e15
 
 FILE_PATTERN = re.compile(r"^(?P<station>[^_/\\]+)_magn\.csv$")
 
@@ -94,12 +98,10 @@ def read_aeta_features(
             meta={"feature": col},
             report=report.finish(),
         )
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReadError(f"{path}: not a readable CSV file: {exc}") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise ReadError(f"{path}: the file is empty") from exc
+    from ._csv import csv_frame
+
+    df = csv_frame(path, report, errors)  # undecodable lines, short/long rows: reported there
+    lines = df.attrs["lines"]
     missing = [c for c in ("StationID", "TimeStamp", col) if c not in df.columns]
     if missing:
         feats = [c for c in df.columns if c.startswith("magn@")]
@@ -107,23 +109,31 @@ def read_aeta_features(
             f"{path}: missing column(s) {missing}; an AETA feature file has StationID, TimeStamp "
             f"and magn@<feature> columns (features here: {feats})"
         )
-    report.rows_read = len(df)
+    report.rows_read += len(df)
     ts = pd.to_numeric(df["TimeStamp"].str.strip(), errors="coerce").to_numpy(dtype=np.float64)
-    vals = pd.to_numeric(df[col].str.strip().replace({"": "nan"}), errors="coerce").to_numpy(dtype=np.float64)
+    vals = np.array(
+        pd.to_numeric(df[col].str.strip().replace({"": "nan"}), errors="coerce"), dtype=np.float64
+    )
     raw_vals = df[col].str.strip().str.lower()
-    ok = np.isfinite(ts)
-    bad_value = ~np.isfinite(vals) & ~raw_vals.isin(["", "nan", "null", "none"]).to_numpy()
+    ok = (ts >= UNIX_MIN) & (ts < UNIX_MAX)  # NaN fails too; a truncated 1482621966 -> 14 fails
+    missing_value = raw_vals.isin(["", "nan", "null", "none"]).to_numpy()
+    vals[missing_value] = np.nan
+    bad_value = ~missing_value & ~(np.abs(vals) <= VALUE_MAX)
     ids = df["StationID"].str.strip().to_numpy()
     other = np.zeros(len(df), bool) if station is None else ids != str(station)
     for i in np.flatnonzero(~ok | bad_value | other):
         reason = (
             "unparsable TimeStamp"
+            if not np.isfinite(ts[i])
+            else "TimeStamp outside 1990-2100"
             if not ok[i]
             else f"unparsable {col}"
+            if not np.isfinite(vals[i]) and not np.isinf(vals[i])
+            else f"{col} not finite or beyond {VALUE_MAX:g}"
             if bad_value[i]
             else f"StationID {ids[i]!r} is not {station!r}"
         )
-        report.drop(i + 2, reason, ",".join(df.iloc[i].astype(str)), errors)
+        report.drop(int(lines[i]), reason, ",".join(df.iloc[i].astype(str)), errors)
     keep = ok & ~bad_value & ~other
     if station is None and keep.any():
         station = str(ids[keep][0])
@@ -137,7 +147,26 @@ def read_aeta_features(
 
 
 def _read_clean(pd, path, col, station):
-    """Parse with numeric dtypes; ``None`` unless every row is clean (then the checked path runs)."""
+    """Parse with numeric dtypes; ``None`` unless every row is clean (then the checked path runs).
+
+    Clean means: UTF-8 throughout, no quotes, every line with the header's number of commas,
+    a line end after the last line, time stamps in 1990-2100 and values finite and within
+    :data:`VALUE_MAX` (or empty/NaN), one station id.
+    """
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not text.endswith("\n") or '"' in text or "\r" in text.rstrip("\n").replace("\r\n", ""):
+        return None
+    body = [ln for ln in text.splitlines() if ln.strip()]
+    if not body:
+        return None
+    n = body[0].count(",")
+    if any(ln.count(",") != n for ln in body):
+        return None
     try:
         df = pd.read_csv(
             path, usecols=["StationID", "TimeStamp", col], dtype={"StationID": str}, encoding="utf-8-sig"
@@ -149,7 +178,8 @@ def _read_clean(pd, path, col, station):
         return None
     ts = ts.to_numpy(dtype=np.float64)
     ids = df["StationID"].astype(str).str.strip().to_numpy()
-    if not np.isfinite(ts).all() or np.isinf(val.to_numpy(dtype=np.float64)).any():
+    v = val.to_numpy(dtype=np.float64)
+    if not ((ts >= UNIX_MIN) & (ts < UNIX_MAX)).all() or (np.abs(v) > VALUE_MAX).any() or np.isinf(v).any():
         return None
     if ids.size and ((station is not None and (ids != str(station)).any()) or (ids != ids[0]).any()):
         return None
@@ -167,6 +197,26 @@ HEADER_PATTERN = (
     r"(?:distance|dist|epicentral[_ ]distance)\s*[:=]\s*(?P<distance>\d+(?:\.\d+)?)\s*(?:km)?|"
     r"(?:station)\s*[:=]\s*(?P<station>\S+)|(?:start)\s*[:=]\s*(?P<start>\S+(?:[ T]\S+)?))\s*$"
 )
+
+
+def _number(text):
+    """A decimal number, or ``None`` (``float`` also reads ``inf``, ``1_0``: refused here)."""
+    if not _NUMBER.match(text):
+        return None
+    return float(text)
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def _raw_time(text, tz, parse_iso_times):
+    """Unix seconds (1990-2100) or a strict ISO 8601 time -> UTC ``datetime64[ns]`` (NaT if neither)."""
+    x = _number(text)
+    if x is not None:
+        if not UNIX_MIN <= x < UNIX_MAX:
+            return np.datetime64("NaT", "ns")
+        return unix_to_datetime64([x])[0]
+    return parse_iso_times([text], tz)[0]
 
 
 def read_raw_export(
@@ -193,7 +243,6 @@ def read_raw_export(
         With ``meta["source_magnitude"]`` and ``meta["path_distance_km"]`` when found.
     """
     check_errors(errors)
-    from ._time import to_utc_index
 
     path = os.fspath(path)
     name = os.path.basename(path)
@@ -209,43 +258,70 @@ def read_raw_export(
         m = re.search(name_pattern, name)
         if m:
             take(m)
+    if not (isinstance(interval_s, (int, float)) and not isinstance(interval_s, bool)
+            and np.isfinite(interval_s) and interval_s > 0):  # fmt: skip
+        raise ParameterError(f"interval_s={interval_s!r} must be a finite number of seconds > 0")
+    from ._csv import read_bytes, split_lines
+    from ._time import parse_iso_times
+
     hdr = re.compile(header_pattern) if header_pattern else None
-    times: list = []
-    values: list = []
-    with open(path, encoding="utf-8-sig") as fh:
-        for no, raw in enumerate(fh, start=1):
-            line = raw.strip()
-            if not line:
+    lines, _ = split_lines(read_bytes(path))
+    # Header lines come first; from the first data line on, every line is one sample slot:
+    # a blank, undecodable or malformed line is a bad sample (raised, or dropped and
+    # reported), never skipped over, so that later samples keep their own times.
+    data: list = []  # (line no, text or None when undecodable)
+    for no, raw in lines:
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            line = None
+        if not data:
+            if line is not None and not line:
                 continue
-            if line.startswith("#") or (hdr is not None and not values and hdr.match(line)):
+            if line is not None and (line.startswith("#") or (hdr is not None and hdr.match(line))):
                 if hdr is not None:
                     m = hdr.match(line)
                     if m:
                         take(m)
                 continue
-            report.rows_read += 1
-            parts = [p.strip() for p in re.split(r"[,;\t]", line)]
-            try:
-                if len(parts) == 1:
-                    values.append(float(parts[0]))
-                elif len(parts) == 2:
-                    times.append(parts[0])
-                    values.append(float(parts[1]))
-                else:
-                    raise ValueError
-            except ValueError:
-                report.drop(no, "expected 'value' or 'time,value'", line, errors)
+        data.append((no, line))
+    while data and data[-1][1] == "":  # blank lines after the last sample
+        data.pop()
+    mode = None  # 1: values only; 2: time,value
+    slots, values, texts = [], [], []
+    for slot, (no, line) in enumerate(data):
+        report.rows_read += 1
+        if line is None:
+            report.drop(no, "bytes that do not decode as UTF-8", repr(lines[no - 1][1])[2:-1], errors)
+            continue
+        if not line:
+            report.drop(no, "empty line among the samples", line, errors)
+            continue
+        parts = [p.strip() for p in re.split(r"[,;\t]", line)]
+        if mode is None and len(parts) in (1, 2):
+            mode = len(parts)
+        if len(parts) != mode:
+            report.drop(no, "expected 'value'" if mode == 1 else "expected 'time,value'", line, errors)
+            continue
+        text = parts[-1]
+        v = np.nan if text.lower() == "nan" else _number(text)
+        if v is None or not (np.isnan(v) or abs(v) <= VALUE_MAX):
+            report.drop(no, f"value not a number within +-{VALUE_MAX:g}", line, errors)
+            continue
+        if mode == 2:
+            t = _raw_time(parts[0], tz, parse_iso_times)
+            if np.isnat(t):
+                report.drop(
+                    no, "time not ISO 8601 (complete date) or Unix seconds in 1990-2100", line, errors
+                )
                 continue
-            report.rows_kept += 1
+            texts.append(t)
+        slots.append(slot)
+        values.append(v)
+        report.rows_kept += 1
     v = np.asarray(values, dtype=np.float64)
-    if times and len(times) != len(values):
-        raise ReadError(f"{path}: some data lines have a time and some do not")
-    if times:
-        try:
-            nums = np.asarray(times, dtype=np.float64)
-            t = unix_to_datetime64(nums)
-        except ValueError:
-            t = to_utc_index(times, tz).tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    if mode == 2:
+        t = np.asarray(texts, dtype="datetime64[ns]")
     else:
         start = start or meta.get("start")
         if start is None:
@@ -253,8 +329,13 @@ def read_raw_export(
                 f"{path}: the data lines have no times; pass start='YYYY-MM-DD HH:MM' (or put "
                 "'# start: ...' in the header)"
             )
-        t0 = to_utc_index([start], tz).tz_localize(None).to_numpy(dtype="datetime64[ns]")[0]
-        t = t0 + (np.arange(v.size) * interval_s * 1e9).astype("timedelta64[ns]")
+        t0 = parse_iso_times([start], tz)[0]
+        if np.isnat(t0):
+            raise ReadError(
+                f"{path}: start={start!r} is not a complete ISO 8601 time in 1900-2100 "
+                "(write 'YYYY-MM-DD HH:MM')"
+            )
+        t = t0 + (np.asarray(slots, dtype=np.float64) * interval_s * 1e9).astype("timedelta64[ns]")
     out_meta = {"file": name}
     for key, dest in (("magnitude", "source_magnitude"), ("distance", "path_distance_km")):
         if key in meta:

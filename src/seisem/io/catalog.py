@@ -88,6 +88,9 @@ SHORT_KEYS = {
     "name": "station_name",
     "has_em": "station_has_em",
 }
+#: Physically plausible ranges; rows outside are reported (dropped with errors="skip").
+MAG_RANGE = (-3.0, 10.0)
+DEPTH_RANGE = (-15.0, 800.0)  # km; an empty depth is allowed (NaN)
 _CATALOG_REQUIRED = ("source_origin_time", "source_latitude_deg", "source_longitude_deg", "source_magnitude")
 _STATION_REQUIRED = ("station_code", "station_latitude_deg", "station_longitude_deg")
 
@@ -162,16 +165,13 @@ def guess_columns(header, aliases, given=None) -> dict:
     return out
 
 
-def _read_csv(path, report_name):
-    pd = require("pandas", "seisem", "reading catalogs and station lists")
-    try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig", skipinitialspace=True
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise ReadError(f"{path}: the file is empty") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ReadError(f"{path}: not a readable CSV file: {exc}") from exc
+def _read_csv(path, report, errors):
+    """The file as a DataFrame of str, checked line by line (see :mod:`seisem.io._csv`):
+    undecodable lines and lines with the wrong number of fields are reported/raised there."""
+    require("pandas", "seisem", "reading catalogs and station lists")
+    from ._csv import csv_frame
+
+    return csv_frame(path, report, errors)
 
 
 def _need(df, cols, path, what):
@@ -193,16 +193,18 @@ def _numbers(series):
 def _check_rows(report, df, raw, checks, errors):
     """Drop (or raise on) rows failing any of ``checks`` (name -> bad mask); return the kept frame."""
     bad = np.zeros(len(df), bool)
+    lines = raw.attrs.get("lines")
+    line = (lambda i: int(lines[i])) if lines is not None and len(lines) == len(raw) else (lambda i: i + 2)
     if errors == "raise":  # stop at the first bad row in file order
         first = [(int(np.flatnonzero(m)[0]), r) for r, m in checks.items() if np.any(m)]
         if first:
             i, reason = min(first)
-            report.drop(i + 2, reason, ",".join(raw.iloc[i].astype(str)), errors)
+            report.drop(line(i), reason, ",".join(raw.iloc[i].astype(str)), errors)
     for reason, mask in checks.items():
         for i in np.flatnonzero(mask & ~bad):
-            report.drop(i + 2, reason, ",".join(raw.iloc[i].astype(str)), errors)
+            report.drop(line(i), reason, ",".join(raw.iloc[i].astype(str)), errors)
         bad |= mask
-    report.rows_read = len(df)
+    report.rows_read += len(df)  # plus the lines the CSV layer already dropped
     report.rows_kept = int((~bad).sum())
     out = df.loc[~bad].reset_index(drop=True)
     report.finish()
@@ -233,6 +235,13 @@ def _finish_catalog(
         "latitude outside [-90, 90]": ~(np.abs(lat) <= 90),
         "longitude outside [-180, 360)": ~((lon >= -180) & (lon < 180)),
         "magnitude not a number": ~np.isfinite(mag),
+        f"magnitude outside [{MAG_RANGE[0]}, {MAG_RANGE[1]}]": np.isfinite(mag)
+        & ~((mag >= MAG_RANGE[0]) & (mag <= MAG_RANGE[1])),
+        f"depth outside [{DEPTH_RANGE[0]}, {DEPTH_RANGE[1]}] km": np.isinf(np.asarray(depth, float))
+        | (
+            np.isfinite(np.asarray(depth, float))
+            & ~((np.asarray(depth, float) >= DEPTH_RANGE[0]) & (np.asarray(depth, float) <= DEPTH_RANGE[1]))
+        ),
         **(extra_checks or {}),
     }
     out = _check_rows(report, df, raw, checks, errors)
@@ -257,10 +266,13 @@ def read_aeta_catalog(path, *, errors: str = "raise"):
     check_errors(errors)
     import pandas as pd
 
-    raw = _read_csv(path, "catalog")
-    _need(raw, ("Longitude", "Latitude", "Magnitude", "Timestamp"), path, "an AETA earthquake list")
+    from ._time import UNIX_MAX, UNIX_MIN
+
     report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = _read_csv(path, report, errors)
+    _need(raw, ("Longitude", "Latitude", "Magnitude", "Timestamp"), path, "an AETA earthquake list")
     ts = _numbers(raw["Timestamp"])
+    ts = np.where((ts >= UNIX_MIN) & (ts < UNIX_MAX), ts, np.nan)  # 1990-2100, else unparsable
     times = pd.to_datetime(ts, unit="s", utc=True, errors="coerce")
     extra = {}
     if "Time" in raw.columns:
@@ -289,15 +301,15 @@ def read_comcat_csv(path, *, errors: str = "raise"):
     check_errors(errors)
     import pandas as pd
 
-    raw = _read_csv(path, "catalog")
-    _need(raw, ("time", "latitude", "longitude", "mag"), path, "a ComCat CSV")
     report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = _read_csv(path, report, errors)
+    _need(raw, ("time", "latitude", "longitude", "mag"), path, "a ComCat CSV")
     empty = pd.Series([""] * len(raw))
     return _finish_catalog(
         report,
         raw,
         ids=raw["id"] if "id" in raw.columns else "row" + pd.Series(range(len(raw))).astype(str),
-        times=pd.to_datetime(raw["time"].str.strip(), utc=True, errors="coerce", format="ISO8601"),
+        times=_local_times(raw["time"].str.strip(), "UTC", None, report),
         lat=_numbers(raw["latitude"]),
         lon=_numbers(raw["longitude"]),
         depth=_numbers(raw["depth"]) if "depth" in raw.columns else np.full(len(raw), np.nan),
@@ -322,15 +334,24 @@ def _local_times(text, tz, time_format, report, what="origin times"):
     """Parse time text; naive times are local times in ``tz`` (the report says so)."""
     import pandas as pd
 
-    from ._time import tz_name
+    from ._time import ISO_TIME, parse_iso_times, tz_name
 
-    fmt = time_format or "ISO8601"
+    text = pd.Series(text).astype(str).str.strip()
+    if time_format is None:  # strict ISO 8601, row by row: partial dates are not completed
+        if not text.map(lambda t: bool((m := ISO_TIME.match(t)) and m.group("zone"))).all():
+            report.note(
+                f"{what} have no time zone: read as {tz_name(tz)} (pass tz= / --catalog-tz otherwise)"
+            )
+        return pd.Series(pd.DatetimeIndex(parse_iso_times(text, tz)).tz_localize("UTC"), index=text.index)
     try:
-        local = pd.to_datetime(text, format=fmt, errors="coerce")
-    except (ValueError, TypeError):  # mixed zone offsets
-        local = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        local = pd.to_datetime(text, format=time_format, errors="coerce")
+    except (ValueError, TypeError, OverflowError):  # mixed zone offsets
+        try:
+            local = pd.to_datetime(text, format=time_format, errors="coerce", utc=True)
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise ParameterError(f"time_format={time_format!r} cannot read these times: {exc}") from exc
     if getattr(local.dt, "tz", None) is None:
-        local = local.dt.tz_localize(parse_tz(tz))
+        local = local.dt.tz_localize(parse_tz(tz), ambiguous="NaT", nonexistent="NaT")
         report.note(f"{what} have no time zone: read as {tz_name(tz)} (pass tz= / --catalog-tz otherwise)")
     return local.dt.tz_convert("UTC")
 
@@ -360,7 +381,8 @@ def read_catalog_csv(
 
     parse_tz(tz)  # a bad tz fails before the file is read
     given = parse_columns(columns, "catalog")
-    raw = _read_csv(path, "catalog")
+    report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = _read_csv(path, report, errors)
     _need(raw, list(given.values()), path, "the columns named in columns=")
     columns = guess_columns(raw.columns, CATALOG_ALIASES, given)
     missing = [k for k in _CATALOG_REQUIRED if k not in columns]
@@ -370,11 +392,14 @@ def read_catalog_csv(
             f"{_CATALOG_REQUIRED} — name them, e.g. columns={{'time': 'OriginTime', 'mag': 'ML'}} or on the "
             "command line --catalog-columns 'time=OriginTime,mag=ML'"
         )
-    report = ReadReport(os.path.basename(os.fspath(path)))
     report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
     tcol = raw[columns["source_origin_time"]].str.strip()
     if unix_time:
-        times = pd.to_datetime(_numbers(tcol), unit="s", utc=True, errors="coerce")
+        from ._time import UNIX_MAX, UNIX_MIN
+
+        secs = _numbers(tcol)
+        secs = np.where((secs >= UNIX_MIN) & (secs < UNIX_MAX), secs, np.nan)
+        times = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
     else:
         times = _local_times(tcol, tz, time_format, report)
     empty = pd.Series([""] * len(raw))
@@ -428,7 +453,16 @@ def _spreadsheetml_rows(path):
                 for cell in el.findall(ns + "Cell"):
                     idx = cell.get(ns + "Index")
                     if idx is not None:  # skipped (empty) cells
-                        cells.extend([""] * (int(idx) - 1 - len(cells)))
+                        try:
+                            n = int(idx)
+                        except ValueError:
+                            n = -1
+                        if not len(cells) < n <= 256:
+                            raise ReadError(
+                                f"{path}: row {len(rows) + 1}: ss:Index={idx!r} is not a cell position "
+                                f"after {len(cells)} (1..256)"
+                            )
+                        cells.extend([""] * (n - 1 - len(cells)))
                     data = cell.find(ns + "Data")
                     cells.append("" if data is None or data.text is None else data.text.strip())
                 rows.append(cells)
@@ -474,8 +508,21 @@ def read_cenc_catalog(path, *, errors: str = "raise"):
         )
     body = rows[1:]
     width = len(head)
-    raw = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=head, dtype=str)
     report = ReadReport(os.path.basename(os.fspath(path)))
+    # SpreadsheetML omits trailing empty cells: a short row is completed with empty cells only
+    # where those are optional (depth, place); a row missing a required cell, or longer than
+    # the header, is a bad row (never completed or cut).
+    need = max(where[n] for n in ("time", "mag", "lat", "lon")) + 1
+    good, lines = [], []
+    for i, r in enumerate(body):
+        if len(r) > width or len(r) < need:
+            report.rows_read += 1
+            report.drop(i + 2, f"row has {len(r)} cells, the header {width}", ",".join(r), errors)
+            continue
+        good.append(r + [""] * (width - len(r)))
+        lines.append(i + 2)
+    raw = pd.DataFrame(good, columns=head, dtype=str) if good else pd.DataFrame(columns=head, dtype=str)
+    raw.attrs["lines"] = np.asarray(lines, dtype=np.int64)
     get = lambda n: raw.iloc[:, where[n]] if n in where else pd.Series([""] * len(raw))  # noqa: E731
     local = pd.to_datetime(get("time").str.strip(), format="%Y-%m-%d %H:%M:%S", errors="coerce")
     times = local.dt.tz_localize(parse_tz("+08:00")).dt.tz_convert("UTC")
@@ -565,6 +612,8 @@ def read_catalog(
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ReadError(f"catalog file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise ReadError(f"catalog file {path!r} is a folder; give the file itself")
     if format == "auto":
         if _is_spreadsheetml(path):
             format = "cenc"
@@ -634,9 +683,9 @@ def read_aeta_stations(path, *, errors: str = "raise"):
     check_errors(errors)
     import pandas as pd
 
-    raw = _read_csv(path, "stations")
-    _need(raw, ("StationID", "Longitude", "Latitude"), path, "an AETA station list")
     report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = _read_csv(path, report, errors)
+    _need(raw, ("StationID", "Longitude", "Latitude"), path, "an AETA station list")
     has_em, bad = _bool(raw["MagnData"]) if "MagnData" in raw.columns else (np.ones(len(raw), bool), None)
     return _finish_stations(
         report,
@@ -662,7 +711,8 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
     import pandas as pd
 
     given = parse_columns(columns, "stations")
-    raw = _read_csv(path, "stations")
+    report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = _read_csv(path, report, errors)
     _need(raw, list(given.values()), path, "the columns named in columns=")
     columns = guess_columns(raw.columns, STATION_ALIASES, given)
     missing = [k for k in _STATION_REQUIRED if k not in columns]
@@ -672,7 +722,6 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
             f"{_STATION_REQUIRED} — e.g. columns={{'code': 'Station', 'lat': 'Lat', 'lon': 'Lon'}} or on the "
             "command line --stations-columns 'code=Station,lat=Lat,lon=Lon'"
         )
-    report = ReadReport(os.path.basename(os.fspath(path)))
     report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
     has_em = (
         _bool(raw[columns["station_has_em"]])[0] if "station_has_em" in columns else np.ones(len(raw), bool)
@@ -697,6 +746,8 @@ def read_stations(path, *, format: str = "auto", columns: dict | str | None = No
     path = os.fspath(path)
     if not os.path.exists(path):
         raise ReadError(f"station file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise ReadError(f"station file {path!r} is a folder; give the file itself")
     if format == "auto" and not columns:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             head = [c.strip() for c in fh.readline().split(",")]

@@ -37,6 +37,12 @@ HEADER_KEYS = {
 _FLOAT_KEYS = ("latitude", "longitude", "elevation")
 MISSING, NOT_RECORDED = 99999.0, 88888.0
 _DATA = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?\s")
+#: A data record is exactly this many characters (the format's fixed width): a shorter one
+#: is truncated (``52390.85`` cut to ``52390.``), whatever its fields still parse to.
+RECORD_WIDTH = 70
+#: A value field is ``F10.2``-like: a plain fixed-point number that fits 10 characters.
+_VALUE = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
+VALUE_RANGE = (-999999.99, 9999999.99)
 
 
 @dataclass
@@ -136,16 +142,23 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
     columns = None
     times: list = []
     rows: list = []
-    try:
-        with open(path, encoding="ascii", errors="strict") as fh:
-            lines = fh.readlines()
-    except UnicodeDecodeError as exc:
-        raise ReadError(
-            f"{path}: not an IAGA-2002 text file (non-ASCII bytes at offset {exc.start})"
-        ) from exc
+    from ._csv import read_bytes, split_lines
+
+    lines, ends = split_lines(read_bytes(path))
     last = None
-    for no, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n")
+    last_no = lines[-1][0] if lines else 0
+    for no, raw in lines:
+        try:
+            line = raw.decode("ascii")
+        except UnicodeDecodeError as exc:
+            if columns is None:
+                raise ReadError(
+                    f"{path}:{no}: not an IAGA-2002 text file (non-ASCII bytes at offset {exc.start} "
+                    "of this header line)"
+                ) from exc
+            report.rows_read += 1
+            report.drop(no, "non-ASCII bytes", repr(raw)[2:-1], errors)
+            continue
         if not line.strip():
             continue
         if columns is None:
@@ -173,6 +186,8 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
                 elif name in _FLOAT_KEYS:
                     try:
                         header[name] = float(value)
+                        if not np.isfinite(header[name]):
+                            raise ValueError
                     except ValueError as exc:
                         raise ReadError(
                             f"{path}:{no}: header {key!r} must be a number, got {value!r}"
@@ -193,11 +208,31 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
         if len(tokens) != 3 + len(columns):
             report.drop(no, f"expected {3 + len(columns)} fields", line, errors)
             continue
+        width = len(line.rstrip())
+        if width != RECORD_WIDTH:
+            truncated = no == last_no and not ends
+            report.drop(
+                no,
+                f"record is {width} characters, not {RECORD_WIDTH}"
+                + (" (truncated last line)" if truncated or width < RECORD_WIDTH else ""),
+                line,
+                errors,
+            )
+            continue
+        if not all(_VALUE.match(v) for v in tokens[3:]):
+            report.drop(no, "value not a fixed-point number", line, errors)
+            continue
         try:
             t = np.datetime64(f"{tokens[0]}T{tokens[1]}", "ns")
             vals = [float(v) for v in tokens[3:]]
-        except ValueError:
+        except (ValueError, OverflowError):
             report.drop(no, "unparsable time or value", line, errors)
+            continue
+        if not 1900 <= t.astype("datetime64[Y]").astype(int) + 1970 < 2100:
+            report.drop(no, "time outside 1900-2100", line, errors)
+            continue
+        if not all(VALUE_RANGE[0] <= v <= VALUE_RANGE[1] for v in vals):
+            report.drop(no, f"value outside the field's range {list(VALUE_RANGE)}", line, errors)
             continue
         if last is not None and t <= last:
             report.drop(no, "time not increasing", line, errors)

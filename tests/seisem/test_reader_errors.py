@@ -1,0 +1,222 @@
+"""Issue 15, readers: every bad row is a seisem error naming file and line, or (errors="skip")
+dropped and reported; no row is shifted, guessed, completed or truncated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seisem import ReadError
+from seisem.io import (
+    read_aeta_catalog,
+    read_aeta_features,
+    read_aeta_stations,
+    read_catalog,
+    read_catalog_csv,
+    read_iaga2002,
+    read_raw_export,
+    read_stations,
+)
+
+from .test_io import _write_iaga
+
+TIMES = [f"2020-01-01 00:{m:02d}:00.000" for m in range(5)]
+ROWS = [[20873.75 + m, -9.99, 47477.30, 52390.85] for m in range(5)]
+
+
+def _iaga(tmp_path):
+    return _write_iaga(tmp_path / "tst.min", TIMES, ROWS)
+
+
+# --- IAGA-2002 ------------------------------------------------------------------------------
+
+
+def test_iaga_truncated_last_line_is_detected(tmp_path):
+    p = _iaga(tmp_path)
+    data = p.read_bytes().rstrip(b"\n")
+    p.write_bytes(data[:-2])  # 52390.85 -> 52390. , no line end
+    with pytest.raises(ReadError, match=r"tst\.min:16: record is 68 characters.*truncated"):
+        read_iaga2002(p)
+    r = read_iaga2002(p, errors="skip")
+    assert r.times.size == 4 and r.report.rows_read == 5 and r.report.n_dropped == 1
+    assert "4 of 5" in r.report.summary()
+    np.testing.assert_array_equal(r.values["F"], [52390.85] * 4)
+
+
+def test_iaga_non_ascii_row_is_skipped_not_the_file(tmp_path):
+    p = _iaga(tmp_path)
+    lines = p.read_bytes().split(b"\n")
+    lines[13] = lines[13][:30] + b"\xe9" + lines[13][31:]
+    p.write_bytes(b"\n".join(lines))
+    with pytest.raises(ReadError, match=r"tst\.min:14: non-ASCII"):
+        read_iaga2002(p)
+    r = read_iaga2002(p, errors="skip")
+    assert r.times.size == 4 and r.report.dropped == {"non-ASCII bytes": 1}
+    assert np.datetime64("2020-01-01T00:02") not in r.times
+
+
+@pytest.mark.parametrize("bad", ["       inf", "     1e300", "-999999999", "  nan     "])
+def test_iaga_implausible_values_reported(tmp_path, bad):
+    p = _iaga(tmp_path)
+    lines = p.read_text().split("\n")
+    lines[14] = lines[14][:60] + bad.rjust(10)
+    p.write_text("\n".join(lines))
+    with pytest.raises(ReadError, match=r"tst\.min:15: "):
+        read_iaga2002(p)
+    r = read_iaga2002(p, errors="skip")
+    assert r.times.size == 4 and r.report.n_dropped == 1
+    assert np.isfinite(r.values["F"]).all() and (r.values["F"] == 52390.85).all()
+
+
+# --- raw exports ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["", "x1", "1,2,3", "\xff"])
+def test_raw_values_only_bad_line_does_not_shift_later_samples(tmp_path, bad):
+    p = tmp_path / "ST1_M4.5_30km.txt"
+    body = b"# start: 2021-03-01 00:00\n1.0\n2.0\n" + bad.encode("latin-1") + b"\n4.0\n5.0\n"
+    p.write_bytes(body)
+    with pytest.raises(ReadError, match=r"ST1_M4\.5_30km\.txt:4: "):
+        read_raw_export(p)
+    s = read_raw_export(p, errors="skip")
+    np.testing.assert_array_equal(s.values, [1.0, 2.0, 4.0, 5.0])
+    expected = np.array(["2021-03-01T00:00", "2021-03-01T00:01", "2021-03-01T00:03", "2021-03-01T00:04"])
+    np.testing.assert_array_equal(s.times, expected.astype("datetime64[ns]"))
+    assert s.report.n_dropped == 1 and s.report.rows_read == 5
+
+
+@pytest.mark.parametrize(
+    "bad", ["2014-01 00:07", "2014-02-30 00:07", "9999-01-01 00:00", "2014-01-01 99:00", "tomorrow", "1e300"]
+)
+def test_raw_bad_times_are_reported_never_completed(tmp_path, bad):
+    p = tmp_path / "plain.txt"
+    p.write_text(f"2014-01-01 00:06,1.0\n{bad},2.0\n2014-01-01 00:08,3.0\n")
+    with pytest.raises(ReadError, match=r"plain\.txt:2: time not ISO"):
+        read_raw_export(p)
+    s = read_raw_export(p, errors="skip")
+    np.testing.assert_array_equal(s.values, [1.0, 3.0])
+    assert s.times[0] == np.datetime64("2014-01-01T00:06") and s.report.n_dropped == 1
+
+
+@pytest.mark.parametrize("bad", ["inf", "1e300", "-1e20", "1_0"])
+def test_raw_implausible_values(tmp_path, bad):
+    p = tmp_path / "plain.txt"
+    p.write_text(f"2014-01-01 00:06,1.0\n2014-01-01 00:07,{bad}\n")
+    with pytest.raises(ReadError, match=r"plain\.txt:2: value not a number"):
+        read_raw_export(p)
+    assert read_raw_export(p, errors="skip").values.tolist() == [1.0]
+
+
+# --- AETA feature files ---------------------------------------------------------------------
+
+HEAD = "StationID,TimeStamp,magn@abs_mean,magn@var\n"
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("42,1577836860,2.5,0.1,7\n", "expected 4 fields, got 5"),
+        ("42,1577836860,2.5\n", "expected 4 fields, got 3"),
+        ("42,1577836860,inf,0.1\n", "not finite"),
+        ("42,1577836860,1e300,0.1\n", "not finite"),
+        ("42,15,2.5,0.1\n", "TimeStamp outside"),
+    ],
+)
+def test_aeta_bad_rows(tmp_path, bad, reason):
+    p = tmp_path / "42_magn.csv"
+    p.write_text(HEAD + "42,1577836800,1.5,0.2\n" + bad + "42,1577836920,3.5,0.3\n")
+    with pytest.raises(ReadError, match=rf"42_magn\.csv:3: .*{reason}"):
+        read_aeta_features(p)
+    s = read_aeta_features(p, errors="skip")
+    np.testing.assert_array_equal(s.values, [1.5, 3.5])
+    assert s.report.n_dropped == 1 and s.report.rows_read == 3
+
+
+def test_aeta_truncated_tail_and_undecodable_row(tmp_path):
+    p = tmp_path / "42_magn.csv"
+    p.write_bytes((HEAD + "42,1577836800,1.5,0.2\n42,15778\xe96860,2.5,0.1\n42,15").encode("latin-1"))
+    with pytest.raises(ReadError, match=r"42_magn\.csv:3: bytes that do not decode"):
+        read_aeta_features(p)
+    s = read_aeta_features(p, errors="skip")
+    assert s.values.tolist() == [1.5] and s.report.n_dropped == 2
+    assert any("truncated last line" in r for r in s.report.dropped)
+
+
+# --- station lists and catalogs -------------------------------------------------------------
+
+
+def test_station_list_short_row_is_not_shifted(tmp_path):
+    p = tmp_path / "StationInfo.csv"
+    p.write_text(
+        "Title,StationID,Longitude,Latitude,MagnData\nA,19,103.65,30.98,True\nB,24,102.75,True\n"
+        "C,25,101.5,29.5,False\n"
+    )
+    with pytest.raises(ReadError, match=r"StationInfo\.csv:3: expected 5 fields, got 4"):
+        read_aeta_stations(p)
+    st = read_stations(p, errors="skip")
+    assert st["station_code"].tolist() == ["19", "25"]
+    assert st.attrs["report"].n_dropped == 1 and st.attrs["report"].rows_read == 3
+
+
+EQ = "Longitude,Latitude,Magnitude,Time,Timestamp,Week,Location\n"
+
+
+def test_eqlst_extra_field_in_first_row(tmp_path):
+    p = tmp_path / "eqlst.csv"
+    p.write_text(
+        EQ + "101.39,27.92,3.9,25/12/2016 7:26,1482621966,12,X,extra\n"
+        "105.6,29.47,4.8,27/12/2016 8:17,1482797852,13,Y\n"
+    )
+    with pytest.raises(ReadError, match=r"eqlst\.csv:2: expected 7 fields, got 8"):
+        read_aeta_catalog(p)
+    cat = read_catalog(p, errors="skip")
+    assert cat["source_magnitude"].tolist() == [4.8] and cat.attrs["report"].n_dropped == 1
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        ("1e300", "magnitude outside"),
+        ("inf", "magnitude not a number"),
+        ("-99999999999", "magnitude outside"),
+    ],
+)
+def test_catalog_implausible_magnitudes(tmp_path, bad, reason):
+    p = tmp_path / "eqlst.csv"
+    p.write_text(
+        EQ + f"101.39,27.92,{bad},25/12/2016 7:26,1482621966,12,X\n105.6,29.47,4.8,27/12/2016 8:17,1482797852,13,Y\n"
+    )
+    with pytest.raises(ReadError, match=rf"eqlst\.csv:2: {reason}"):
+        read_aeta_catalog(p)
+    assert read_aeta_catalog(p, errors="skip")["source_magnitude"].tolist() == [4.8]
+
+
+def test_catalog_partial_and_out_of_range_times_not_completed(tmp_path):
+    p = tmp_path / "cat.csv"
+    p.write_text(
+        "time,lat,lon,mag\n2014-01 00:07,30,103,4\n9999-01-01 00:00,30,103,4\n2014-01-01 00:07,31,104,5\n"
+        "2014-01-01 00:08\xe9,31,104,5\n".encode("latin-1").decode("latin-1")
+    )
+    with pytest.raises(ReadError, match=r"cat\.csv:2: unparsable origin time"):
+        read_catalog_csv(p)
+    cat = read_catalog_csv(p, errors="skip")
+    assert cat["source_origin_time"].tolist() == [pd.Timestamp("2014-01-01 00:07", tz="UTC")]
+    assert cat.attrs["report"].n_dropped == 3
+
+
+def test_catalog_undecodable_row_is_skipped(tmp_path):
+    p = tmp_path / "cat.csv"
+    p.write_bytes(b"time,lat,lon,mag\n2014-01-01 00:07,30,103,4\n2014-01-01 00:08,3\xff,103,4\n")
+    with pytest.raises(ReadError, match=r"cat\.csv:3: bytes that do not decode"):
+        read_catalog(p)
+    assert len(read_catalog(p, errors="skip")) == 1
+
+
+def test_folder_given_as_file(tmp_path):
+    with pytest.raises(ReadError, match="folder"):
+        read_catalog(tmp_path)
+    with pytest.raises(ReadError, match="folder"):
+        read_stations(tmp_path)
+    with pytest.raises(ReadError, match="folder"):
+        read_iaga2002(tmp_path)
