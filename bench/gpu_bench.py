@@ -22,7 +22,7 @@ image path at least 50 %. Without a GPU it exits with a message saying what is m
 ``--traffic`` needs no GPU: for each case it prints the bytes the GPU kernels move in global
 memory, per the per-kernel formulas of :mod:`chirpstft.backends._fused_plan`, divided by the
 bytes of input + output, as ``<case>: traffic N.NN x`` (targets: chirp stft <= 1.3x, images
-<= 1.5x), and the shared-memory footprint and occupancy bound of the fused kernels per n_fft.
+<= 1.5x, istft <= 1.3x), and the shared-memory footprint and occupancy bound of the fused kernels per n_fft.
 A ratio near 1 means a kernel can approach the copy bandwidth; it is not a timing.
 """
 
@@ -87,7 +87,7 @@ def check_correctness(xp, *, small: bool = False) -> list[tuple[str, float, floa
 
 
 #: ``--traffic`` targets per case (bytes moved / bytes in + out).
-TRAFFIC_TARGETS = {"chirp stft": 1.3, "images (uint8)": 1.5}
+TRAFFIC_TARGETS = {"chirp stft": 1.3, "images (uint8)": 1.5, "istft (ls)": 1.3}
 
 
 def traffic_report(batch: int = 4096) -> list[tuple[str, float, float | None, str]]:
@@ -117,10 +117,12 @@ def traffic_report(batch: int = 4096) -> list[tuple[str, float, float | None, st
         FP.traffic_render(*args, rows_used, image),
         "fused" if fused_img else "power rows via global",
     )
+    # the inverse of the chirp stft (all bins in, real samples out; center: output starts at n_fft // 2)
+    add("istft (ls)", FP.traffic_istft(batch, N_SAMPLES, n_frames, N_FFT, HOP, N_FFT, start=N_FFT // 2), path)
     add(
-        "istft (ls)",
-        FP.traffic_istft(batch, N_SAMPLES, n_frames, N_FFT, HOP, N_FFT),
-        "cuFFT (no fused inverse yet)",
+        "istft (ls), cuFFT path (before)",
+        FP.traffic_istft(batch, N_SAMPLES, n_frames, N_FFT, HOP, N_FFT, start=N_FFT // 2, fused=False),
+        "cuFFT",
     )
     add("chirp stft, cuFFT path (before)", FP.traffic_stft(*args, N_FFT, fused=False), "cuFFT")
     return rows
@@ -147,13 +149,14 @@ def print_traffic(batch: int) -> bool:
     print("memory only; register use is not known without a GPU build and may lower it)")
     print("| kernel | dtype | n_fft | frames/tile | shared bytes | threads | blocks/SM | occupancy |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
-    for image in (False, True):
+    for kernel in ("stft_tiles", "render_fused", "istft_tiles"):
+        image = kernel == "render_fused"
         for itemsize, dt in ((4, "float32"), (8, "float64")):
             n_fft = 16
             while n_fft <= FP.fft_elems(itemsize, image):
-                o = FP.occupancy(n_fft, itemsize, image=image)
+                o = FP.occupancy(n_fft, itemsize, image=image, inverse=kernel == "istft_tiles")
                 print(
-                    f"| {'render_fused' if image else 'stft_tiles'} | {dt} | {n_fft} | {o['frames_per_tile']} | "
+                    f"| {kernel} | {dt} | {n_fft} | {o['frames_per_tile']} | "
                     f"{o['shared_bytes']} | {o['threads']} | {o['blocks_per_sm']} | {100 * o['occupancy']:.0f} % |"
                 )
                 n_fft *= 2

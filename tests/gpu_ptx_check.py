@@ -3,8 +3,8 @@
 The simulator runs the kernels as Python, so it cannot catch what only Numba's CUDA compiler
 rejects (untyped builtins, non-constant shared-memory shapes, type unification). This script
 compiles each kernel to PTX for sm_80 (A100) and sm_90 (H100/H200) with every argument-type
-combination the backend launches (the fused kernels of ``_cuda_fused`` included, for both
-working precisions), using NVVM from the ``nvidia-cuda-nvcc-cu12`` wheel (a dev dependency).
+combination the backend launches (the fused kernels of ``_cuda_fused``, the inverse included, for
+both working precisions), using NVVM from the ``nvidia-cuda-nvcc-cu12`` wheel (a dev dependency).
 ``tests/test_gpu.py::test_kernels_compile_for_a_real_gpu`` runs it in a subprocess; by hand:
 ``python tests/gpu_ptx_check.py`` (exit 0: all compiled; 3: no NVVM to compile with).
 """
@@ -80,6 +80,10 @@ def main() -> int:
             index = (arr(i64, 1), arr(i64, 1), arr(f64, 2))
             finish = (*[f64] * 5, *index, *index, arr(f64, 2), b1)
             cases.append((render_fused, (arr(dt, 2), arr(out, 4), *lead, arr(i64, 1), *finish)))
+        # the fused inverse: spectra (B, Q, 2M) -> output (B, L) or (B, 2L), in the working precision
+        istft_tiles = FK.inverse_kernel(4 if dt is f32 else 8)
+        weights = (*[arr(f64, 1)] * 3, arr(f64, 2), b1, *[arr(f64, 1)] * 2, i64, i64, arr(i64, 1), b1)
+        cases.append((istft_tiles, (arr(dt, 3), arr(dt, 2), *weights, arr(dt, 1), arr(dt, 1), i64, i64)))
     failed = 0
     for cc in ((8, 0), (9, 0)):
         target["cc"] = cc

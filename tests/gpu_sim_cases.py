@@ -223,6 +223,44 @@ def test_fused_render(kernels, sim, monkeypatch, dtype, through_global):
     assert np.abs(got.astype(int) - ref.astype(int)).max() <= 1
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "method, chirp, fft_mode, center",
+    [("ls", "zero", "onesided", True), ("ls", "constant", "twosided", False), ("ls", "per-frame", "centered", True),
+     ("ola", "zero", "twosided", True), ("ola", "zero", "onesided", False), ("ola", "per-frame", "twosided", False),
+     ("ola", "constant", "centered", False)],
+)  # fmt: skip
+def test_fused_istft(kernels, sim, monkeypatch, dtype, method, chirp, fft_mode, center):
+    """istft_tiles: several output tiles (7 samples: not whole hops, so tiles straddle frames),
+    several rounds of frames per tile, odd lengths (trimmed and padded), real and complex output."""
+    from chirpstft.backends import _fused_plan
+
+    monkeypatch.setattr(kernels, "overlap_add", None)  # the cuFFT path's inverse is gone
+    monkeypatch.setattr(_fused_plan, "ISTFT_TILE_SAMPLES", 7)
+    rng = np.random.default_rng(13)
+    x = rng.standard_normal((2, 29)).astype(dtype)
+    hop = 3 if method == "ls" else 2  # ola needs a COLA hop (the periodic Hann window's n_fft / 4)
+    kw = dict(n_fft=8, hop_length=hop, center=center, fft_mode=fft_mode)
+    n_frames = chirpstft.ChirpSTFT(**kw).n_frames(29)
+    kw["chirp_rate"] = {"zero": 0.0, "constant": 0.02, "per-frame": rng.uniform(-0.03, 0.03, n_frames)}[chirp]
+    S = chirpstft.stft(x, backend="numpy", **kw).astype(np.complex64 if dtype == np.float32 else np.complex128)
+    for length, real in ((29, None), (23, False), (34, True)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = chirpstft.istft(S, backend="cupy", length=length, method=method, real=real, **kw)
+        with warnings.catch_warnings(record=True) as expected:
+            warnings.simplefilter("always")
+            ref = chirpstft.istft(S.astype(np.complex128), backend="numpy", length=length, method=method, real=real,
+                                  **kw)  # fmt: skip
+        assert [str(w.message) for w in caught] == [str(w.message) for w in expected]  # uncovered samples
+        assert got.shape == ref.shape == (2, length) and np.iscomplexobj(got) == np.iscomplexobj(ref)
+        assert_close(got, ref, dtype)
+        if not center:  # the last samples no window covers are 0, as in the reference
+            assert (ref[..., (n_frames - 1) * hop + 8 :] == 0).all()
+    if center:
+        assert_close(got[..., :29].real, x, dtype)
+
+
 # --------------------------------------------------------------------------- rendering
 def _render_both(x, **kw):
     got = chirpstft.render(x, backend="cupy", **kw)

@@ -171,8 +171,9 @@ def test_kernels_compile_for_a_real_gpu():
     if run.returncode == 3:
         pytest.skip(f"no NVVM here (pip install nvidia-cuda-nvcc-cu12, part of the dev extra): {run.stdout}")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("ok ") == 32, run.stdout
-    assert run.stdout.count("ok sm_80 ") == run.stdout.count("ok sm_90 ") == 16
+    assert run.stdout.count("ok ") == 36, run.stdout
+    assert run.stdout.count("ok sm_80 ") == run.stdout.count("ok sm_90 ") == 18
+    assert run.stdout.count(" istft_tiles ") == 4, run.stdout  # the fused inverse, both precisions
     # the fused kernels' static shared memory is what _fused_plan accounts for (under 48 KiB)
     from chirpstft.backends import _fused_plan as FP
 
@@ -180,6 +181,8 @@ def test_kernels_compile_for_a_real_gpu():
     for line in run.stdout.splitlines():
         if " stft_tiles " in line:
             assert line.endswith(f"{FP.SHARED_FFT_BYTES} bytes of static shared memory"), line
+        if " istft_tiles " in line:  # FFT tile + float64 accumulator
+            assert line.endswith(f"{FP.occupancy(16, 4, inverse=True)['shared_bytes']} bytes of static shared memory")
         if " render_fused " in line:
             assert line.endswith(
                 f"{FP.occupancy(16, 4, image=True)['shared_bytes']} bytes of static shared memory"
@@ -216,6 +219,31 @@ def test_traffic_of_the_cufft_path_is_what_the_issue_counted():
     assert moved / io < 1.1
 
 
+def test_traffic_of_the_fused_inverse_counts_its_reads():
+    """istft_tiles reads, per tile of output samples, every frame overlapping it (brute force here)
+    and writes each output sample once; a frame overlapping two tiles is counted twice."""
+    from chirpstft.backends import _fused_plan as FP
+
+    for n_fft, hop, length, start, n_frames in [(128, 32, 1440, 64, 46), (16, 3, 100, 0, 29), (8, 8, 50, 4, 7),
+                                                (1024, 1000, 5000, 512, 6), (2048, 2048, 9000, 0, 5)]:  # fmt: skip
+        tile = FP.istft_tile_samples(hop)
+        assert 0 < tile <= FP.ISTFT_ACC_ELEMS and (tile % hop == 0 or hop > FP.ISTFT_ACC_ELEMS)
+        brute = sum(
+            sum(1 for m in range(n_frames) if m * hop < start + j0 + min(tile, length - j0) and m * hop + n_fft > start + j0)
+            for j0 in range(0, length, tile)
+        )  # fmt: skip
+        assert FP.istft_frames_read(length, n_frames, n_fft, hop, start) == brute
+        moved, io = FP.traffic_istft(3, length, n_frames, n_fft, hop, n_fft, start=start, fused=True)
+        assert io == 3 * n_fft * n_frames * 8 + 3 * length * 4
+        assert moved - (3 * brute * n_fft * 8 + 3 * length * 4) == n_fft * 40 + length * 16 + n_frames * 8
+    # the day batch: each tile re-reads ceil(n_fft / hop) - 1 = 3 frames of the previous one
+    assert FP.istft_frames_read(1440, 46, 128, 32, 64) == 46 + 3
+    moved, io = FP.traffic_istft(4096, 1440, 46, 128, 32, 128, start=64)
+    assert moved / io < 1.1
+    moved, io = FP.traffic_istft(4096, 1440, 46, 128, 32, 128, start=64, fused=False)
+    assert moved / io > 4
+
+
 def test_gpu_benchmark_traffic_mode_meets_the_targets():
     """``gpu_bench.py --traffic`` runs without a GPU and prints ratios within the issue's targets."""
     import re
@@ -232,7 +260,10 @@ def test_gpu_benchmark_traffic_mode_meets_the_targets():
     assert float(ratios["chirp stft"]) <= 1.3
     assert float(ratios["images (uint8)"]) <= 1.5
     assert float(ratios["plain stft"]) <= 1.3 and float(ratios["power spectrogram"]) <= 1.3
+    assert float(ratios["istft (ls)"]) <= 1.3  # the fused inverse
+    assert float(ratios["istft (ls), cuFFT path (before)"]) > 4
     assert "GPU timings unmeasured" in run.stdout
+    assert "| istft_tiles | float64 | 1024 |" in run.stdout
     assert "| stft_tiles | float32 | 1024 |" in run.stdout  # shared memory / occupancy per n_fft
 
 

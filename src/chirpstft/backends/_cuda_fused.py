@@ -13,6 +13,13 @@ consecutive frames of one signal (a grid-stride loop over the tiles) and
 3. writes the ``(B, Q, M)`` output directly: consecutive threads write consecutive frames
    of one bin (coalesced runs of ``tf`` values), complex values, or ``|S|**power * scale``.
 
+The inverse, :func:`inverse_kernel` (``istft_tiles``), takes a tile of consecutive *output
+samples* per block: it reads the frames that overlap the tile (in rounds of as many frames
+as the FFT tile holds), inverse-transforms them in shared memory, weights them by the
+synthesis window / de-chirp and overlap-adds them into a float64 accumulator in shared
+memory (a gather: each thread owns its samples, no races, no atomics), then writes each
+output sample once, times the inverse envelope. Frames overlapping two tiles are read by both.
+
 Only the signal is read and only the result is written; see :mod:`._fused_plan` for the
 traffic of each kernel. :func:`render_fused` goes one step further: the power rows of one
 signal's image stay in shared memory and the block finishes dB / normalisation / resize /
@@ -34,7 +41,7 @@ from numba import cuda
 from . import _fused_plan as plan
 from ._cuda_kernels import _block_max, _clip01, _larger, _pad_index, _rate, _smaller
 
-__all__ = ["kernels"]
+__all__ = ["inverse_kernel", "kernels"]
 
 
 # --------------------------------------------------------------------------- device helpers
@@ -277,6 +284,137 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
             cuda.syncthreads()
 
     return stft_tiles, render_fused
+
+
+@cuda.jit(device=True)
+def _load_spectra(S, re, im, src, b, mr0, last, log2g, log2n):
+    """Frames ``mr0 .. mr0 + g - 1`` of spectra ``S`` (B, Q, 2M) (only up to ``last``; the rest
+    zeros) as full FFT inputs, bit-reversed into ``re``/``im``: FFT bin ``k`` is input row
+    ``src[k]`` (``-s-1``: the conjugate of row ``s``). Consecutive threads read consecutive
+    frames of one bin (coalesced)."""
+    n_fft = 1 << log2n
+    g = 1 << log2g
+    for e in range(cuda.threadIdx.x, n_fft << log2g, cuda.blockDim.x):
+        i = e & (g - 1)
+        k = e >> log2g
+        m = mr0 + i
+        vr = 0.0
+        vi = 0.0
+        if m <= last:
+            q = src[k]
+            if q >= 0:
+                vr = S[b, q, 2 * m]
+                vi = S[b, q, 2 * m + 1]
+            else:
+                vr = S[b, -q - 1, 2 * m]
+                vi = -S[b, -q - 1, 2 * m + 1]
+        p = (i << log2n) + _bitrev(k, log2n)
+        re[p] = vr
+        im[p] = vi
+
+
+def _build_inverse(ftype, elems: int, acc_elems: int):
+    @cuda.jit
+    def istft_tiles(S, out, sr, si, t2, rates, per_frame, er, ei, hop, start, src, real_frames, twr, twi,
+                    log2g, tile_len):  # fmt: skip
+        """Fused inverse: spectra ``S`` (B, Q, 2M) interleaved complex -> ``out`` (B, L) real
+        (the real part) or (B, 2L) interleaved complex, ``L = er.shape[0]``.
+
+        Output sample ``j`` (padded coordinate ``p = start + j``) is
+        ``env[j] * sum_m y_m[p - m*hop] * s_m[p - m*hop]``, ``y_m`` the inverse FFT of frame
+        ``m`` (FFT bin ``k`` from row ``src[k]`` of ``S``; ``real_frames``: its real part, as
+        ``irfft``), ``s = sr + 1j*si`` the synthesis weights (times ``exp(+1j*pi*a_m*t2)``
+        when ``per_frame``), ``env = er + 1j*ei``. ``twr + 1j*twi``: ``exp(+2j*pi*k/n_fft)``,
+        ``k < n_fft/2``. Blocks take tiles of ``tile_len`` output samples (grid-stride); each
+        tile's frames go through the FFT in rounds of ``2**log2g``. Accumulates in float64.
+        """
+        re = cuda.shared.array(elems, ftype)
+        im = cuda.shared.array(elems, ftype)
+        acc_r = cuda.shared.array(acc_elems, numba.float64)
+        acc_i = cuda.shared.array(acc_elems, numba.float64)
+        t = cuda.threadIdx.x
+        nt = cuda.blockDim.x
+        n_fft = sr.shape[0]
+        log2n = 0
+        while (1 << log2n) < n_fft:
+            log2n += 1
+        inv_n = 1.0 / n_fft  # a power of two: exact
+        g = 1 << log2g
+        n_frames = S.shape[2] // 2
+        length = er.shape[0]
+        out_complex = out.shape[1] == 2 * length
+        n_tiles = (length + tile_len - 1) // tile_len
+        for tile in range(cuda.blockIdx.x, out.shape[0] * n_tiles, cuda.gridDim.x):
+            b = tile // n_tiles
+            j0 = (tile - b * n_tiles) * tile_len
+            count = length - j0
+            if count > tile_len:
+                count = tile_len
+            p0 = start + j0
+            # the frames overlapping padded samples [p0, p0 + count) (as _fused_plan.istft_frame_range)
+            num = p0 - n_fft + 1
+            first = 0
+            if num > 0:
+                first = (num + hop - 1) // hop
+            last = (p0 + count - 1) // hop
+            if last > n_frames - 1:
+                last = n_frames - 1
+            for s in range(t, count, nt):  # each thread owns samples s, s + nt, ... of the tile
+                acc_r[s] = 0.0
+                acc_i[s] = 0.0
+            for mr0 in range(first, last + 1, g):
+                r_last = mr0 + g - 1
+                if r_last > last:
+                    r_last = last
+                _load_spectra(S, re, im, src, b, mr0, r_last, log2g, log2n)
+                cuda.syncthreads()
+                _fft_tile(re, im, twr, twi, log2n, log2g)
+                for s in range(t, count, nt):
+                    p = p0 + s
+                    m = p // hop  # the last frame that starts at or before p
+                    if m > r_last:
+                        m = r_last
+                    k = p - m * hop
+                    ar = 0.0
+                    ai = 0.0
+                    while m >= mr0 and k < n_fft:  # frames m, m-1, ... of this round that reach p
+                        q = ((m - mr0) << log2n) + k
+                        yr = re[q] * inv_n
+                        yi = 0.0
+                        if not real_frames:
+                            yi = im[q] * inv_n
+                        gr = sr[k]
+                        gi = si[k]
+                        if per_frame:
+                            angle = math.pi * _rate(rates, b, m) * t2[k]
+                            c = math.cos(angle)
+                            sn = math.sin(angle)
+                            gr, gi = gr * c - gi * sn, gr * sn + gi * c
+                        ar += yr * gr - yi * gi
+                        ai += yr * gi + yi * gr
+                        m -= 1
+                        k += hop
+                    acc_r[s] += ar
+                    acc_i[s] += ai
+                cuda.syncthreads()  # the next round overwrites the FFT tile
+            for s in range(t, count, nt):  # coalesced: consecutive threads, consecutive samples
+                j = j0 + s
+                vr = acc_r[s]
+                vi = acc_i[s]
+                if out_complex:
+                    out[b, 2 * j] = vr * er[j] - vi * ei[j]
+                    out[b, 2 * j + 1] = vr * ei[j] + vi * er[j]
+                else:
+                    out[b, j] = vr * er[j] - vi * ei[j]
+
+    return istft_tiles
+
+
+@functools.cache
+def inverse_kernel(itemsize: int):
+    """``istft_tiles`` for the working precision (4: float32, 8: float64)."""
+    ftype = numba.float32 if itemsize == 4 else numba.float64
+    return _build_inverse(ftype, plan.fft_elems(itemsize), plan.ISTFT_ACC_ELEMS)
 
 
 @functools.cache

@@ -19,8 +19,15 @@ Traffic model (per kernel, bytes to/from device memory):
 ``render_fused`` (render, when an image's power rows fit the block's shared memory)
     reads the signal (the same per-tile spans), keeps the power rows in shared memory, and
     writes only the image ``B * H * W * C`` (uint8 or float32), plus the tables once.
-``istft_tiles`` (inverse) reads, per tile of ``tf`` output hops, the ``tf + ceil(n_fft/hop) - 1``
-    frames that cover it (``Q`` values each) and writes its output samples once.
+``istft_tiles`` (inverse) takes a tile of ``L`` consecutive output samples of one signal
+    (:func:`istft_tile_samples`: the samples of whole hops that fit the block's accumulator),
+    reads the frames that overlap it (``Q`` complex values each, in rounds of as many frames
+    as the FFT tile holds), runs their inverse FFTs in shared memory, overlap-adds them into
+    a shared accumulator and writes each output sample once (times the inverse envelope).
+    Frames that overlap two tiles are read (and transformed) by both: per signal the frames
+    read are the sum over tiles of the frames overlapping each (:func:`istft_frames_read`),
+    about ``n_frames + tiles * (ceil(n_fft / hop) - 1)``. Tables (synthesis weights, twiddles,
+    bin sources, rates, the envelope) are counted once.
 
 The cuFFT path (other sizes) is accounted too, for comparison: gather writes the frame
 buffer, cuFFT reads and writes it (one pass each, the best case), the bin-select/transpose
@@ -36,6 +43,9 @@ __all__ = [
     "fused_render_size",
     "fused_size",
     "image_elems",
+    "istft_frame_range",
+    "istft_frames_read",
+    "istft_tile_samples",
     "occupancy",
     "traffic_istft",
     "traffic_render",
@@ -53,6 +63,12 @@ RENDER_FFT_BYTES = 8192
 FUSED_THREADS = 256
 #: Most frames in one tile (the tests lower it so that signals span several tiles).
 MAX_TILE_FRAMES = 64
+#: Output samples the fused inverse accumulates per block (float64 real and imaginary parts:
+#: 16 KiB of shared memory next to the FFT tile). A compile-time size.
+ISTFT_ACC_ELEMS = 1024
+#: Most output samples of one inverse tile (at most :data:`ISTFT_ACC_ELEMS`; the tests lower
+#: it so that outputs span several tiles).
+ISTFT_TILE_SAMPLES = 1024
 
 
 def fft_elems(itemsize: int, render: bool = False) -> int:
@@ -88,7 +104,33 @@ def frames_per_tile(
     return 1 << (limit.bit_length() - 1)
 
 
-def occupancy(n_fft: int, itemsize: int, *, image: bool = False) -> dict:
+def istft_tile_samples(hop: int) -> int:
+    """Output samples of one inverse tile: whole hops (so that each tile reads
+    ``L / hop + ceil(n_fft / hop) - 1`` frames when aligned), at most the accumulator's size."""
+    cap = min(ISTFT_TILE_SAMPLES, ISTFT_ACC_ELEMS)
+    return (cap // hop) * hop if hop <= cap else cap
+
+
+def istft_frame_range(p0: int, count: int, n_frames: int, n_fft: int, hop: int) -> tuple[int, int]:
+    """``(first, last)`` frame overlapping padded samples ``[p0, p0 + count)`` (``last < first``: none).
+    The kernel computes the same."""
+    num = p0 - n_fft + 1
+    first = 0 if num <= 0 else (num + hop - 1) // hop
+    last = min(n_frames - 1, (p0 + count - 1) // hop)
+    return first, last
+
+
+def istft_frames_read(length: int, n_frames: int, n_fft: int, hop: int, start: int) -> int:
+    """Frames one signal's inverse tiles read (a frame overlapping two tiles counts twice)."""
+    tile = istft_tile_samples(hop)
+    total = 0
+    for j0 in range(0, length, tile):
+        first, last = istft_frame_range(start + j0, min(tile, length - j0), n_frames, n_fft, hop)
+        total += max(0, last - first + 1)
+    return total
+
+
+def occupancy(n_fft: int, itemsize: int, *, image: bool = False, inverse: bool = False) -> dict:
     """Shared memory per block and the resulting occupancy bound on an sm_80/sm_90 SM.
 
     An H100/H200 SM has 228 KiB of shared memory (227 usable per block, 1 KiB reserved per
@@ -97,6 +139,8 @@ def occupancy(n_fft: int, itemsize: int, *, image: bool = False) -> dict:
     """
     tf = frames_per_tile(n_fft, itemsize, 1 << 20, render=image)
     shared = RENDER_FFT_BYTES + SHARED_IMAGE_BYTES + 8 * FUSED_THREADS if image else SHARED_FFT_BYTES
+    if inverse:
+        shared = SHARED_FFT_BYTES + 16 * ISTFT_ACC_ELEMS
     by_threads = 2048 // FUSED_THREADS
     by_shared = (228 * 1024) // (shared + 1024)
     blocks = min(by_threads, by_shared, 32)
@@ -164,20 +208,22 @@ def traffic_render(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_ro
 
 
 def traffic_istft(batch: int, length: int, n_frames: int, n_fft: int, hop: int, n_in: int, *,
-                  itemsize: int = 4, out_complex: bool = False, fused: bool = False) -> tuple[int, int]:  # fmt: skip
-    """``(bytes moved, bytes of input + output)`` of one istft call (``n_in`` bins per frame).
+                  itemsize: int = 4, out_complex: bool = False, fused: bool | None = None,
+                  start: int = 0) -> tuple[int, int]:  # fmt: skip
+    """``(bytes moved, bytes of input + output)`` of one istft call (``n_in`` bins per frame,
+    output samples ``[start, start + length)`` of the padded signal).
 
-    ``fused=False``: the cuFFT path (transpose, inverse FFT, gather overlap-add).
+    ``fused`` defaults to whether the size takes the fused path (``istft_tiles``); ``False``:
+    the cuFFT path (transpose, inverse FFT, gather overlap-add).
     """
     ib = 2 * itemsize
     ob = itemsize * (2 if out_complex else 1)
     io = batch * n_in * n_frames * ib + batch * length * ob
-    tables = n_fft * 40 + length * 16
+    tables = n_fft * 40 + length * 16 + n_frames * 8
+    if fused is None:
+        fused = fused_size(n_fft, itemsize)
     if fused:
-        tf = frames_per_tile(n_fft, itemsize, n_frames)
-        cover = -(-n_fft // hop)
-        tiles = -(-n_frames // tf)
-        frames_read = min(n_frames, tiles * (tf + cover - 1))
+        frames_read = istft_frames_read(length, n_frames, n_fft, hop, start)
         return batch * frames_read * n_in * ib + batch * length * ob + tables, io
     spectra = batch * n_in * n_frames * ib
     frames = batch * n_frames * n_fft * ib

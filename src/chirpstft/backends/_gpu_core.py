@@ -62,6 +62,17 @@ def _bin_sources(fft_mode: str, n_fft: int, from_rfft: bool) -> np.ndarray:
     return q.astype(np.int64)
 
 
+def _inverse_sources(fft_mode: str, n_fft: int) -> np.ndarray:
+    """For each FFT bin of an inverse transform, the input row it reads (``-s-1``: the conjugate
+    of row ``s``): ``ifftshift`` for centered spectra, Hermitian symmetry for onesided ones."""
+    k = np.arange(n_fft)
+    if fft_mode == "centered":
+        k = (k + n_fft // 2) % n_fft  # numpy.fft.ifftshift
+    elif fft_mode == "onesided":
+        k = np.where(k <= n_fft // 2, k, -(n_fft - k) - 1)
+    return k.astype(np.int64)
+
+
 def _host_launch(kernel, blocks: int, threads: int, *args) -> None:
     """Launch on host (NumPy) arrays, as the simulator does.
 
@@ -154,15 +165,16 @@ class DeviceBackend:
         """Whether this plan and working precision take the fused shared-memory kernels."""
         return FP.fused_size(spec.n_fft, _real_of(np.dtype(dtype)).itemsize)
 
-    def _twiddles(self, spec: FrameSpec, real: np.dtype):
-        """``exp(-2j*pi*k/n_fft)``, ``k < n_fft/2`` (at least one entry), in the working precision."""
+    def _twiddles(self, spec: FrameSpec, real: np.dtype, sign: int = -1):
+        """``exp(sign*2j*pi*k/n_fft)``, ``k < n_fft/2`` (at least one entry), in the working precision
+        (``sign`` -1: forward FFT, +1: inverse)."""
 
         def make() -> np.ndarray:
             n = spec.n_fft
-            return np.exp(-2j * np.pi * np.arange(max(1, n // 2)) / n).astype(complex_dtype(real))
+            return np.exp(sign * 2j * np.pi * np.arange(max(1, n // 2)) / n).astype(complex_dtype(real))
 
-        twr = self._table(spec, ("twr", real.name), lambda: np.ascontiguousarray(make().real))
-        twi = self._table(spec, ("twi", real.name), lambda: np.ascontiguousarray(make().imag))
+        twr = self._table(spec, ("twr", sign, real.name), lambda: np.ascontiguousarray(make().real))
+        twi = self._table(spec, ("twi", sign, real.name), lambda: np.ascontiguousarray(make().imag))
         return twr, twi
 
     def _fused_args(self, x, spec: FrameSpec, rates, n_frames: int, render: bool = False):
@@ -262,10 +274,13 @@ class DeviceBackend:
 
     # ------------------------------------------------------------------ inverse
     def istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
-        """Inverse chirp STFT on the device (see numpy_ref.istft): inverse FFTs, then a
+        """Inverse chirp STFT on the device (see numpy_ref.istft). Power-of-two ``n_fft`` that
+        fit the FFT tile: the fused ``istft_tiles``; otherwise inverse FFTs (cuFFT), then a
         gather overlap-add (one thread per output sample) with the inverse envelope."""
         xp = self.xp
         real = _real_of(S.dtype)
+        if FP.fused_size(spec.n_fft, real.itemsize):
+            return self._fused_istft(S, spec, rates, fft_mode, method, inv_env, start, length, real_output)
         batch = S.shape[:-2]
         n_freqs, n_frames = S.shape[-2:]
         Z = xp.ascontiguousarray(xp.swapaxes(S.reshape(-1, n_freqs, n_frames), -1, -2))
@@ -290,6 +305,36 @@ class DeviceBackend:
         self._launch(
             K.overlap_add, n_batch * -(-length // tpb), tpb, self._as_real_view(y), self._as_real_view(out), sr, si, t2,
             xp.asarray(table), per_frame, er, ei, spec.hop_length, start, y.dtype.kind == "c",
+        )  # fmt: skip
+        return out.reshape(*batch, length)
+
+    def _fused_istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
+        """Inverse by :func:`_cuda_fused.inverse_kernel` (``istft_tiles``): one block per tile of
+        output samples; frames are read, inverse-transformed, weighted and overlap-added in
+        shared memory, and each output sample is written once."""
+        xp = self.xp
+        real = _real_of(S.dtype)
+        batch = S.shape[:-2]
+        n_freqs, n_frames = S.shape[-2:]
+        n_fft = spec.n_fft
+        S3 = xp.ascontiguousarray(S.reshape(-1, n_freqs, n_frames).astype(complex_dtype(real), copy=False))
+        n_batch = S3.shape[0]
+        src = self._table(spec, ("isrc", fft_mode), lambda: _inverse_sources(fft_mode, n_fft))
+        sr, si, t2, per_frame = self._weights(spec, rates, real, +1, "window" if method == "ls" else "ones")
+        table, _ = _rate_table(rates, n_frames)
+        env = np.asarray(inv_env, dtype=np.complex128)
+        er = xp.asarray(np.ascontiguousarray(env.real))
+        ei = xp.asarray(np.ascontiguousarray(env.imag))
+        twr, twi = self._twiddles(spec, real, +1)
+        out_complex = fft_mode != "onesided" and not real_output
+        out = xp.empty((n_batch, length), dtype=complex_dtype(real) if out_complex else real)
+        g = FP.frames_per_tile(n_fft, real.itemsize, n_frames)
+        tile_len = FP.istft_tile_samples(spec.hop_length)
+        tiles = n_batch * -(-length // tile_len)
+        self._launch(
+            FK.inverse_kernel(real.itemsize), tiles, K.THREADS_PER_BLOCK, self._as_real_view(S3),
+            self._as_real_view(out), sr, si, t2, xp.asarray(table), per_frame, er, ei, spec.hop_length, start, src,
+            fft_mode == "onesided", twr, twi, g.bit_length() - 1, tile_len,
         )  # fmt: skip
         return out.reshape(*batch, length)
 
