@@ -61,7 +61,9 @@ def test_kill_during_write_then_rerun_is_byte_identical(net, tmp_path):
 
     out = tmp_path / "killed"
     for _attempt in range(3):  # the kill must land in the write phase; retry if it came too late
-        proc = subprocess.Popen(_build_cmd(net, out), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _build_cmd(net, out), env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None and not _writing(out):
             time.sleep(0.002)

@@ -185,7 +185,8 @@ def test_eqlst_extra_field_in_first_row(tmp_path):
 def test_catalog_implausible_magnitudes(tmp_path, bad, reason):
     p = tmp_path / "eqlst.csv"
     p.write_text(
-        EQ + f"101.39,27.92,{bad},25/12/2016 7:26,1482621966,12,X\n105.6,29.47,4.8,27/12/2016 8:17,1482797852,13,Y\n"
+        EQ
+        + f"101.39,27.92,{bad},25/12/2016 7:26,1482621966,12,X\n105.6,29.47,4.8,27/12/2016 8:17,1482797852,13,Y\n"
     )
     with pytest.raises(ReadError, match=rf"eqlst\.csv:2: {reason}"):
         read_aeta_catalog(p)
@@ -220,3 +221,15 @@ def test_folder_given_as_file(tmp_path):
         read_stations(tmp_path)
     with pytest.raises(ReadError, match="folder"):
         read_iaga2002(tmp_path)
+
+
+def test_cenc_unknown_xml_encoding(tmp_path):
+    from seisem.io import read_cenc_catalog
+
+    p = tmp_path / "eqList-day.xls"
+    p.write_bytes(
+        b'<?xml version="1.0" encoding="UTFinf"?>\n'
+        b'<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"></Workbook>\n'
+    )
+    with pytest.raises(ReadError, match=r"eqList-day\.xls:1: not readable SpreadsheetML"):
+        read_cenc_catalog(p)

@@ -471,6 +471,8 @@ def _spreadsheetml_rows(path):
                 break
     except ET.ParseError as exc:
         raise ReadError(f"{path}: not readable SpreadsheetML (XML error: {exc})") from exc
+    except (LookupError, UnicodeError, ValueError) as exc:  # e.g. an unknown encoding= declaration
+        raise ReadError(f"{path}:1: not readable SpreadsheetML ({type(exc).__name__}: {exc})") from exc
     return rows
 
 
