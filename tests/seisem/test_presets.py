@@ -157,6 +157,11 @@ def test_augmentation_shears_spectrogram_channels_only():
 
 def test_rerender_keeps_samples_and_splits(small_dataset, tmp_path):
     src = small_dataset[0]
+    assert small_dataset[1]["chirp"] == {
+        "given": "auto",
+        "hz_per_s": "auto",
+        "bins_per_frame": None,
+    }  # default
     m = rerender_dataset(src, tmp_path / "wb", image="waveform-binary", size=(16, 16))
     a, b = SeisemDataset(src), SeisemDataset(tmp_path / "wb")
     assert a.metadata[["trace_name", "split", "label"]].equals(b.metadata[["trace_name", "split", "label"]])
