@@ -338,6 +338,19 @@ def confound_section(run, m: dict, figs: list) -> list:
     return md
 
 
+def _preset_line(info: dict) -> str:
+    """Head, dropout, image input and chirp rate of a run (issue 14 presets; older runs: defaults)."""
+    chirp = info.get("chirp") or {}
+    rate = chirp.get("hz_per_s", "not recorded")
+    if isinstance(rate, float):
+        rate = f"{rate:.3g} Hz/s ({chirp.get('bins_per_frame', float('nan')):.3g} bins per frame)"
+    return (
+        f"Head {info.get('head', 'compact')}, dropout {info.get('dropout', 0.5):g}; image input "
+        f"{info.get('image', 'spectrogram')}; chirp rate {rate}; augmentation "
+        f"{', '.join(info.get('augment') or []) or 'none'}."
+    )
+
+
 def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
     """``report.md`` and ``report.html`` in the run folder, with the figures and tables.
 
@@ -400,6 +413,7 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
         f"{info['dev_samples']} dev, {m['n_test']} test station-days. Trained {info['epochs_run']} epochs "
         f"(best dev loss at epoch {info['best_epoch']}), batch {info['batch_size']}, learning rate "
         f"{info['learning_rate']}, seed {info['seed']}, {info['wall_time_s']:.1f} s on {info['backend']}.",
+        _preset_line(info),
         "",
         "## Test-split metrics",
         "",
