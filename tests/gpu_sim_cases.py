@@ -243,7 +243,9 @@ def test_fused_istft(kernels, sim, monkeypatch, dtype, method, chirp, fft_mode, 
     kw = dict(n_fft=8, hop_length=hop, center=center, fft_mode=fft_mode)
     n_frames = chirpstft.ChirpSTFT(**kw).n_frames(29)
     kw["chirp_rate"] = {"zero": 0.0, "constant": 0.02, "per-frame": rng.uniform(-0.03, 0.03, n_frames)}[chirp]
-    S = chirpstft.stft(x, backend="numpy", **kw).astype(np.complex64 if dtype == np.float32 else np.complex128)
+    S = chirpstft.stft(x, backend="numpy", **kw).astype(
+        np.complex64 if dtype == np.float32 else np.complex128
+    )
     for length, real in ((29, None), (23, False), (34, True)):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

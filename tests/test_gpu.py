@@ -182,7 +182,9 @@ def test_kernels_compile_for_a_real_gpu():
         if " stft_tiles " in line:
             assert line.endswith(f"{FP.SHARED_FFT_BYTES} bytes of static shared memory"), line
         if " istft_tiles " in line:  # FFT tile + float64 accumulator
-            assert line.endswith(f"{FP.occupancy(16, 4, inverse=True)['shared_bytes']} bytes of static shared memory")
+            assert line.endswith(
+                f"{FP.occupancy(16, 4, inverse=True)['shared_bytes']} bytes of static shared memory"
+            )
         if " render_fused " in line:
             assert line.endswith(
                 f"{FP.occupancy(16, 4, image=True)['shared_bytes']} bytes of static shared memory"
