@@ -615,7 +615,9 @@ def read_catalog(
     if not os.path.exists(path):
         raise ReadError(f"catalog file {path!r} does not exist")
     if os.path.isdir(path):
-        raise ReadError(f"catalog file {path!r} is a folder; give the file itself")
+        raise ReadError(
+            f"catalog file {path!r} is a folder; give the catalog file itself (command line: --catalog)"
+        )
     if format == "auto":
         if _is_spreadsheetml(path):
             format = "cenc"
@@ -749,7 +751,9 @@ def read_stations(path, *, format: str = "auto", columns: dict | str | None = No
     if not os.path.exists(path):
         raise ReadError(f"station file {path!r} does not exist")
     if os.path.isdir(path):
-        raise ReadError(f"station file {path!r} is a folder; give the file itself")
+        raise ReadError(
+            f"station file {path!r} is a folder; give the station list file itself (command line: --stations)"
+        )
     if format == "auto" and not columns:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
             head = [c.strip() for c in fh.readline().split(",")]
