@@ -55,15 +55,16 @@ rng = np.random.default_rng(0)
 x = rng.standard_normal(256)
 n_fft, hop, rate, fs = 32, 8, 0.01, 1.0
 S = chirpstft.stft(x, n_fft=n_fft, hop_length=hop, chirp_rate=rate, fs=fs, center=False, window="hann")
-# the definition, directly: frame m, bin k: sum_n x[m*hop+n] w[n] exp(j*pi*rate*tau^2) exp(-2j*pi*k*n/n_fft)
+# the definition, directly: S[k, m] = sum_n x[m*hop+n] conj(g[n]) exp(-2j*pi*k*n/n_fft), g = w exp(j*pi*rate*tau^2)
 n = np.arange(n_fft)
 w = 0.5 - 0.5 * np.cos(2 * np.pi * n / n_fft)
 tau = (n - n_fft // 2) / fs
 g = w * np.exp(1j * np.pi * rate * tau**2)
 frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop]
-ref = np.fft.fft(frames * g, axis=-1).T
+ref = np.fft.fft(frames * np.conj(g), axis=-1).T
 ref = ref[: S.shape[0]] if S.shape[0] != n_fft else ref
 err = np.max(np.abs(S - ref)) / np.max(np.abs(ref))
+assert S.shape == ref.shape and err < 1e-12, f"stft deviates from the definition by {err:.1e}"
 print(f"ok: chirpstft {chirpstft.__version__}, stft {S.shape}, max relative deviation from the definition {err:.1e}")
 PY
 ) || fail "chirpstft with only its runtime dependencies"
@@ -82,7 +83,7 @@ head -2 "$WORK/help.txt"
 
 echo "== sdists build without packaging warnings"
 for sd in "${CS[0]}" "${SS[0]}"; do
-  "$WORK/s/bin/python" -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir "$WORK/w" "$sd" -v \
+  "$WORK/s/bin/python" -m pip wheel --quiet --no-deps --wheel-dir "$WORK/w" "$sd" -v \
     > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; fail "building $(basename "$sd")"; }
   if grep -n -i -E "deprecat|SetuptoolsWarning|_DeprecatedConfig" "$WORK/build.log"; then
     fail "building $(basename "$sd") printed packaging warnings (above)"
