@@ -30,9 +30,13 @@ def require(module: str, extra: str, feature: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        how = (
+            "`pip install seisem` (a dependency of seisem itself)"
+            if extra == "seisem"
+            else (f"`pip install 'seisem[{extra}]'`")
+        )
         raise MissingDependencyError(
-            f"{feature} needs the optional dependency {module!r}; install it with "
-            f"`pip install 'chirpstft[{extra}]'`"
+            f"{feature} needs the optional dependency {module!r}; install it with {how}"
         ) from exc
 
 

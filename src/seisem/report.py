@@ -15,7 +15,7 @@ from .models import _keras
 
 
 def _plt():
-    mpl = require("matplotlib", "demo", "figures")
+    mpl = require("matplotlib", "ml", "figures")
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
