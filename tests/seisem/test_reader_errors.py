@@ -233,3 +233,22 @@ def test_cenc_unknown_xml_encoding(tmp_path):
     )
     with pytest.raises(ReadError, match=r"eqList-day\.xls:1: not readable SpreadsheetML"):
         read_cenc_catalog(p)
+
+
+def test_cenc_damage_after_the_first_worksheet_is_an_error(tmp_path):
+    from seisem.io import read_cenc_catalog
+
+    ss = "urn:schemas-microsoft-com:office:spreadsheet"
+    head = "".join(
+        f'<Cell><Data ss:Type="String">{h}</Data></Cell>'
+        for h in ["发震时刻", "震级(M)", "纬度(°)", "经度(°)"]
+    )
+    body = '<Row><Cell><Data ss:Type="String">2024-01-01 10:20:30</Data></Cell><Cell><Data ss:Type="String">3.0</Data></Cell><Cell><Data ss:Type="String">30</Data></Cell><Cell><Data ss:Type="String">100</Data></Cell></Row>'
+    text = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Workbook xmlns="{ss}" xmlns:ss="{ss}">\n'
+        f'<Worksheet ss:Name="s"><Table>\n<Row>{head}</Row>\n</Table></Worksheet>\n{body}\n</Table></Worksheet>\n</Workbook>\n'
+    )
+    p = tmp_path / "eqList-day.xls"
+    p.write_text(text)
+    with pytest.raises(ReadError, match=r"eqList-day\.xls: not readable SpreadsheetML"):
+        read_cenc_catalog(p, errors="skip")

@@ -446,9 +446,12 @@ def _spreadsheetml_rows(path):
 
     ns = "{" + _SS_NS + "}"
     rows = []
+    done = False
     try:
         for _, el in ET.iterparse(os.fspath(path), events=("end",)):
-            if el.tag == ns + "Row":
+            if el.tag == ns + "Row" and done:
+                el.clear()
+            elif el.tag == ns + "Row":
                 cells = []
                 for cell in el.findall(ns + "Cell"):
                     idx = cell.get(ns + "Index")
@@ -468,7 +471,8 @@ def _spreadsheetml_rows(path):
                 rows.append(cells)
                 el.clear()
             elif el.tag == ns + "Worksheet":
-                break
+                done = True  # rows of later worksheets are not read, but the whole file must parse:
+                # a file cut or damaged after the first worksheet is an error, not a shorter list
     except ET.ParseError as exc:
         raise ReadError(f"{path}: not readable SpreadsheetML (XML error: {exc})") from exc
     except (LookupError, UnicodeError, ValueError) as exc:  # e.g. an unknown encoding= declaration
