@@ -152,3 +152,13 @@ def test_stream_with_constant_callable_rate_equals_one_shot_to_rounding(dtype):
     np.testing.assert_allclose(
         streamed, whole, rtol=0, atol=n_eps * np.finfo(dtype).eps * np.abs(whole).max()
     )
+
+
+def test_integer_parameters_beyond_int64_are_refused_naming_the_parameter():
+    # found by the thorough fuzz profile: hop_length=2**63 escaped as OverflowError from the numba kernel
+    x = np.random.default_rng(0).standard_normal(64)
+    for backend in ("numpy", "numba"):
+        with pytest.raises(chirpstft.ParameterError, match="hop_length=9223372036854775808 is too large"):
+            chirpstft.stft(x, n_fft=16, hop_length=2**63, backend=backend)
+    S = chirpstft.stft(x, n_fft=16, hop_length=2**62)  # the bound itself is accepted: one frame
+    assert S.shape[-1] == 1

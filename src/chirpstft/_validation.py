@@ -11,6 +11,10 @@ import numpy as np
 from ._errors import InputTypeError, ParameterError
 
 
+#: the largest integer size or step accepted (the kernels index in int64)
+MAX_INT = 2**62
+
+
 def positive_int(value: Any, name: str) -> int:
     """Return ``value`` as a Python int if it is a positive integer, else raise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
@@ -20,6 +24,9 @@ def positive_int(value: Any, name: str) -> int:
     value = int(value)
     if value <= 0:
         raise ParameterError(f"{name}={value} must be a positive integer (>= 1)")
+    if value > MAX_INT:
+        # the kernels index in int64: anything beyond 2**62 would wrap around inside them
+        raise ParameterError(f"{name}={value} is too large: it must be at most 2**62 = {MAX_INT}")
     return value
 
 
