@@ -10,7 +10,6 @@ import numpy as np
 
 from ._errors import InputTypeError, ParameterError
 
-
 #: the largest integer size or step accepted (the kernels index in int64)
 MAX_INT = 2**62
 
