@@ -11,9 +11,10 @@ import os
 import shutil
 from pathlib import Path
 
+from sphinx_gallery.scrapers import figure_rst
+
 import chirpstft
 import seisem
-from sphinx_gallery.scrapers import figure_rst
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -32,8 +33,15 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "gallery/*.ipynb", "gallery/*.py", "gallery/*.md5", "gallery/*.codeobj.json",
-                    "gallery/*.zip", "**/sg_execution_times.rst"]
+exclude_patterns = [
+    "_build",
+    "gallery/*.ipynb",
+    "gallery/*.py",
+    "gallery/*.md5",
+    "gallery/*.codeobj.json",
+    "gallery/*.zip",
+    "**/sg_execution_times.rst",
+]
 myst_enable_extensions = ["dollarmath"]
 myst_heading_anchors = 3
 html_theme = "furo"
