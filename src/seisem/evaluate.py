@@ -9,7 +9,19 @@ import numpy as np
 
 from ._errors import ParameterError, ReadError, require
 from ._files import write_json
-from .confounds import UNIT_NAMES, explains
+from .confounds import (
+    UNIT_NAMES,
+    activity_baseline,
+    activity_strata,
+    band_powers,
+    date_overlap,
+    explains,
+    feature_baseline,
+    load_daily,
+    split_side_by_side,
+    superposed_epoch,
+)
+from .confounds import pseudo_events as run_pseudo
 from .data.store import SeisemDataset
 from .metrics import (
     binary_metrics,
@@ -60,21 +72,6 @@ def reliability(y, groups, *, problems=()) -> dict:
             )
     reasons += [f"dataset built despite: {p}" for p in problems]
     return {"interpretable": not reasons, "reasons": reasons, "n_test_groups": n_groups, "n_test_days": n}
-
-
-def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = 8) -> np.ndarray:
-    """Log10 Welch power in ``n_bands`` log-spaced bands up to Nyquist, per day series."""
-    from scipy.signal import welch
-
-    f, p = welch(series, fs=fs, nperseg=min(256, series.shape[-1]), axis=-1)
-    edges = np.geomspace(f[1], f[-1] * (1 + 1e-9), n_bands + 1)
-    out = np.empty((series.shape[0], n_bands))
-    for b in range(n_bands):
-        sel = (f >= edges[b]) & (f < edges[b + 1])
-        if not sel.any():
-            sel = np.argmin(np.abs(f - edges[b])) == np.arange(f.size)
-        out[:, b] = np.log10(p[:, sel].mean(axis=1) + 1e-20)
-    return out
 
 
 def _logistic_baseline(train: SeisemDataset, test: SeisemDataset, fs: float) -> dict:
@@ -272,17 +269,6 @@ def _targets_of_rows(meta) -> list:
 
 def confound_controls(ds, train, test, y, score, *, seed=0, pseudo_events=20, activity_file=None) -> dict:
     """The confound-control entries of ``metrics.json`` (see :func:`evaluate`)."""
-    from .confounds import (
-        activity_baseline,
-        activity_strata,
-        date_overlap,
-        feature_baseline,
-        load_daily,
-        split_side_by_side,
-        superposed_epoch,
-    )
-    from .confounds import pseudo_events as run_pseudo
-
     out: dict = {"date_overlap": date_overlap(train.metadata, test.metadata)}
     out["molchan"] = molchan(score, _targets_of_rows(test.metadata), seed=seed)
     daily, pairs = load_daily(ds.path)
