@@ -1,4 +1,4 @@
-"""Repository-level pytest configuration: doctest collection of modules with optional dependencies.
+"""Repository-level pytest configuration: doctest collection, and kernels compiled in the foreground.
 
 ``pytest tests src README.md`` imports every module under ``src`` for its doctests; a module
 whose optional dependency is not installed is skipped instead of failing collection.
@@ -7,6 +7,13 @@ whose optional dependency is not installed is skipped instead of failing collect
 from __future__ import annotations
 
 import importlib.util
+import os
+
+# every call waits for its Numba kernel instead of answering from the NumPy backend while the
+# kernel compiles in the background: which backend answered a test must never depend on how fast
+# a compile ran (tests/test_background_compile.py turns it back on where it tests it). Inherited
+# by the subprocesses that tests start.
+os.environ.setdefault("CHIRPSTFT_BACKGROUND_COMPILE", "0")
 
 #: optional dependency -> modules that import it at import time
 _OPTIONAL = {

@@ -48,6 +48,16 @@ def main(path: str) -> None:
                 f"| {b['param']} | {st['min'] * 1e3:.1f} | {st['median'] * 1e3:.1f} | {ratio} | {st['rounds']} |"
             )
         print()
+        if group.startswith("10 cold start"):
+            print("| implementation | import (s) | first call (s) | four calls (s) |")
+            print("|---|---:|---:|---:|")
+            for b in sorted(rows, key=lambda b: b["stats"]["median"]):
+                e = b.get("extra_info", {})
+                print(
+                    f"| {b['param']} | {e.get('import_s', float('nan')):.2f} | "
+                    f"{e.get('first_call_s', float('nan')):.2f} | {e.get('four_calls_s', float('nan')):.2f} |"
+                )
+            print()
     if memory:
         print("**6 peak memory, case 1 (fresh process per implementation)**\n")
         print("| implementation | output (MB) | working memory beyond input and output (MB) | / output |")

@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("chirpstft._dask", "chirpstft._stream"),
     ("chirpstft._plan",),
     ("chirpstft._api", "chirpstft.render"),
-    ("chirpstft.xarray", "chirpstft.plot", "chirpstft"),
+    ("chirpstft.xarray", "chirpstft.plot", "chirpstft._warmup", "chirpstft"),
+    ("chirpstft.__main__",),
 ]
 
 #: Optional dependencies: the only imports allowed inside functions (so that importing

@@ -7,13 +7,25 @@ standard Python class or chirpstft's own base class :class:`ChirpSTFTError`.
 
 from __future__ import annotations
 
+import sys
+import warnings
+
 __all__ = [
     "BackendUnavailableError",
     "ChirpSTFTError",
     "InputTypeError",
     "ParameterError",
     "UnrecoverableSamplesWarning",
+    "warn_caller",
 ]
+
+
+def warn_caller(message: str, category: type[Warning]) -> None:
+    """``warnings.warn`` attributed to the first caller outside chirpstft (however deep the call)."""
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is the frame that called warn_caller
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "chirpstft":
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
 
 
 class ChirpSTFTError(Exception):

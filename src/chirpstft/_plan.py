@@ -267,7 +267,8 @@ class ChirpSTFT:
             ``auto`` request), fft mode and number of frames.
         """
         lazy = _dask.is_dask_array(x)
-        backend = backend_for(self._backend, None if lazy else x)
+        # a one-shot call answers at once while its kernel compiles; streams and Dask graphs wait
+        backend = backend_for(self._backend, None if lazy else x, interim=whole and not lazy)
         x = as_working_array(x, name, (lambda a: a) if lazy else backend.asarray)
         if x.ndim == 0:
             raise ParameterError(
@@ -458,7 +459,7 @@ class ChirpSTFT:
             As :meth:`istft`.
         """
         method = option(method, "method", METHODS)
-        backend = backend_for(self._backend, S)
+        backend = backend_for(self._backend, S, interim=whole and not _dask.is_dask_array(S))
         S = as_working_array(S, "S", backend.asarray, spectra=True)
         if S.ndim < 2:
             what = (

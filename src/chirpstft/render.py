@@ -562,10 +562,12 @@ def render(
     if fmin is None and not analysis.is_complex:
         fmin = 0.0
     if fused is not None and not callable(ref):
-        return _render_fused(
+        images = _render_fused(
             analysis, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
             fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
         )  # fmt: skip
+        if images is not None:  # None: the kernel is compiling, the NumPy pipeline answers
+            return images
     return spectrogram_image(
         analysis.run(), freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range,
         fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
@@ -592,6 +594,8 @@ def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, s
         cols_matrix=_resample_matrix(analysis.n_frames, width), lut=lut, channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,
     )  # fmt: skip
+    if out is None:
+        return None
     return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
 
 

@@ -21,6 +21,15 @@ loaded, a ``RuntimeWarning`` says which one and why (once per process). A named 
 unknown raises :class:`~chirpstft.ParameterError`; a known one that cannot run
 here raises :class:`~chirpstft.BackendUnavailableError` naming what is missing.
 There is never a silent fallback from a requested backend to another one.
+
+**While kernels compile.** A compiled backend's kernel is compiled on its first use with each
+input type (10-15 s for a Numba kernel; then it is loaded from Numba's disk cache in well under a
+second). ``backend_for(None, x, interim=True)`` (what the in-memory calls ask for) returns the
+automatic choice with one difference: a call whose kernel is not compiled yet answers from the
+NumPy reference (equal to rounding) while the kernel compiles in the background
+(:mod:`._jit`), instead of waiting. A named backend, a stream and a Dask graph always wait.
+``CHIRPSTFT_BACKGROUND_COMPILE=0`` turns this off; ``python -m chirpstft warmup`` compiles
+everything ahead of time.
 """
 
 from __future__ import annotations
@@ -29,13 +38,14 @@ import importlib
 import sys
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from .._errors import BackendUnavailableError, InputTypeError, ParameterError
+from .._errors import BackendUnavailableError, InputTypeError, ParameterError, warn_caller
+from ._compiling import KernelCompiling, answering_now
 
 __all__ = [
     "PREFERENCE",
@@ -161,7 +171,8 @@ class Capabilities:
         has no scan, and ``chirp_rate="auto"`` raises :class:`~chirpstft.BackendUnavailableError`.
     render : callable or None
         The fused signals -> images kernel (see :func:`chirpstft.render`). None: render uses
-        the backend's spectrogram and the NumPy image pipeline.
+        the backend's spectrogram and the NumPy image pipeline; so does a call for which the
+        kernel returns None (it declined: its kernel is still compiling).
     frame_granule : callable
         ``frame_granule(spec, rates, is_complex, n_frames=None) -> int``: a part of a signal
         computed on its own gives bit-for-bit the frames of the whole when its frame blocks start
@@ -213,6 +224,46 @@ def capabilities(backend: Any) -> Capabilities:
     return Capabilities(name=name, **required, **declared)
 
 
-def backend_for(name: str | None, x: Any = None) -> Capabilities:
-    """:func:`get_backend` then :func:`capabilities`: what the chosen backend can do."""
-    return capabilities(get_backend(name, x))
+def _interim(
+    fast: Callable[..., Any] | None, reference: Callable[..., Any] | None
+) -> Callable[..., Any] | None:
+    """``fast``, answered by ``reference`` (None: declined) while ``fast``'s kernel compiles."""
+    if fast is None:
+        return None
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with answering_now():
+            try:
+                return fast(*args, **kwargs)
+            except KernelCompiling:
+                pass
+        if "interim" not in _warned:
+            _warned.add("interim")
+            warn_caller(
+                "chirpstft is compiling its Numba kernels in the background (once per install, about "
+                "10 s per kernel); until each is ready, calls answer from the NumPy backend, equal to "
+                "rounding. Run `python -m chirpstft warmup` once to compile them ahead of time, or set "
+                "CHIRPSTFT_BACKGROUND_COMPILE=0 to wait for them instead",
+                RuntimeWarning,
+            )
+        return None if reference is None else reference(*args, **kwargs)
+
+    return run
+
+
+def backend_for(name: str | None, x: Any = None, *, interim: bool = False) -> Capabilities:
+    """:func:`get_backend` then :func:`capabilities`: what the chosen backend can do.
+
+    ``interim=True`` with ``name=None``: calls whose compiled kernel is not ready yet answer from
+    the NumPy reference while it compiles in the background (see the module's docstring).
+    """
+    chosen = capabilities(get_backend(name, x))
+    if not interim or name is not None or chosen.name == "numpy" or is_device_array(x):
+        return chosen
+    reference = capabilities(_load("numpy"))
+    return replace(
+        chosen,
+        **{f: _interim(getattr(chosen, f), getattr(reference, f)) for f in ("stft", "spectrogram", "istft")},
+        chirp_scores=_interim(chosen.chirp_scores, reference.chirp_scores),
+        render=_interim(chosen.render, None),
+    )

@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._common import PAD_CODES
+from ._jit import launch
 from ._lanefft import fft_lanes, twiddles
 from ._numba_rules import pad_index as _pad_index
 
@@ -133,7 +134,8 @@ def chirp_scores(x, spec, candidates, n_frames, n_bins, order):
     gi = np.ascontiguousarray(g.imag, dtype=np.float64)
     twr, twi = twiddles(spec.n_fft, "float64")
     out = np.empty((x2.shape[0], n_frames, len(candidates)), dtype=np.float64)
-    _scores_kernel(
+    launch(
+        _scores_kernel,
         x2,
         spec.hop_length,
         spec.pad,

@@ -40,6 +40,7 @@ from .._spec import FrameSpec
 from .._validation import complex_dtype, real_dtype_of
 from ._autorate import chirp_scores
 from ._common import PAD_CODES, sparse_rows
+from ._jit import launch
 from ._lanefft import fft_lanes, twiddles
 from ._numba_rules import pad_index as _pad_index
 
@@ -460,7 +461,8 @@ def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
     out = np.empty((x2.shape[0], n_freqs, n_frames), dtype=out_dtype)
     twr, twi = twiddles(spec.n_fft, real.name)
     scale_arr = np.ascontiguousarray(np.broadcast_to(np.asarray(scale, dtype=real).reshape(-1), (n_freqs,)))
-    _stft_kernel(
+    launch(
+        _stft_kernel,
         x2,
         out,
         spec.hop_length,
@@ -733,7 +735,8 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     min_seg = -(-spec.n_fft // spec.hop_length)
     lanes = _lanes(spec.n_fft, n_frames, pair)
     seg_len = max(min_seg, 2 * lanes if pair else lanes)
-    _istft_kernel(
+    launch(
+        _istft_kernel,
         S2,
         out,
         spec.hop_length,
@@ -971,7 +974,8 @@ def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref
     w_start, w_count, w_w = sparse_rows(cols_matrix)
     twr, twi = twiddles(spec.n_fft, real.name)
     lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
-    _render_kernel(
+    launch(
+        _render_kernel,
         x2, out, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
         math.pi / spec.fs**2, pair, twr, twi, _lanes(spec.n_fft, n_frames, pair), n_frames,
         np.ascontiguousarray(fft_rows, dtype=np.int64), float(amin), float(ref_value),

@@ -446,6 +446,10 @@ def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
                         size=tuple(cfg.size),
                         cmap=cfg.cmap,
                         top_db=level.pop("top_db", cfg.top_db),
+                        # named, not automatic: the bytes of a build never depend on whether
+                        # chirpstft's kernels were compiled yet (automatic calls answer from
+                        # the NumPy backend, equal to rounding, while they compile)
+                        backend="numba",
                         **level,
                     )
                 )
