@@ -38,8 +38,13 @@ demo: $(VENV)/.installed-demo
 	$(PY) examples/chirp_demo.py --out out/demo
 	$(BIN)/seisem demo --out out/demo/seisem
 
+# the kernels are compiled first, in one process per core (`python -m chirpstft warmup --jobs`), so
+# that the test processes load them instead of compiling the same ones side by side; then pytest
+# runs on every core (pytest-xdist; at most 4 workers: each seisem test process holds TensorFlow)
+TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, len(os.sched_getaffinity(0)))))")
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest tests src README.md docs
+	$(PY) -m chirpstft warmup --jobs $(TEST_JOBS) --quiet
+	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal tests src README.md docs
 
 # the thorough fuzz profile (issue 15): 10,000 cases per chirpstft entry point, 2,000 mutations
 # per seisem reader; counts per reader are printed (and go to $(FUZZ_REPORT) when set)
