@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.ndimage import uniform_filter1d
 
 import chirpstft
 from chirpstft import InputTypeError, ParameterError
-from chirpstft._auto import select_rates
+from chirpstft._auto import scores_reference, select_rates, smooth_scores
 
 X = np.random.default_rng(0).standard_normal(256)
 S64 = chirpstft.stft(X, n_fft=64)
@@ -131,6 +132,58 @@ def test_auto_rate_ties_go_to_the_candidate_closest_to_zero():
     assert select_rates(scores, candidates, 1)[0] == 0.5
     scores = np.array([[1.0, 1.5, 5.0, 1.0]])  # -0.5 ties with 0.5: the earliest wins
     assert select_rates(scores, candidates, 1)[0] == 0.5
+
+
+def test_auto_rate_ties_within_rounding_count_as_ties():
+    candidates = np.array([-0.5, 0.5, 0.25])
+    low = 2.75
+    ulps = low + 64 * np.spacing(low)  # a rounding-level difference: tied with the lowest
+    assert select_rates(np.array([[low, ulps, 9.0]]), candidates, 1)[0] == -0.5
+    assert select_rates(np.array([[ulps, low, 9.0]]), candidates, 1)[0] == -0.5
+    # a real difference (1e-6 bits) is not a tie: the lowest wins whatever its magnitude
+    assert select_rates(np.array([[low, 9.0, low - 1e-6]]), candidates, 1)[0] == 0.25
+    assert select_rates(np.array([[low - 1e-6, 9.0, low]]), candidates, 1)[0] == -0.5
+
+
+@pytest.mark.parametrize("order", [2.0, 3.0, 0.5])
+def test_auto_rate_exact_ties_of_a_signal_symmetric_in_rate_resolve_alike_on_every_backend(order):
+    """A real signal whose odd samples are 0 has ``x[n] = (-1)**n x[n]``: over bins
+    ``0..n_fft//2`` (even ``n_fft``) its spectrum at ``+a`` is the one at ``-a`` with the bins
+    reversed, so every frame scores ``+a`` and ``-a`` exactly alike and the backends' scans
+    differ only in the last bits. The documented rule picks ``-a`` (same magnitude, earlier in
+    the ascending default grid) in every frame, on every backend."""
+    x = np.random.default_rng(5).standard_normal((3, 3000))
+    x[..., 1::2] = 0.0
+    kw = dict(fs=100.0, n_fft=256, hop_length=32, order=order)
+    ref = chirpstft.estimate_chirp_rates(x, backend="numpy", **kw)
+    assert np.all(ref <= 0) and np.sum(ref < 0) > 0.5 * ref.size
+    for backend in _backends():
+        np.testing.assert_array_equal(chirpstft.estimate_chirp_rates(x, backend=backend, **kw), ref)
+
+
+def test_auto_rate_smoothing_wider_than_the_signal_allocates_nothing_of_that_width():
+    # found by the thorough fuzz profile: smooth=664747161 made SciPy's uniform filter allocate a
+    # line buffer of smooth values (5 GB; 22 GB for a larger smooth, out-of-memory killed) and
+    # smooth=2**61+1 crashed it; a window that wide covers every frame plus copies of the end ones
+    x = np.random.default_rng(127).standard_normal(2000)
+    kw = dict(fs=100.0, n_fft=64, hop_length=16)
+    plan = chirpstft.ChirpSTFT(**kw)
+    n = plan.n_frames(x.size)
+    scores = scores_reference(x, plan._spec, chirpstft.default_chirp_candidates(100.0, 64), n, 33, 3.0)
+    for smooth in (2 * n - 3, 2 * n - 1, 2 * n + 1, 1001):  # both sides of the closed form's bound
+        np.testing.assert_allclose(
+            smooth_scores(scores, smooth),
+            uniform_filter1d(scores, smooth, axis=0, mode="nearest"),
+            rtol=1e-12,
+        )
+    for smooth in (2**40 + 1, 2**61 + 1):
+        h = smooth // 2
+        i = np.arange(n)[:, None]
+        want = (scores.sum(0) + (h - i) * scores[0] + (h - (n - 1 - i)) * scores[-1]) / smooth
+        np.testing.assert_allclose(smooth_scores(scores, smooth), want, rtol=1e-12)
+    for backend in _backends():
+        rates = chirpstft.estimate_chirp_rates(x, smooth=2**40 + 1, backend=backend, **kw)
+        assert rates.shape == (n,) and np.unique(rates).size == 1
 
 
 def test_auto_rates_agree_across_backends():
