@@ -38,7 +38,7 @@ def _build(paths, out, *extra, stations=None, catalog=None, data=None):
         ("nfft", "--n-fft"),
         ("chirp", "--chirp-rate"),
         ("cmap", "--cmap"),
-        ("data-is-csv", "no sample was built"),
+        ("data-is-csv", "--data"),
     ],
 )
 def test_misuse_gives_one_line_and_exit_2(files, case, match, capsys):
@@ -68,3 +68,40 @@ def test_misuse_gives_one_line_and_exit_2(files, case, match, capsys):
     assert "Traceback" not in "\n".join(err)
     assert match in err[-1], err[-1]
     assert err[-1].startswith("seisem build: error:")
+
+
+@pytest.mark.parametrize(
+    ("case", "found"),
+    [
+        ("data-is-csv", "1 not aeta station file(s) (catalog.csv)"),
+        (
+            "wrong-format",
+            "8 not iaga2002 station file(s) (101_magn.csv, 102_magn.csv, 103_magn.csv and 5 more)",
+        ),
+        ("unpaired-stations", "1 aeta file(s) of unpaired station(s) 999"),
+    ],
+)
+def test_build_that_would_produce_no_sample_stops_before_writing(files, case, found, capsys):
+    """A wrong --data or --format finds no file of any paired station: one line saying what it
+    found instead, exit 2, and no output folder (it used to write an empty dataset first)."""
+    paths, tmp, _ = files
+    out = tmp / f"nothing-{case}"
+    other = tmp / "other-station"
+    other.mkdir(exist_ok=True)
+    (other / "999_magn.csv").write_text("StationID,TimeStamp,magn@abs_mean\n")
+    argv = {
+        "data-is-csv": _build(paths, out, "--on-bad-split", "warn", data=paths["catalog"]),
+        "wrong-format": _build(paths, out, "--on-bad-split", "warn", "--format", "iaga2002"),
+        "unpaired-stations": _build(paths, out, "--on-bad-split", "warn", data=other),
+    }[case]
+    rc = main(argv)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("seisem build: error:"), err
+    assert (
+        "(--data)" in err[0]
+        and "(--format)" in err[0]
+        and found in err[0]
+        and "Nothing was written" in err[0]
+    )
+    assert not out.exists()

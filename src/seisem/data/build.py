@@ -27,6 +27,7 @@ import numpy as np
 
 from .._errors import ParameterError, ReadError, SplitError, check_choice, require
 from .._files import write_json
+from ..io.aeta import FILE_PATTERN
 from .pairing import COLLISIONS, METHODS, distance_rule, exclude_near_events, label_days, pair_events
 from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
 from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
@@ -295,37 +296,74 @@ def _data_files(data) -> list:
     return files
 
 
-def station_files(data, fmt: str, stations) -> dict:
-    """Map each station code to its data files (only stations in ``stations``)."""
-    from ..io.aeta import FILE_PATTERN
+def _file_stations(path: str, fmt: str) -> set:
+    """The station codes that the data file ``path`` holds when read as ``fmt`` (none: not such a file)."""
+    if fmt == "aeta":
+        m = FILE_PATTERN.match(os.path.basename(path))
+        return {m.group("station")} if m else set()
+    if fmt == "iaga2002":
+        with open(path, encoding="ascii", errors="replace") as fh:
+            for _, line in zip(range(40), fh, strict=False):
+                if line.lower().startswith(" iaga code"):
+                    return {line[24:].rstrip().rstrip("|").strip()}
+        return set()
+    obspy = require("obspy", "obspy", "the obspy format")
+    try:
+        st = obspy.read(path, headonly=True)
+    except Exception:
+        log.warning("skipping %s: ObsPy cannot read it", path)
+        return set()
+    return {tr.stats.station for tr in st}
 
+
+def _stations_by_file(data, fmt: str) -> dict:
+    """Each file of ``data`` -> the station codes it holds in format ``fmt``."""
+    return {f: _file_stations(f, fmt) for f in _data_files(data)}
+
+
+def _files_of(by_file: dict, stations) -> dict:
     wanted = set(stations)
     out: dict = {}
-    for f in _data_files(data):
-        if fmt == "aeta":
-            m = FILE_PATTERN.match(os.path.basename(f))
-            code = m.group("station") if m else None
-        elif fmt == "iaga2002":
-            code = None
-            with open(f, encoding="ascii", errors="replace") as fh:
-                for _, line in zip(range(40), fh, strict=False):
-                    if line.lower().startswith(" iaga code"):
-                        code = line[24:].rstrip().rstrip("|").strip()
-                        break
-        else:
-            obspy = require("obspy", "obspy", "the obspy format")
-            try:
-                st = obspy.read(f, headonly=True)
-            except Exception:
-                log.warning("skipping %s: ObsPy cannot read it", f)
-                continue
-            for code in {tr.stats.station for tr in st}:
-                if code in wanted:
-                    out.setdefault(code, []).append(f)
-            continue
-        if code in wanted:
+    for f, found in by_file.items():
+        for code in sorted(found & wanted):
             out.setdefault(code, []).append(f)
     return out
+
+
+def station_files(data, fmt: str, stations) -> dict:
+    """Map each station code to its data files (only stations in ``stations``)."""
+    return _files_of(_stations_by_file(data, fmt), stations)
+
+
+#: What a station file of each format looks like (for the message of a build that finds none).
+_FORMAT_LOOKS = {
+    "aeta": "AETA files are named <station>_magn.csv",
+    "iaga2002": "IAGA-2002 files have an 'IAGA Code' header line",
+    "obspy": "any waveform file ObsPy reads, with the station code in its headers",
+}
+
+
+def _few(items, n: int = 3) -> str:
+    items = sorted(map(str, items))
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def no_station_files_message(data, fmt: str, codes, by_file: dict) -> str:
+    """Why ``data`` read as ``fmt`` gives no file of the paired stations ``codes``: what it found instead."""
+    other = [f for f, found in by_file.items() if found]
+    foreign = [os.path.basename(f) for f, found in by_file.items() if not found]
+    parts = []
+    if other:
+        unpaired = {c for f in other for c in by_file[f]}
+        parts.append(f"{len(other)} {fmt} file(s) of unpaired station(s) {_few(unpaired)}")
+    if foreign:
+        parts.append(f"{len(foreign)} not {fmt} station file(s) ({_few(foreign)})")
+    return (
+        f"data={data!r} (--data) read as format={fmt!r} (--format) holds no file of the {len(codes)} paired "
+        f"station(s) ({_few(codes)}): of its {len(by_file)} file(s), {' and '.join(parts)}. Nothing "
+        f"was written. Point --data at the station series files (a folder or glob) and pass the --format "
+        f"they are in ({_FORMAT_LOOKS.get(fmt, fmt)})"
+    )
 
 
 def load_station(code: str, files: list, cfg: BuildConfig):
@@ -678,12 +716,6 @@ def build_dataset(
     dask = require("dask", "seisem", "the parallel dataset build")
     cfg = config or BuildConfig()
     out = os.fspath(out)
-    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
-    for stale in glob.glob(os.path.join(out, "shards", ".*.tmp")) + glob.glob(os.path.join(out, ".*.tmp")):
-        os.remove(stale)  # temporary files of a build that was killed
-    manifest_path = os.path.join(out, "manifest.json")
-    if os.path.exists(manifest_path):
-        os.remove(manifest_path)  # the dataset is being rebuilt: not valid until the new manifest lands
     pairs_given = pairs is not None
     if pairs is None:
         pairs = pair_events(
@@ -724,7 +756,16 @@ def build_dataset(
         label_report.samples_before = int((samples["label"] == 1).sum())
         label_report.samples_after = int((samples["label"] == 0).sum())
     codes = sorted(samples["station_code"].unique()) if len(samples) else []
-    files = station_files(data, cfg.format, codes)
+    by_file = _stations_by_file(data, cfg.format)
+    files = _files_of(by_file, codes)
+    if codes and not files:  # a wrong --data or --format: stop before anything is written
+        raise ReadError(no_station_files_message(data, cfg.format, codes, by_file))
+    os.makedirs(os.path.join(out, "shards"), exist_ok=True)
+    for stale in glob.glob(os.path.join(out, "shards", ".*.tmp")) + glob.glob(os.path.join(out, ".*.tmp")):
+        os.remove(stale)  # temporary files of a build that was killed
+    manifest_path = os.path.join(out, "manifest.json")
+    if os.path.exists(manifest_path):
+        os.remove(manifest_path)  # the dataset is being rebuilt: not valid until the new manifest lands
     build = dask.delayed(build_station, pure=True)
     tasks = [
         build(code, sorted(files.get(code, [])), samples[samples["station_code"] == code], cfg, out)
