@@ -4,13 +4,17 @@ Every outcome is classified: a documented chirpstft error whose message names a 
 was given, or a result checked against the NumPy reference backend. Anything else fails.
 
 ``FUZZ_PROFILE=ci`` (the default, part of ``make test``) runs a few dozen cases per entry point;
-``FUZZ_PROFILE=thorough`` (``make fuzz``) runs 10,000 per entry point.
+``FUZZ_PROFILE=thorough`` (``make fuzz``) runs 10,000 per entry point. The outcomes per entry
+point are printed at the end of the module and, with ``FUZZ_REPORT=path``, written there as JSON.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,6 +31,19 @@ FUZZ = settings(
     max_examples=N, deadline=None, derandomize=True, database=None,
     suppress_health_check=list(HealthCheck),
 )  # fmt: skip
+
+#: entry point -> outcome -> number of cases (a case that fails is counted before it fails)
+COUNTS: dict = defaultdict(Counter)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_counts():
+    yield
+    summary = {e: dict(c) for e, c in sorted(COUNTS.items())}
+    print("\nchirpstft fuzz counts:", json.dumps(summary, indent=1))
+    if os.environ.get("FUZZ_REPORT"):
+        Path(os.environ["FUZZ_REPORT"]).write_text(json.dumps(summary, indent=1))
+
 
 weird_numbers = st.one_of(
     st.integers(-(2**64), 2**64),
@@ -66,7 +83,7 @@ def kwargs_strategy(names):
     return st.fixed_dictionaries({}, optional={k: PARAMS[k] for k in names})
 
 
-def classify(call, kwargs, names_in_play):
+def classify(call, kwargs, names_in_play, entry):
     """Run ``call(**kwargs)``: a documented error naming a parameter, or a result (returned)."""
     try:
         with warnings.catch_warnings():
@@ -74,28 +91,54 @@ def classify(call, kwargs, names_in_play):
             return call(**kwargs), None
     except ChirpSTFTError as exc:
         msg = str(exc)
-        assert any(name in msg for name in names_in_play), f"error names no parameter: {msg!r} for {kwargs!r}"
+        if not any(name in msg for name in names_in_play):
+            COUNTS[entry]["unnamed errors"] += 1
+            pytest.fail(f"error names no parameter: {msg!r} for {kwargs!r}")
         return None, exc
     except MemoryError as exc:  # pragma: no cover - a size that should have been refused up front
+        COUNTS[entry]["memory errors (size not refused up front)"] += 1
         pytest.fail(f"MemoryError (size not refused up front) for {kwargs!r}: {exc}")
+    except Exception:
+        COUNTS[entry]["undocumented exceptions"] += 1
+        raise
+
+
+def record(entry, out, err, compared=None):
+    """Count one case's outcome (``compared``: None where only the result's type is checked)."""
+    COUNTS[entry]["cases"] += 1
+    if err is not None:
+        COUNTS[entry]["documented error naming a parameter"] += 1
+    elif compared is None:
+        COUNTS[entry]["result of the documented type"] += 1
+    elif compared:
+        COUNTS[entry]["result equal to the NumPy reference's"] += 1
+    else:
+        COUNTS[entry]["result on the reference or automatic backend (not compared)"] += 1
 
 
 NAMES = ["x", "fs", "n_fft", "hop_length", "win_length", "window", "chirp_rate", "center", "pad_mode",
          "backend", "S", "length", "size", "tol", "candidates", "segment", "frame", "sample", "signal"]  # fmt: skip
 
 
-def _against_reference(fn, kwargs, out):
+def _against_reference(fn, kwargs, out, entry):
+    """Compare a result of another backend with the NumPy reference's; True if compared."""
     if kwargs.get("backend") in (None, "numpy") or out is None:
-        return
-    ref, _ = classify(fn, {**kwargs, "backend": "numpy"}, NAMES)
+        return False
+    ref, _ = classify(fn, {**kwargs, "backend": "numpy"}, NAMES, entry)
     if ref is None:
+        COUNTS[entry]["silent wrong results"] += 1
         pytest.fail(f"backend {kwargs['backend']} accepted what the reference refused: {kwargs!r}")
     out, ref = (out[0], ref[0]) if isinstance(out, tuple) else (out, ref)
     scale = max(float(np.nanmax(np.abs(np.where(np.isfinite(ref), ref, 0)), initial=0.0)), 1e-300)
     tol = 1e-3 if np.asarray(out).dtype in (np.complex64, np.float32) else 1e-9
     finite = np.isfinite(ref)
-    np.testing.assert_array_equal(np.isfinite(out), finite)
-    np.testing.assert_allclose(np.asarray(out)[finite], ref[finite], rtol=0, atol=tol * scale)
+    try:
+        np.testing.assert_array_equal(np.isfinite(out), finite)
+        np.testing.assert_allclose(np.asarray(out)[finite], ref[finite], rtol=0, atol=tol * scale)
+    except AssertionError:
+        COUNTS[entry]["silent wrong results"] += 1
+        raise
+    return True
 
 
 ANALYSIS = [
@@ -114,16 +157,17 @@ ANALYSIS = [
 @FUZZ
 @given(x=signals(), kw=kwargs_strategy(ANALYSIS))
 def test_fuzz_stft(x, kw):
-    out, _ = classify(lambda **k: chirpstft.stft(x, **k), kw, NAMES)
-    _against_reference(lambda **k: chirpstft.stft(x, **k), kw, out)
+    out, err = classify(lambda **k: chirpstft.stft(x, **k), kw, NAMES, "stft")
+    record("stft", out, err, _against_reference(lambda **k: chirpstft.stft(x, **k), kw, out, "stft"))
 
 
 @FUZZ
 @given(x=signals(), kw=kwargs_strategy(ANALYSIS), scaling=st.one_of(st.sampled_from(["power", "psd"]), weird))
 def test_fuzz_spectrogram(x, kw, scaling):
     kw = {**kw, "scaling": scaling}
-    out, _ = classify(lambda **k: chirpstft.spectrogram(x, **k), kw, [*NAMES, "scaling"])
-    _against_reference(lambda **k: chirpstft.spectrogram(x, **k), kw, out)
+    out, err = classify(lambda **k: chirpstft.spectrogram(x, **k), kw, [*NAMES, "scaling"], "spectrogram")
+    compared = _against_reference(lambda **k: chirpstft.spectrogram(x, **k), kw, out, "spectrogram")
+    record("spectrogram", out, err, compared)
 
 
 @FUZZ
@@ -134,12 +178,13 @@ def test_fuzz_spectrogram(x, kw, scaling):
 def test_fuzz_istft(n, kw, length, real):
     x = np.random.default_rng(n).standard_normal(n)
     fwd = {k: v for k, v in kw.items() if k != "backend"}
-    S, err = classify(lambda **k: chirpstft.stft(x, **k), {**fwd, "backend": "numpy"}, NAMES)
+    S, err = classify(lambda **k: chirpstft.stft(x, **k), {**fwd, "backend": "numpy"}, NAMES, "istft")
     if err is not None or fwd.get("chirp_rate") == "auto":
+        COUNTS["istft"]["forward stft refused or automatic (istft not called)"] += 1
         return
     kw = {**{k: v for k, v in kw.items() if k != "pad_mode"}, "length": length, "real": real}
-    out, _ = classify(lambda **k: chirpstft.istft(S, **k), kw, [*NAMES, "real", "method", "NOLA"])
-    _against_reference(lambda **k: chirpstft.istft(S, **k), kw, out)
+    out, err = classify(lambda **k: chirpstft.istft(S, **k), kw, [*NAMES, "real", "method", "NOLA"], "istft")
+    record("istft", out, err, _against_reference(lambda **k: chirpstft.istft(S, **k), kw, out, "istft"))
 
 
 @FUZZ
@@ -147,10 +192,14 @@ def test_fuzz_istft(n, kw, length, real):
        n_fft=PARAMS["n_fft"], tol=st.one_of(st.floats(0, 0.5), weird))  # fmt: skip
 def test_fuzz_check_nola_cola(window, hop, n_fft, tol):
     for fn in (chirpstft.check_nola, chirpstft.check_cola):
-        out, _ = classify(
-            lambda **k: fn(window, hop, **k), {"n_fft": n_fft, "tol": tol}, [*NAMES, "hop_length"]
+        entry = fn.__name__
+        out, err = classify(
+            lambda **k: fn(window, hop, **k), {"n_fft": n_fft, "tol": tol}, [*NAMES, "hop_length"], entry
         )
-        assert out is None or isinstance(out, bool)
+        if not (out is None or isinstance(out, bool)):
+            COUNTS[entry]["silent wrong results"] += 1
+            pytest.fail(f"{entry} returned {out!r}, not a bool")
+        record(entry, out, err)
 
 
 @FUZZ
@@ -163,9 +212,11 @@ def test_fuzz_check_nola_cola(window, hop, n_fft, tol):
 def test_fuzz_render(x, kw, extra):
     kw = {**kw, **extra}
     names = [*NAMES, *extra, "colormap", "freqs", "fmax"]
-    out, _ = classify(lambda **k: chirpstft.render(x, **k), kw, names)
-    if out is not None:
-        assert out.dtype == np.uint8
+    out, err = classify(lambda **k: chirpstft.render(x, **k), kw, names, "render")
+    if out is not None and out.dtype != np.uint8:
+        COUNTS["render"]["silent wrong results"] += 1
+        pytest.fail(f"render returned dtype {out.dtype}")
+    record("render", out, err)
 
 
 @FUZZ
@@ -174,9 +225,13 @@ def test_fuzz_render(x, kw, extra):
     "channels": st.one_of(st.sampled_from([1, 3]), weird), "mode": st.one_of(st.just("line"), weird),
 }))  # fmt: skip
 def test_fuzz_waveform_image(x, extra):
-    out, _ = classify(lambda **k: chirpstft.waveform_image(x, **k), extra, [*NAMES, *extra])
-    if out is not None:
-        assert out.dtype == np.uint8
+    out, err = classify(
+        lambda **k: chirpstft.waveform_image(x, **k), extra, [*NAMES, *extra], "waveform_image"
+    )
+    if out is not None and out.dtype != np.uint8:
+        COUNTS["waveform_image"]["silent wrong results"] += 1
+        pytest.fail(f"waveform_image returned dtype {out.dtype}")
+    record("waveform_image", out, err)
 
 
 @FUZZ
@@ -185,5 +240,11 @@ def test_fuzz_waveform_image(x, extra):
                                                 "smooth": weird_numbers, "order": weird_numbers}))  # fmt: skip
 def test_fuzz_estimate_chirp_rates(x, kw, auto):
     kw = {**kw, **auto}
-    out, _ = classify(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, [*NAMES, *auto])
-    _against_reference(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, out)
+    entry = "estimate_chirp_rates"
+    out, err = classify(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, [*NAMES, *auto], entry)
+    record(
+        entry,
+        out,
+        err,
+        _against_reference(lambda **k: chirpstft.estimate_chirp_rates(x, **k), kw, out, entry),
+    )
