@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from scipy.ndimage import uniform_filter1d
 
 import chirpstft
+import chirpstft._validation
 from chirpstft import InputTypeError, ParameterError
 from chirpstft._auto import scores_reference, select_rates, smooth_scores
 
@@ -184,6 +188,50 @@ def test_auto_rate_smoothing_wider_than_the_signal_allocates_nothing_of_that_wid
     for backend in _backends():
         rates = chirpstft.estimate_chirp_rates(x, smooth=2**40 + 1, backend=backend, **kw)
         assert rates.shape == (n,) and np.unique(rates).size == 1
+
+
+def test_auto_scan_that_cannot_fit_is_refused_naming_n_fft_and_the_candidates(monkeypatch):
+    # found by the thorough fuzz profile: estimate_chirp_rates(x, n_fft=50345) built the scan's
+    # table of n_fft x 12587 candidates (38 GiB at its peak) unchecked; the default grid has
+    # n_fft/4 candidates, so the scan grows as n_fft**2. Here the budget is lowered instead.
+    monkeypatch.setattr(chirpstft._validation, "MAX_BYTES", 512 << 20)
+    x = np.random.default_rng(0).standard_normal(300)
+    match = r"chirp_rate='auto' with n_fft=8192 and 2049 candidate rates .* would need 1\.\d+ GiB"
+    for backend in _backends():
+        with pytest.raises(ParameterError, match=match):
+            chirpstft.estimate_chirp_rates(x, n_fft=8192, backend=backend)
+        with pytest.raises(ParameterError, match=match):
+            chirpstft.stft(x, n_fft=8192, chirp_rate="auto", backend=backend)
+        # fewer candidates fit
+        chirpstft.estimate_chirp_rates(x, n_fft=8192, candidates=[-1e-3, 0.0, 1e-3], backend=backend)
+
+
+def test_frame_length_whose_working_memory_cannot_fit_is_refused(monkeypatch):
+    # found by the thorough fuzz profile: n_fft=50171700 passed the 64-bytes-per-sample window
+    # check, while one frame takes 330-480 bytes per sample on the Numba backend (22 GB)
+    monkeypatch.setattr(chirpstft._validation, "MAX_BYTES", 64 << 20)
+    x = np.random.default_rng(0).standard_normal(300)
+    for backend in _backends():
+        with pytest.raises(
+            ParameterError, match=r"n_fft=131072 \(1024 bytes of working memory per frame sample\)"
+        ):
+            chirpstft.stft(x, n_fft=2**17, backend=backend)
+    chirpstft.stft(x, n_fft=2**15)  # 32 MiB of working memory fits
+
+
+def test_sizes_are_checked_against_the_address_space_limit_of_the_process():
+    """Under ``ulimit -v`` the bound is what the process may still map, not the machine's memory."""
+    code = (
+        "import resource, numpy as np, chirpstft\n"
+        "used = int(open('/proc/self/statm').read().split()[0]) * resource.getpagesize()\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (used + (1 << 30), resource.RLIM_INFINITY))\n"
+        "try:\n"
+        "    chirpstft.stft(np.zeros(300), n_fft=2**22, backend='numpy')\n"
+        "except chirpstft.ParameterError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "n_fft=4194304" in out and "under its address-space limit (ulimit -v)" in out, out
 
 
 def test_auto_rates_agree_across_backends():

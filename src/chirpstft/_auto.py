@@ -35,18 +35,21 @@ sweeps are not resolved by a frame at all. That is ``2*(n_fft//8) + 1`` candidat
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from ._spec import FrameSpec, n_freqs_for
+from ._validation import check_size
 from .backends import Capabilities
 from .backends.numpy_ref import chirp_scores as scores_reference
 from .chirp import AutoChirp, default_chirp_candidates
 
 __all__ = [
     "AutoChirp",
+    "check_scan_size",
     "default_chirp_candidates",
     "rates_for",
     "scores_reference",
@@ -109,6 +112,30 @@ def select_rates(scores: np.ndarray, candidates: np.ndarray, smooth: int, order:
     return candidates[by_size][best]
 
 
+#: Bytes per candidate and frame sample of the candidate scan (4 complex128 values): the table
+#: ``conj(w) * exp(-1j*pi*c*t**2)`` of every candidate and the arrays it is built from, or one
+#: frame's chirped copies and spectra in the NumPy reference (measured: 34 Numba, 48 NumPy).
+SCAN_BYTES = 64
+#: Bytes per candidate lane and frame sample of one thread's scratch in the Numba scan (4
+#: float64 arrays of ``n_fft x lanes``, up to 64 lanes), counted for every CPU.
+SCAN_LANE_BYTES = 32
+
+
+def check_scan_size(n_candidates: int, n_fft: int, batch: int, n_frames: int) -> None:
+    """Refuse, before any scan, a candidate scan that cannot fit in memory (naming n_fft and the candidates).
+
+    The default grid has about ``n_fft/4`` candidates, so the scan's table grows as
+    ``n_fft**2``: 16 GiB at ``n_fft=2**15`` already.
+    """
+    per_sample = n_candidates * SCAN_BYTES + min(n_candidates, 64) * SCAN_LANE_BYTES * (os.cpu_count() or 1)
+    check_size(
+        n_fft * per_sample + 3 * 8 * batch * n_frames * n_candidates, 1,
+        f"chirp_rate='auto' with n_fft={n_fft} and {n_candidates} candidate rates (the scan of every candidate)",
+        "pass a smaller n_fft, or fewer candidates: AutoChirp(candidates=[...]) as chirp_rate, or "
+        "estimate_chirp_rates(..., candidates=[...])",
+    )  # fmt: skip
+
+
 def rates_for(auto: AutoChirp, backend: Capabilities, x: Any, spec: FrameSpec, n_frames: int) -> np.ndarray:
     """Chosen rates, float64 ``(..., n_frames)``, for signal(s) ``x`` framed by ``spec``.
 
@@ -116,6 +143,7 @@ def rates_for(auto: AutoChirp, backend: Capabilities, x: Any, spec: FrameSpec, n
     bins ``0..n_fft//2`` of a real signal, all bins of a complex one.
     """
     candidates = auto.grid(spec.fs, spec.n_fft)
+    check_scan_size(candidates.size, spec.n_fft, int(np.prod(np.shape(x)[:-1], dtype=np.int64)), n_frames)
     n_bins = n_freqs_for("twosided" if np.iscomplexobj(x) else "onesided", spec.n_fft)
     s = backend.scores(x, spec, candidates, n_frames, n_bins, auto.order)
     return select_rates(s, candidates, auto.smooth, auto.order)

@@ -8,6 +8,11 @@ from typing import Any
 
 import numpy as np
 
+try:
+    import resource
+except ImportError:  # pragma: no cover - Windows has no resource limits
+    resource = None
+
 from ._errors import InputTypeError, ParameterError
 
 #: the largest integer size or step accepted (the kernels index in int64)
@@ -154,6 +159,37 @@ def _memory_limit() -> int:
 MAX_BYTES = _memory_limit()
 
 
+def _address_space_left() -> int | None:
+    """Bytes this process may still map under its address-space limit (``ulimit -v``,
+    ``RLIMIT_AS``), or None when it has none (or the platform cannot say)."""
+    if resource is None:  # pragma: no cover - not on Windows
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    try:
+        with open("/proc/self/statm") as fh:  # Linux: total mapped pages first
+            used = int(fh.read().split()[0]) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (OSError, ValueError, IndexError):  # pragma: no cover - no /proc: the limit alone
+        used = 0
+    return max(int(soft) - used, 0)
+
+
+def memory_budget() -> tuple[int, str]:
+    """The most bytes one call may allocate, and what sets it (for messages).
+
+    This machine's physical memory (:data:`MAX_BYTES`), or less when the process has an
+    address-space limit: what is left under it now.
+    """
+    left = _address_space_left()
+    if left is not None and left < MAX_BYTES:
+        return (
+            left,
+            f"the {_human(left)} this process may still map under its address-space limit (ulimit -v)",
+        )
+    return MAX_BYTES, f"this machine's memory ({_human(MAX_BYTES)})"
+
+
 def _human(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if n < 1024 or unit == "EiB":
@@ -163,16 +199,17 @@ def _human(n: float) -> str:
 
 
 def check_size(n_values: int, itemsize: int, what: str, fix: str) -> None:
-    """Refuse, before allocating, an array of ``n_values`` items that cannot fit in memory.
+    """Refuse, before allocating, ``n_values`` items of ``itemsize`` bytes that cannot fit in memory.
 
-    ``what`` names the parameter(s) that set the size; ``fix`` says what to pass instead.
+    ``what`` names the parameter(s) that set the size; ``fix`` says what to pass instead. The
+    bound is :func:`memory_budget`; callers count the whole working memory of what they
+    are about to do (every array alive at once), not only its largest array.
     """
     need = int(n_values) * int(itemsize)
-    if need > MAX_BYTES:
-        raise ParameterError(
-            f"{what} would need an array of {int(n_values)} values ({_human(need)}), more than this "
-            f"machine's memory ({_human(MAX_BYTES)}); {fix}"
-        )
+    budget, source = memory_budget()
+    if need > budget:
+        values = f" ({int(n_values)} values of {int(itemsize)} bytes)" if int(itemsize) > 1 else ""
+        raise ParameterError(f"{what} would need {_human(need)}{values}, more than {source}; {fix}")
 
 
 def finite_phase(max_abs_rate: float, max_t2: float, name: str = "chirp_rate") -> None:

@@ -40,7 +40,8 @@ def chirp_scores(x: np.ndarray, spec: FrameSpec, candidates, n_frames: int, n_bi
     frames = _frames(np.asarray(x, dtype=work), spec, n_frames)  # (..., M, n_fft) view
     g = np.conj(spec.window)[None, :] * np.exp(-1j * np.pi * np.outer(candidates, spec.t2))  # (C, n_fft)
     out = np.empty((*frames.shape[:-2], n_frames, len(candidates)), dtype=np.float64)
-    step = max(1, 8192 // len(candidates))  # frames per pass: a few MB of spectra at a time
+    # frames per pass: at most 8192 spectra and 2**22 values (64 MiB of complex128) at a time
+    step = max(1, min(8192 // len(candidates), (1 << 22) // (len(candidates) * spec.n_fft)))
     for b in np.ndindex(frames.shape[:-2]):
         for m0 in range(0, n_frames, step):
             f = frames[b][m0 : m0 + step, None, :]  # (m, 1, n_fft)
