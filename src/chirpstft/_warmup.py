@@ -20,13 +20,15 @@ from ._errors import ParameterError
 from .backends import get_backend
 from .render import render
 
-__all__ = ["DTYPES", "STEPS", "split_steps", "warmup"]
+__all__ = ["DTYPES", "KERNELS", "STEPS", "split_steps", "warmup"]
 
 #: Input dtypes of the warm-up and what each compiles.
 DTYPES: tuple[str, ...] = ("float32", "float64", "complex64", "complex128")
 
-#: The steps of each dtype, with their relative compile cost (measured on the 2-core machine);
-#: "chirp stft" uses the stft kernel, so it goes with "stft" when the steps are split over processes.
+#: The steps of each dtype, with their relative compile cost (measured on the 2-core machine), by
+#: the kernel they compile. ``warmup --jobs`` never splits one kernel's steps over processes:
+#: Numba's cache index of a function is rewritten whole by each process that adds an entry, so
+#: two processes compiling the same kernel at once would lose one of their entries.
 STEPS: dict[str, float] = {
     "stft": 4.0,
     "chirp stft": 0.0,
@@ -36,19 +38,23 @@ STEPS: dict[str, float] = {
     "automatic rates": 2.0,
     "render": 3.0,
 }
+KERNELS: dict[str, tuple[str, ...]] = {
+    "forward": ("stft", "chirp stft", "spectrogram"),
+    "inverse": ("istft", "istft of a chirp stft"),
+    "scores": ("automatic rates",),
+    "render": ("render",),
+}
 
 
 def split_steps(n: int) -> list[list[str]]:
-    """The steps in ``n`` groups of about equal compile cost (for ``warmup --jobs n``)."""
-    groups: list[list[str]] = [[] for _ in range(max(1, min(n, len(STEPS))))]
+    """The steps in ``n`` groups of about equal compile cost, each kernel's steps in one group
+    (for ``warmup --jobs n``)."""
+    groups: list[list[str]] = [[] for _ in range(max(1, min(n, len(KERNELS))))]
     cost = [0.0] * len(groups)
-    for step in sorted(STEPS, key=lambda s: -STEPS[s]):
-        if step == "chirp stft":
-            i = next(k for k, g in enumerate(groups) if "stft" in g)
-        else:
-            i = cost.index(min(cost))
-        groups[i].append(step)
-        cost[i] += STEPS[step]
+    for steps in sorted(KERNELS.values(), key=lambda g: -sum(STEPS[s] for s in g)):
+        i = cost.index(min(cost))
+        groups[i].extend(steps)
+        cost[i] += sum(STEPS[s] for s in steps)
     return [g for g in groups if g]
 
 

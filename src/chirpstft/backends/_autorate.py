@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._common import PAD_CODES
-from ._jit import launch
+from ._jit import launch, readonly
 from ._lanefft import fft_lanes, twiddles
 from ._numba_rules import pad_index as _pad_index
 
@@ -128,7 +128,7 @@ def chirp_scores(x, spec, candidates, n_frames, n_bins, order):
     """
     batch = x.shape[:-1]
     dtype = np.complex128 if np.iscomplexobj(x) else np.float64
-    x2 = np.ascontiguousarray(x.reshape(-1, x.shape[-1]), dtype=dtype)
+    x2 = readonly(x.reshape(-1, x.shape[-1]), dtype)
     g = np.conj(spec.window)[:, None] * np.exp(-1j * np.pi * np.outer(spec.t2, candidates))
     gr = np.ascontiguousarray(g.real, dtype=np.float64)
     gi = np.ascontiguousarray(g.imag, dtype=np.float64)

@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numba
+import numpy as np
 from numba.core import event
 
 from ._compiling import KernelCompiling, wants_answer_now
 
-__all__ = ["launch", "pending"]
+__all__ = ["launch", "pending", "readonly"]
 
 #: Longest wait for a kernel that is loading from the disk cache before answering another way.
 _LOAD_WAIT_S = 3.0
@@ -126,6 +127,19 @@ def launch(kernel: Any, *args: Any) -> None:
     if job.done.is_set():  # loaded or compiled (or failed: the foreground call reports why)
         return kernel(*args)
     raise KernelCompiling(getattr(kernel, "__name__", "kernel"))
+
+
+def readonly(a: Any, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous read-only array of ``dtype`` (a view when it already is one).
+
+    Every input-only array of a kernel is passed read-only: Numba compiles one kernel per
+    argument type, and an array's writeability is part of its type, so an input that arrives
+    sometimes writable and sometimes not (a user's read-only array, the plan's rates, a cached
+    colour table) would compile each kernel twice.
+    """
+    view = np.ascontiguousarray(a, dtype=dtype).view()
+    view.setflags(write=False)
+    return view
 
 
 def pending() -> int:

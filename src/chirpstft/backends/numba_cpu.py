@@ -41,7 +41,7 @@ from .._spec import FrameSpec
 from .._validation import complex_dtype, real_dtype_of
 from ._autorate import chirp_scores
 from ._common import PAD_CODES, sparse_rows
-from ._jit import launch
+from ._jit import launch, readonly
 from ._lanefft import fft_lanes, twiddles
 from ._numba_rules import pad_index as _pad_index
 
@@ -438,16 +438,16 @@ def _stft_kernel(
 def _prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
     batch = x.shape[:-1]
     # one memory layout, one compiled specialisation: strided input is copied once
-    x2 = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
+    x2 = readonly(x.reshape(-1, x.shape[-1]), x.dtype)
     chirped = bool(np.ndim(rates)) or rates != 0.0
     per_frame = bool(np.ndim(rates))
     h = np.conj(spec.window).astype(np.complex128)
     if chirped and not per_frame:
         h = h * spec.chirp_phase(rates, -1)
     if per_frame:
-        r2 = np.ascontiguousarray(rates.reshape(-1, rates.shape[-1]), dtype=np.float64)
+        r2 = readonly(rates.reshape(-1, rates.shape[-1]), np.float64)
     else:
-        r2 = np.zeros((1, 1))
+        r2 = readonly(np.zeros((1, 1)), np.float64)
     pair = not np.iscomplexobj(x) and not chirped and spec.window_is_real
     hr = np.ascontiguousarray(h.real.reshape(-1, 1), dtype=real_dtype)
     hi = np.ascontiguousarray(h.imag.reshape(-1, 1), dtype=real_dtype)
@@ -461,7 +461,7 @@ def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
     out_dtype = complex_dtype(real) if power == 0 else real
     out = np.empty((x2.shape[0], n_freqs, n_frames), dtype=out_dtype)
     twr, twi = twiddles(spec.n_fft, real.name)
-    scale_arr = np.ascontiguousarray(np.broadcast_to(np.asarray(scale, dtype=real).reshape(-1), (n_freqs,)))
+    scale_arr = readonly(np.broadcast_to(np.asarray(scale, dtype=real).reshape(-1), (n_freqs,)), real)
     launch(
         _stft_kernel,
         x2,
@@ -712,7 +712,7 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     """Inverse chirp STFT; same contract as numpy_ref.istft."""
     real = real_dtype_of(S.dtype)
     batch = S.shape[:-2]
-    S2 = np.ascontiguousarray(S.reshape(-1, *S.shape[-2:]))
+    S2 = readonly(S.reshape(-1, *S.shape[-2:]), S.dtype)
     n_frames = S2.shape[-1]
     chirped = bool(np.ndim(rates)) or rates != 0.0
     per_frame = bool(np.ndim(rates))
@@ -720,9 +720,9 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     if chirped and not per_frame:
         synth = synth * spec.chirp_phase(rates, +1)
     if per_frame:
-        r2 = np.ascontiguousarray(rates.reshape(-1, n_frames), dtype=np.float64)
+        r2 = readonly(rates.reshape(-1, n_frames), np.float64)
     else:
-        r2 = np.zeros((1, 1))
+        r2 = readonly(np.zeros((1, 1)), np.float64)
     # onesided S comes from a real analysis (the plan refuses anything else): real
     # synthesis, real output, and two frames per complex FFT
     pair = fft_mode == "onesided"
@@ -731,7 +731,7 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     out_real = real_output and not env_complex
     out = np.zeros((S2.shape[0], length), dtype=real if out_real else complex_dtype(real))
     twr, twi = twiddles(spec.n_fft, real.name)
-    env_arr = np.ascontiguousarray(inv_env, dtype=out.dtype if env_complex else real)
+    env_arr = readonly(inv_env, out.dtype if env_complex else real)
     # a segment of at least ceil(n_fft/hop) frames keeps segments two apart from overlapping
     min_seg = -(-spec.n_fft // spec.hop_length)
     lanes = _lanes(spec.n_fft, n_frames, pair)
@@ -1045,8 +1045,8 @@ def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref
         _render_kernel,
         x2, out, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
         math.pi / spec.fs**2, pair, twr, twi, _lanes(spec.n_fft, n_frames, pair), n_frames,
-        np.ascontiguousarray(fft_rows, dtype=np.int64), float(amin), float(ref_value),
+        readonly(fft_rows, np.int64), float(amin), float(ref_value),
         -1.0 if top_db is None else float(top_db), lo, hi_, h_start, h_count, h_w, w_start, w_count, w_w,
-        np.ascontiguousarray(lut, dtype=np.float64), numba.get_num_threads(),
+        readonly(lut, np.float64), numba.get_num_threads(),
     )  # fmt: skip
     return out.reshape(*batch, height, width, channels)
