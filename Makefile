@@ -41,7 +41,7 @@ demo: $(VENV)/.installed-demo
 # the kernels are compiled first, in one process per core (`python -m chirpstft warmup --jobs`), so
 # that the test processes load them instead of compiling the same ones side by side; then pytest
 # runs on every core (pytest-xdist; at most 4 workers: each seisem test process holds TensorFlow)
-TEST_JOBS ?= $(shell $(PYTHON) -c "import os; print(max(1, min(4, len(os.sched_getaffinity(0)))))")
+TEST_JOBS ?= $(shell $(PYTHON) -c "import os; n = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(); print(max(1, min(4, n or 1)))")
 test: $(VENV)/.installed-dev
 	$(PY) -m chirpstft warmup --jobs $(TEST_JOBS) --quiet
 	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal tests src README.md docs
