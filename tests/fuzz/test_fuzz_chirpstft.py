@@ -10,11 +10,8 @@ point are printed at the end of the module and, with ``FUZZ_REPORT=path``, writt
 
 from __future__ import annotations
 
-import json
 import os
 import warnings
-from collections import Counter, defaultdict
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +20,8 @@ from hypothesis import strategies as st
 
 import chirpstft
 from chirpstft import ChirpSTFTError
+
+from ._counts import new_counts, report
 
 N = int(
     os.environ.get("FUZZ_EXAMPLES") or {"ci": 25, "thorough": 10_000}[os.environ.get("FUZZ_PROFILE", "ci")]
@@ -33,16 +32,13 @@ FUZZ = settings(
 )  # fmt: skip
 
 #: entry point -> outcome -> number of cases (a case that fails is counted before it fails)
-COUNTS: dict = defaultdict(Counter)
+COUNTS = new_counts()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _report_counts():
     yield
-    summary = {e: dict(c) for e, c in sorted(COUNTS.items())}
-    print("\nchirpstft fuzz counts:", json.dumps(summary, indent=1))
-    if os.environ.get("FUZZ_REPORT"):
-        Path(os.environ["FUZZ_REPORT"]).write_text(json.dumps(summary, indent=1))
+    report("chirpstft fuzz counts", COUNTS)
 
 
 weird_numbers = st.one_of(

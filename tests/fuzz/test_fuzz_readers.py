@@ -22,11 +22,9 @@ with ``FUZZ_REPORT=path``, written there as JSON.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import warnings
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +45,8 @@ from seisem.io import (
     read_raw_export,
 )
 
+from ._counts import new_counts, report
+
 N = int(
     os.environ.get("FUZZ_EXAMPLES") or {"ci": 30, "thorough": 2_000}[os.environ.get("FUZZ_PROFILE", "ci")]
 )
@@ -54,7 +54,7 @@ FUZZ = settings(
     max_examples=N, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
 )
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-COUNTS: dict = defaultdict(Counter)
+COUNTS = new_counts()
 
 # --- base files: (file name, bytes, indices of data lines) -----------------------------------
 
@@ -453,10 +453,7 @@ def check(reader, base, ops, tmp):
 @pytest.fixture(scope="module", autouse=True)
 def _report_counts():
     yield
-    summary = {r: dict(c) for r, c in sorted(COUNTS.items())}
-    print("\nreader fuzz counts:", json.dumps(summary, indent=1))
-    if os.environ.get("FUZZ_REPORT"):
-        Path(os.environ["FUZZ_REPORT"]).write_text(json.dumps(summary, indent=1))
+    report("reader fuzz counts", COUNTS)
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))
