@@ -58,53 +58,25 @@ def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = N_BAND
 # --- the daily table ----------------------------------------------------------------------------
 
 
-def _station_components(code, files, cfg):
-    """(times, {component: values}, primary values, units_nt) of one station."""
-    from .geomag import horizontal_nt
-    from .io import read_aeta_features, read_iaga2002, read_obspy
-
-    times, comps, prim = [], {}, []
-    nt = cfg.format == "iaga2002"
-    for f in files:
-        if cfg.format == "iaga2002":
-            r = read_iaga2002(f, errors="skip")
-            if cfg.element not in r.values:
-                continue
-            times.append(r.times)
-            prim.append(r.values[cfg.element])
-            for k, v in horizontal_nt(r.values).items():
-                comps.setdefault(k, []).append(v)
-        elif cfg.format == "aeta":
-            s = read_aeta_features(f, feature=cfg.feature, station=code, errors="skip")
-            times.append(s.times)
-            prim.append(s.values)
-            comps.setdefault("series", []).append(s.values)
-        else:
-            for s in read_obspy(f, channel=cfg.channel).values():
-                if s.station_code == code:
-                    times.append(s.times)
-                    prim.append(s.values)
-                    comps.setdefault("series", []).append(s.values)
-    if not times:
-        return None
-    t = np.concatenate(times)
-    return t, {k: np.concatenate(v) for k, v in comps.items()}, np.concatenate(prim), nt
-
-
-def station_daily(code, files, cfg, *, l9: float = 500.0):
-    """The daily rows of one station (see :func:`daily_table`); None without data."""
+def station_daily_rows(code, rec, cfg, *, l9: float = 500.0):
+    """The daily rows of one station from its series read once (a
+    :class:`seisem.data.build.StationRecord`); None without finite data."""
     import pandas as pd
 
     from .data.pairing import event_day
     from .data.qc import normalize_days
     from .data.series import day_matrix, regularize
-    from .geomag import daily_activity
+    from .geomag import daily_activity, horizontal_nt
 
-    got = _station_components(code, files, cfg)
-    if got is None:
+    if not rec.parts:
         return None
-    t, comps, prim, nt = got
-    reg = regularize(t, prim, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+    t = rec.times
+    comps = {}
+    for part in rec.parts:
+        for k, v in (horizontal_nt(part) if rec.in_nt else part).items():
+            comps.setdefault(k, []).append(v)
+    comps = {k: np.concatenate(v) for k, v in comps.items()}
+    reg = regularize(t, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
     good = np.flatnonzero(np.isfinite(reg.values))
     if not good.size:
         return None
@@ -115,7 +87,7 @@ def station_daily(code, files, cfg, *, l9: float = 500.0):
         day_matrix(regularize(t, v, interval_s=cfg.interval_s, duplicates=cfg.duplicates), days, tz=cfg.tz)
         for v in comps.values()
     ]
-    act = daily_activity(mats, l9=l9 if nt else None)
+    act = daily_activity(mats, l9=l9 if rec.in_nt else None)
     missing = np.mean(~np.isfinite(raw), axis=1)
     ok = missing <= cfg.qc.max_missing
     bp = np.full((days.size, N_BANDS), np.nan)
@@ -135,6 +107,13 @@ def station_daily(code, files, cfg, *, l9: float = 500.0):
     return df
 
 
+def station_daily(code, files, cfg, *, l9: float = 500.0):
+    """The daily rows of one station (see :func:`daily_table`), read from its files; None without data."""
+    from .data.build import read_station
+
+    return station_daily_rows(code, read_station(code, files, cfg, missing_element="skip"), cfg, l9=l9)
+
+
 def daily_table(files: dict, cfg, *, l9: float = 500.0):
     """One row per station and calendar day (in ``cfg.tz``) of its data: ``station_code``,
     ``day``, ``missing_fraction``, ``activity_range`` (and ``activity_k_max``,
@@ -144,11 +123,17 @@ def daily_table(files: dict, cfg, *, l9: float = 500.0):
 
     ``files``: station code -> its data files (as :func:`seisem.data.build.station_files`).
     """
+    parts = [station_daily(code, sorted(fl), cfg, l9=l9) for code, fl in sorted(files.items())]
+    return daily_table_of(parts)
+
+
+def daily_table_of(parts):
+    """The daily table from each station's rows (:func:`station_daily_rows`; None or empty for a
+    station without data), in station order: concatenated, with ``activity_std`` over all."""
     import pandas as pd
 
     from .geomag import standardized_activity
 
-    parts = [station_daily(code, sorted(fl), cfg, l9=l9) for code, fl in sorted(files.items())]
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:
         return pd.DataFrame(columns=["station_code", "day", "activity_range", "activity_std", *BAND_COLUMNS])
@@ -157,16 +142,27 @@ def daily_table(files: dict, cfg, *, l9: float = 500.0):
     return df
 
 
-def write_daily_table(out, files: dict, cfg, pairs=None, *, l9: float = 500.0) -> dict:
+def write_daily_table(out, files: dict, cfg, pairs=None, *, l9: float = 500.0, stations=None) -> dict:
     """Write ``daily.csv`` (and ``pairs.csv``) into dataset folder ``out``; returns a summary
-    for the manifest. Failures are logged and reported, never fatal to the build."""
+    for the manifest. Failures are logged and reported, never fatal to the build.
+
+    ``stations``: each station's daily rows already computed, as ``(rows or None, error or None)``
+    in station order (``seisem build`` computes them from the series it reads for the images);
+    None: read ``files`` here.
+    """
     from ._files import atomic_path
 
+    errors = [err for _rows, err in stations if err] if stations is not None else []
     try:
-        df = daily_table(files, cfg, l9=l9)
+        if stations is None:
+            df = daily_table(files, cfg, l9=l9)
+        elif not errors:
+            df = daily_table_of([rows for rows, _err in stations])
     except Exception as exc:  # the controls are extra: the dataset itself is fine
-        log.warning("daily activity table not written: %s", exc)
-        return {"written": False, "error": f"{type(exc).__name__}: {exc}"}
+        errors.append(f"{type(exc).__name__}: {exc}")
+    if errors:
+        log.warning("daily activity table not written: %s", errors[0])
+        return {"written": False, "error": errors[0]}
     with atomic_path(os.path.join(out, "daily.csv")) as tmp:
         df.to_csv(tmp, index=False, float_format="%.6g")
     if pairs is not None:

@@ -111,6 +111,46 @@ def test_daily_table_baselines_splits_and_pseudo_events(small_dataset):
         C.pseudo_events(pairs, daily, cfg, n=0)
 
 
+@pytest.mark.filterwarnings("ignore:.*the split cannot support")
+def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_one(tmp_path, monkeypatch):
+    """The build computes the daily table from the series it reads for the images (one read per
+    file), and a resumed build whose daily shard is gone recomputes it: the same bytes as
+    :func:`seisem.confounds.write_daily_table` reading the files itself."""
+    import collections
+
+    import seisem.io
+    from seisem import confounds as C
+    from seisem.data import BuildConfig, build_dataset, synthesize
+    from seisem.data.build import station_files
+    from seisem.io import read_catalog, read_stations
+
+    p = synthesize(tmp_path / "synth", stations=3, events=6, days=40, seed=4)
+    cfg = BuildConfig.preset("aeta", min_split_groups=1, on_bad_split="warn")
+    reads = collections.Counter()
+    real_reader = seisem.io.read_aeta_features
+
+    def counting(path, *a, **kw):
+        reads[str(path)] += 1
+        return real_reader(path, *a, **kw)
+
+    monkeypatch.setattr(seisem.io, "read_aeta_features", counting)
+    stations, catalog = read_stations(p["stations"]), read_catalog(p["catalog"])
+    m = build_dataset(
+        stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False
+    )
+    assert m["daily"]["written"] and reads and set(reads.values()) == {1}, reads
+    codes = sorted({str(c) for c in pd.read_csv(tmp_path / "ds" / "pairs.csv")["station_code"]})
+    files = station_files(p["data"], cfg.format, codes)
+    (tmp_path / "alone").mkdir()
+    C.write_daily_table(tmp_path / "alone", files, cfg)
+    built = (tmp_path / "ds" / "daily.csv").read_bytes()
+    assert built == (tmp_path / "alone" / "daily.csv").read_bytes()
+    for shard in (tmp_path / "ds" / "shards").glob("*.daily.csv"):
+        shard.unlink()
+    build_dataset(stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False)
+    assert (tmp_path / "ds" / "daily.csv").read_bytes() == built
+
+
 # --- the done-when demos ------------------------------------------------------------------------
 
 

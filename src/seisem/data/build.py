@@ -22,11 +22,12 @@ import logging
 import os
 import threading
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from .._errors import ParameterError, ReadError, SplitError, check_choice, require
-from .._files import write_json
+from .._files import atomic_path, write_json
 from ..io.aeta import FILE_PATTERN
 from .pairing import COLLISIONS, METHODS, distance_rule, exclude_near_events, label_days, pair_events
 from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
@@ -366,33 +367,61 @@ def no_station_files_message(data, fmt: str, codes, by_file: dict) -> str:
     )
 
 
-def load_station(code: str, files: list, cfg: BuildConfig):
-    """Read and concatenate a station's files; returns (times, values, read reports)."""
+class StationRecord(NamedTuple):
+    """A station's files read once (:func:`read_station`)."""
+
+    times: np.ndarray  #: datetime64[ns], all files concatenated
+    values: np.ndarray  #: the dataset's series (``cfg.feature``, ``cfg.element`` or ``cfg.channel``)
+    reports: list  #: each file's read report (dict)
+    parts: list  #: per file, ``{name: values}``: every IAGA-2002 element, else ``{"series": values}``
+    in_nt: bool  #: the values are magnetic field in nT (IAGA-2002)
+
+
+def read_station(
+    code: str, files: list, cfg: BuildConfig, *, missing_element: str = "raise"
+) -> StationRecord:
+    """Read a station's files once, for both the images and the daily confound table.
+
+    An IAGA-2002 file without ``cfg.element`` raises :class:`~seisem.ReadError`
+    (``missing_element="skip"``: the file is left out).
+    """
     from ..io import read_aeta_features, read_iaga2002, read_obspy
 
-    times, values, reports = [], [], []
+    times, values, reports, parts = [], [], [], []
     for f in files:
         if cfg.format == "aeta":
             s = read_aeta_features(f, feature=cfg.feature, station=code, errors="skip")
             times.append(s.times)
             values.append(s.values)
             reports.append(s.report.to_dict())
+            parts.append({"series": s.values})
         elif cfg.format == "iaga2002":
             r = read_iaga2002(f, errors="skip")
             if cfg.element not in r.values:
+                if missing_element == "skip":
+                    continue
                 raise ReadError(f"{f}: element={cfg.element!r} not in the file (it has {r.elements})")
             times.append(r.times)
             values.append(r.values[cfg.element])
             reports.append(r.report.to_dict())
+            parts.append(dict(r.values))
         else:
             for s in read_obspy(f, channel=cfg.channel).values():
                 if s.station_code == code:
                     times.append(s.times)
                     values.append(s.values)
                     reports.append(s.report.to_dict())
+                    parts.append({"series": s.values})
+    in_nt = cfg.format == "iaga2002"
     if not times:
-        return np.empty(0, "datetime64[ns]"), np.empty(0), reports
-    return np.concatenate(times), np.concatenate(values), reports
+        return StationRecord(np.empty(0, "datetime64[ns]"), np.empty(0), reports, parts, in_nt)
+    return StationRecord(np.concatenate(times), np.concatenate(values), reports, parts, in_nt)
+
+
+def load_station(code: str, files: list, cfg: BuildConfig):
+    """Read and concatenate a station's files; returns (times, values, read reports)."""
+    rec = read_station(code, files, cfg)
+    return rec.times, rec.values, rec.reports
 
 
 def channel_layout(cfg: BuildConfig) -> list:
@@ -510,8 +539,36 @@ def process_days(days_raw: np.ndarray, cfg: BuildConfig):
 
 
 def _shard_paths(out, code):
+    """The station's shard files: images and series (.h5), rows (.csv), daily confound rows (.daily.csv)."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(code))
-    return os.path.join(out, "shards", f"{safe}.h5"), os.path.join(out, "shards", f"{safe}.csv")
+    base = os.path.join(out, "shards", safe)
+    return f"{base}.h5", f"{base}.csv", f"{base}.daily.csv"
+
+
+def _station_daily(code, files, rec, cfg, daily_path):
+    """The station's rows of the daily confound table, from the series already read (``rec``; None:
+    read the files), written to ``daily_path``; ``(rows or None, error or None)``. A failure is
+    returned, never raised: the controls are extra, the dataset itself is fine."""
+    import pandas as pd
+
+    from ..confounds import station_daily_rows
+
+    try:
+        if rec is None:
+            rec = read_station(code, files, cfg, missing_element="skip")
+        rows = station_daily_rows(code, rec, cfg)
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    with atomic_path(daily_path) as tmp:
+        (rows if rows is not None else pd.DataFrame(columns=["station_code", "day"])).to_csv(tmp, index=False)
+    return rows, None
+
+
+def _read_daily_shard(daily_path):
+    import pandas as pd
+
+    rows = pd.read_csv(daily_path, dtype={"station_code": str, "day": str}, float_precision="round_trip")
+    return rows if len(rows) else None
 
 
 def _shard_valid(h5path, csvpath, cfg_hash) -> bool:
@@ -529,30 +586,34 @@ def _shard_valid(h5path, csvpath, cfg_hash) -> bool:
 def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     """Process one station's samples and write its shard (skipped when already valid).
 
-    Returns the station's rows (kept and rejected) as a DataFrame.
+    Returns the station's rows (kept and rejected) as a DataFrame, and its rows of the daily
+    confound table as ``(DataFrame or None, error or None)`` (from the series read once for both).
     """
     import h5py
     import pandas as pd
 
-    from .._files import atomic_path
-
-    h5path, csvpath = _shard_paths(out, code)
+    h5path, csvpath, dailypath = _shard_paths(out, code)
     cfg_hash = cfg.content_hash()
     if _shard_valid(h5path, csvpath, cfg_hash):
-        return pd.read_csv(
+        rows = pd.read_csv(
             csvpath,
             dtype={"station_code": str, "source_id": str, "source_ids": str},
             keep_default_na=False,
             na_values=[""],
         )
+        if os.path.exists(dailypath):
+            return rows, (_read_daily_shard(dailypath), None)
+        return rows, (_station_daily(code, files, None, cfg, dailypath) if files else (None, None))
     samples = samples.sort_values("day", kind="stable").reset_index(drop=True)
     spd = cfg.samples_per_day
     days = samples["day"].to_numpy().astype("datetime64[D]")
     inside = np.zeros(len(days), bool)
     raw = np.full((len(days), spd), np.nan)
+    daily = (None, None)
     if files:
-        t, v, _reports = load_station(code, files, cfg)
-        reg = regularize(t, v, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+        rec = read_station(code, files, cfg)
+        daily = _station_daily(code, files, rec, cfg, dailypath)
+        reg = regularize(rec.times, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
         if reg.values.size:
             # the calendar days (in cfg.tz) that the data touch, first to last finite sample
             good = np.flatnonzero(np.isfinite(reg.values))
@@ -615,7 +676,7 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
                 chunks=(max(1, min(256, len(series))), spd) if len(series) else None,
                 track_times=False,
             )
-    return rows
+    return rows, daily
 
 
 def _run_tasks(tasks, scheduler, progress):
@@ -655,11 +716,12 @@ def _bar(total, progress):
     return progress_bar(total, "stations", "station", enable=progress)
 
 
-def _write_daily(out, files, cfg, pairs) -> dict:
-    """``daily.csv`` and ``pairs.csv`` for the confound controls (see :mod:`seisem.confounds`)."""
+def _write_daily(out, files, cfg, pairs, stations) -> dict:
+    """``daily.csv`` and ``pairs.csv`` for the confound controls (see :mod:`seisem.confounds`),
+    from the stations' daily rows computed while building (``stations``: one (rows, error) each)."""
     from ..confounds import write_daily_table
 
-    return write_daily_table(out, files, cfg, pairs)
+    return write_daily_table(out, files, cfg, pairs, stations=stations)
 
 
 def build_dataset(
@@ -710,8 +772,6 @@ def build_dataset(
         The manifest.
     """
     import pandas as pd
-
-    from .._files import atomic_path
 
     dask = require("dask", "seisem", "the parallel dataset build")
     cfg = config or BuildConfig()
@@ -772,6 +832,8 @@ def build_dataset(
         for code in codes
     ]
     results = _run_tasks(tasks, scheduler, progress) if tasks else []
+    daily_parts = [daily for code, (_rows, daily) in zip(codes, results, strict=True) if code in files]
+    results = [r for r, _daily in results]
     rows = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=META_COLUMNS)
     rows["station_code"] = rows["station_code"].astype(str)
     kept = rows[rows["qc_status"] == "ok"].reset_index(drop=True)
@@ -864,7 +926,7 @@ def build_dataset(
         "split_problems": problems,
         "pairs_given": bool(pairs_given),
         # confound controls (seisem.confounds): daily activity index and band powers, pairs
-        "daily": _write_daily(out, files, cfg, pairs),
+        "daily": _write_daily(out, files, cfg, pairs, daily_parts),
     }
     write_json(manifest_path, manifest)
     return manifest
@@ -899,8 +961,6 @@ def rerender_dataset(source, out, *, progress: bool = False, **image_options) ->
     import shutil
 
     import h5py
-
-    from .._files import atomic_path
 
     bad = sorted(set(image_options) - set(IMAGE_FIELDS))
     if bad:
@@ -950,7 +1010,7 @@ def rerender_dataset(source, out, *, progress: bool = False, **image_options) ->
             )
         bar.update(1)
     bar.close()
-    for name in ("metadata.csv", "rejected.csv"):
+    for name in ("metadata.csv", "rejected.csv", "daily.csv", "pairs.csv"):
         if os.path.exists(os.path.join(source, name)):
             with atomic_path(os.path.join(out, name)) as tmp:
                 shutil.copyfile(os.path.join(source, name), tmp)
