@@ -791,13 +791,15 @@ def _put_impl(out, b, i, j, c, v):
 @njit(cache=True, nogil=True)
 def _resample(src, n_out, starts, counts, weights, axis, dst):
     """Sparse separable resampling of a 2-D image along ``axis`` into ``dst``."""
-    if axis == 0:
+    if axis == 0:  # the sum of each column in the same order, vectorised across columns
         for i in range(n_out):
             for col in range(src.shape[1]):
-                acc = 0.0
-                for t in range(counts[i]):
-                    acc += weights[i, t] * src[starts[i] + t, col]
-                dst[i, col] = acc
+                dst[i, col] = 0.0
+            for t in range(counts[i]):
+                w = weights[i, t]
+                r = starts[i] + t
+                for col in range(src.shape[1]):
+                    dst[i, col] += w * src[r, col]
     else:
         for row in range(src.shape[0]):
             for i in range(n_out):
@@ -855,6 +857,10 @@ def _render_kernel(
         P = np.empty((n_rows, n_frames))
         tmp = np.empty((height, n_frames))
         img = np.empty((height, width))
+        colours = np.empty((1, lut.shape[0], 1, channels), dtype=out.dtype)  # the LUT as stored
+        for k in range(lut.shape[0]):
+            for c in range(channels):
+                _put(colours, 0, k, 0, c, lut[k, c])
         for b in range(chunk * n_batch // n_chunks, (chunk + 1) * n_batch // n_chunks):
             m = 0
             while m < n_frames:
@@ -892,9 +898,9 @@ def _render_kernel(
                         for c in range(channels):
                             _put(out, b, i, j, c, v)
                     else:
-                        k = math.floor(v * 255.0 + 0.5)
+                        k = int(math.floor(v * 255.0 + 0.5))
                         for c in range(channels):
-                            _put(out, b, i, j, c, lut[k, c])
+                            out[b, i, j, c] = colours[0, k, 0, c]
 
 
 @njit(cache=True, nogil=True)
@@ -912,6 +918,7 @@ def _render_scratch(n_fft, lanes, dtype, per_frame):
 #: float64 bit fields, and the constants of the decibel logarithm
 _MANTISSA = 0x000FFFFFFFFFFFFF
 _ONE = 0x3FF0000000000000
+_INF_BITS = 0x7FF0000000000000
 _SMALLEST_NORMAL = 2.2250738585072014e-308
 _DB_PER_LN = 10.0 / math.log(10.0)
 _LN2 = math.log(2.0)
@@ -961,13 +968,15 @@ def _exponent_mantissa_impl(p):
     return impl
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _ten_log10(p):
     """``10*log10(p)`` of a positive normal float64 to about 1e-12 dB, in branch-free arithmetic
     that LLVM vectorises (``math.log10`` is a libm call per value: 3-4x slower here).
 
     ``p = m * 2**e``; with ``m`` reduced to ``[sqrt(1/2), sqrt(2))``, ``ln m = 2 atanh(s)``,
     ``s = (m-1)/(m+1)``, ``|s| <= 0.172``, by its series to ``s**13`` (next term < 5e-13).
+    ``error_model="numpy"``: ``m + 1`` is never 0, and Python's zero-division check on the
+    quotient would keep the loop scalar (measured: 4.8 ns per value instead of 0.9).
     """
     e, m = _exponent_mantissa(p)
     big = m > 1.4142135623730951
@@ -979,6 +988,41 @@ def _ten_log10(p):
         1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0 + s2 / 13.0))))
     )
     return (e * _LN2 + 2.0 * s * series) * _DB_PER_LN
+
+
+def _finite_range(flat):
+    """(smallest, largest) finite value of a power array (values >= 0, NaN or inf);
+    ``(inf, -inf)`` when none is finite.
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code (overload below) compares
+    the floats' bits, which order non-negative floats as their values and, unlike a float
+    min/max with a NaN test, vectorises (measured 6x faster).
+    """
+    p_lo = np.inf
+    p_hi = -np.inf
+    for v in flat:
+        if np.isfinite(v):
+            p_lo = min(p_lo, v)
+            p_hi = max(p_hi, v)
+    return p_lo, p_hi
+
+
+@overload(_finite_range, jit_options={"cache": True})
+def _finite_range_impl(flat):
+    def impl(flat):
+        inf_bits = np.uint64(_INF_BITS)
+        lo = inf_bits
+        hi = np.uint64(0)
+        for i in range(flat.shape[0]):
+            b = _f64_to_bits(np.float64(flat[i]))
+            finite = b < inf_bits  # a power is >= 0: its sign bit is clear
+            lo = min(lo, b if finite else inf_bits)
+            hi = max(hi, b if finite else np.uint64(0))
+        if lo == inf_bits:
+            return np.inf, -np.inf
+        return _bits_to_f64(lo), _bits_to_f64(hi)
+
+    return impl
 
 
 @njit(cache=True, nogil=True)
@@ -993,13 +1037,7 @@ def _db_normalize(P, amin, ref_value, top_db, db_lo, db_hi):
     """
     flat = P.reshape(-1)
     n = flat.shape[0]
-    p_lo = np.inf
-    p_hi = -np.inf
-    for i in range(n):
-        v = flat[i]
-        if np.isfinite(v):
-            p_lo = min(p_lo, v)
-            p_hi = max(p_hi, v)
+    p_lo, p_hi = _finite_range(flat)
     ref = p_hi if ref_value <= 0.0 else ref_value
     ref_db = 10.0 * math.log10(max(amin, ref)) if np.isfinite(ref) else 0.0
     if p_lo > p_hi:  # nothing finite: every pixel is the bottom of the scale
