@@ -245,16 +245,18 @@ def _forward_block(
 
 
 @njit(cache=True, nogil=True)
-def _unpack(yr, yi, row, n_fft, lane, which):
-    """Spectrum of packed frame ``which`` (0: real slot, 1: imaginary slot) at ``row``."""
-    mirror = (n_fft - row) % n_fft
-    zr = yr[row, lane]
-    zi = yi[row, lane]
-    cr = yr[mirror, lane]
-    ci = -yi[mirror, lane]
-    if which == 0:
-        return 0.5 * (zr + cr), 0.5 * (zi + ci)
-    return 0.5 * (zi - ci), -0.5 * (zr - cr)
+def _real_slot(yr, yi, row, mirror, lane):
+    """Spectrum at ``row`` of the frame packed in the real slot of ``lane`` (``mirror`` is
+    ``(n_fft - row) % n_fft``): ``(Y[row] + conj(Y[mirror])) / 2``."""
+    return 0.5 * (yr[row, lane] + yr[mirror, lane]), 0.5 * (yi[row, lane] - yi[mirror, lane])
+
+
+@njit(cache=True, nogil=True)
+def _imag_slot(yr, yi, row, mirror, lane):
+    """Spectrum at ``row`` of the frame packed in the imaginary slot of ``lane``:
+    ``(Y[row] - conj(Y[mirror])) / 2j``. (Two functions rather than one with a slot argument,
+    and the mirror row computed once per row: that keeps the loops over lanes vectorised.)"""
+    return 0.5 * (yi[row, lane] + yi[mirror, lane]), -0.5 * (yr[row, lane] - yr[mirror, lane])
 
 
 def _store(out, b, q, m, vr, vi, power, scale):
@@ -425,14 +427,23 @@ def _stft_kernel(
                         for lane in range(cnt2):
                             _store(out, b, q, m_rest + lane, yr[row, lane], yi[row, lane], power, scale)
             else:
-                for q in range(n_freqs):
-                    row = _row(q, n_fft, mode_code)
-                    for which in range(2):
-                        cnt = cnt_a if which == 0 else cnt_b
-                        base = m0 if which == 0 else m0 + cnt_a
-                        for lane in range(cnt):
-                            vr, vi = _unpack(yr, yi, row, n_fft, lane, which)
-                            _store(out, b, q, base + lane, vr, vi, power, scale)
+                _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, mode_code, power, scale)
+
+
+@njit(cache=True, nogil=True)
+def _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, mode_code, power, scale):
+    """Store a packed pair block: frames ``m0 .. m0+cnt_a-1`` from the real slots and the next
+    ``cnt_b`` from the imaginary ones, one vectorised loop over lanes per output row."""
+    n_fft = yr.shape[0]
+    for q in range(out.shape[1]):
+        row = _row(q, n_fft, mode_code)
+        mirror = (n_fft - row) % n_fft
+        for lane in range(cnt_a):
+            vr, vi = _real_slot(yr, yi, row, mirror, lane)
+            _store(out, b, q, m0 + lane, vr, vi, power, scale)
+        for lane in range(cnt_b):
+            vr, vi = _imag_slot(yr, yi, row, mirror, lane)
+            _store(out, b, q, m0 + cnt_a + lane, vr, vi, power, scale)
 
 
 def _prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
@@ -872,16 +883,11 @@ def _render_kernel(
                     yr, yi = ar, ai
                 else:
                     yr, yi = br, bi
-                for r in range(n_rows):
-                    row = fft_rows[r]
-                    if paired:
-                        for lane in range(cnt_a):
-                            vr, vi = _unpack(yr, yi, row, n_fft, lane, 0)
-                            P[r, m + lane] = vr * vr + vi * vi
-                        for lane in range(cnt_b):
-                            vr, vi = _unpack(yr, yi, row, n_fft, lane, 1)
-                            P[r, m + cnt_a + lane] = vr * vr + vi * vi
-                    else:
+                if paired:
+                    _pair_power(yr, yi, m, cnt_a, cnt_b, fft_rows, P)
+                else:
+                    for r in range(n_rows):
+                        row = fft_rows[r]
                         for lane in range(cnt_a):
                             vr = yr[row, lane]
                             vi = yi[row, lane]
@@ -898,9 +904,27 @@ def _render_kernel(
                         for c in range(channels):
                             _put(out, b, i, j, c, v)
                     else:
-                        k = int(math.floor(v * 255.0 + 0.5))
+                        k = math.floor(v * 255.0 + 0.5)
                         for c in range(channels):
                             out[b, i, j, c] = colours[0, k, 0, c]
+
+
+@njit(cache=True, nogil=True)
+def _pair_power(yr, yi, m, cnt_a, cnt_b, fft_rows, P):
+    """``P[r, m ...]``: the power at the image's FFT rows of a packed pair block (``cnt_a``
+    frames in the real slots, then ``cnt_b`` in the imaginary ones), one vectorised loop over
+    lanes per row (unpacking with the slot as an argument, per value, kept it scalar: 16 of
+    the 58 ms of a 4096-image render)."""
+    n_fft = yr.shape[0]
+    for r in range(fft_rows.shape[0]):
+        row = fft_rows[r]
+        mirror = (n_fft - row) % n_fft
+        for lane in range(cnt_a):
+            vr, vi = _real_slot(yr, yi, row, mirror, lane)
+            P[r, m + lane] = vr * vr + vi * vi
+        for lane in range(cnt_b):
+            vr, vi = _imag_slot(yr, yi, row, mirror, lane)
+            P[r, m + cnt_a + lane] = vr * vr + vi * vi
 
 
 @njit(cache=True, nogil=True)
