@@ -60,7 +60,7 @@ def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = N_BAND
 
 def station_daily_rows(code, rec, cfg, *, l9: float = 500.0):
     """The daily rows of one station from its series read once (a
-    :class:`seisem.data.build.StationRecord`); None without finite data."""
+    :class:`seisem.data.station.StationRecord`); None without finite data."""
     import pandas as pd
 
     from .data.pairing import event_day
@@ -109,7 +109,7 @@ def station_daily_rows(code, rec, cfg, *, l9: float = 500.0):
 
 def station_daily(code, files, cfg, *, l9: float = 500.0):
     """The daily rows of one station (see :func:`daily_table`), read from its files; None without data."""
-    from .data.build import read_station
+    from .data.station import read_station
 
     return station_daily_rows(code, read_station(code, files, cfg, missing_element="skip"), cfg, l9=l9)
 
