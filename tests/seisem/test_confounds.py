@@ -118,7 +118,7 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
     :func:`seisem.confounds.write_daily_table` reading the files itself."""
     import collections
 
-    import seisem.io
+    import seisem.data.station
     from seisem import confounds as C
     from seisem.data import BuildConfig, build_dataset, synthesize
     from seisem.data.build import station_files
@@ -127,13 +127,13 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
     p = synthesize(tmp_path / "synth", stations=3, events=6, days=40, seed=4)
     cfg = BuildConfig.preset("aeta", min_split_groups=1, on_bad_split="warn")
     reads = collections.Counter()
-    real_reader = seisem.io.read_aeta_features
+    real_reader = seisem.data.station.read_aeta_features
 
     def counting(path, *a, **kw):
         reads[str(path)] += 1
         return real_reader(path, *a, **kw)
 
-    monkeypatch.setattr(seisem.io, "read_aeta_features", counting)
+    monkeypatch.setattr(seisem.data.station, "read_aeta_features", counting)
     stations, catalog = read_stations(p["stations"]), read_catalog(p["catalog"])
     m = build_dataset(
         stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False
