@@ -58,9 +58,13 @@ def band_powers(series: np.ndarray, *, fs: float = 1 / 60, n_bands: int = N_BAND
 # --- the daily table ----------------------------------------------------------------------------
 
 
-def station_daily_rows(code, rec, cfg, *, l9: float = 500.0):
+def station_daily_rows(code, rec, cfg, *, reg=None, l9: float = 500.0):
     """The daily rows of one station from its series read once (a
-    :class:`seisem.data.station.StationRecord`); None without finite data."""
+    :class:`seisem.data.station.StationRecord`); None without finite data.
+
+    ``reg``: ``rec.values`` already regularised (:func:`seisem.data.regularize` with the
+    config's interval and duplicates rule), as the build has it; None: regularised here.
+    """
     import pandas as pd
 
     from .data.pairing import event_day
@@ -70,23 +74,31 @@ def station_daily_rows(code, rec, cfg, *, l9: float = 500.0):
 
     if not rec.parts:
         return None
-    t = rec.times
-    comps = {}
-    for part in rec.parts:
-        for k, v in (horizontal_nt(part) if rec.in_nt else part).items():
-            comps.setdefault(k, []).append(v)
-    comps = {k: np.concatenate(v) for k, v in comps.items()}
-    reg = regularize(t, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+    if reg is None:
+        reg = regularize(rec.times, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
     good = np.flatnonzero(np.isfinite(reg.values))
     if not good.size:
         return None
     span = event_day(reg.times[[good[0], good[-1]]], cfg.tz)
     days = np.arange(span[0], span[1] + np.timedelta64(1, "D"), dtype="datetime64[D]")
     raw = day_matrix(reg, days, tz=cfg.tz)
-    mats = [
-        day_matrix(regularize(t, v, interval_s=cfg.interval_s, duplicates=cfg.duplicates), days, tz=cfg.tz)
-        for v in comps.values()
-    ]
+    if rec.in_nt:  # the activity of the horizontal field, from every element of each file
+        comps = {}
+        for part in rec.parts:
+            for k, v in horizontal_nt(part).items():
+                comps.setdefault(k, []).append(v)
+        mats = [
+            day_matrix(
+                regularize(
+                    rec.times, np.concatenate(v), interval_s=cfg.interval_s, duplicates=cfg.duplicates
+                ),
+                days,
+                tz=cfg.tz,
+            )
+            for v in comps.values()
+        ]
+    else:  # one component: the series itself
+        mats = [raw]
     act = daily_activity(mats, l9=l9 if rec.in_nt else None)
     missing = np.mean(~np.isfinite(raw), axis=1)
     ok = missing <= cfg.qc.max_missing

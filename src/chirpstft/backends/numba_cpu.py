@@ -345,6 +345,9 @@ def _stft_kernel(
     n_tasks = n_batch * blocks
     n_chunks = min(n_tasks, 8 * n_threads)
     for chunk in prange(n_chunks):
+        rows = np.empty(n_freqs, dtype=np.int64)  # the FFT row of each output bin
+        for q in range(n_freqs):
+            rows[q] = _row(q, n_fft, mode_code)
         # scratch allocated inline, not by a helper: measured twice, taking these arrays from
         # a helper function made the packed real path 7 % slower (LLVM loses what it knows
         # about fresh allocations)
@@ -427,16 +430,19 @@ def _stft_kernel(
                         for lane in range(cnt2):
                             _store(out, b, q, m_rest + lane, yr[row, lane], yi[row, lane], power, scale)
             else:
-                _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, mode_code, power, scale)
+                _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale)
 
 
 @njit(cache=True, nogil=True)
-def _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, mode_code, power, scale):
-    """Store a packed pair block: frames ``m0 .. m0+cnt_a-1`` from the real slots and the next
-    ``cnt_b`` from the imaginary ones, one vectorised loop over lanes per output row."""
+def _store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale):
+    """Store a packed pair block (see :func:`_store`): output row ``q`` of frames
+    ``m0 .. m0+cnt_a-1`` from FFT row ``rows[q]`` of the real slots, of the next ``cnt_b``
+    frames from the imaginary ones; one vectorised loop over lanes per output row (unpacking
+    with the slot as an argument, per value, kept it scalar: 16 of the 58 ms of a 4096-image
+    render)."""
     n_fft = yr.shape[0]
-    for q in range(out.shape[1]):
-        row = _row(q, n_fft, mode_code)
+    for q in range(rows.shape[0]):
+        row = rows[q]
         mirror = (n_fft - row) % n_fft
         for lane in range(cnt_a):
             vr, vi = _real_slot(yr, yi, row, mirror, lane)
@@ -866,6 +872,8 @@ def _render_kernel(
     for chunk in prange(n_chunks):
         ar, ai, br, bi, zr, zi = _render_scratch(n_fft, lanes, hr.dtype, per_frame)
         P = np.empty((n_rows, n_frames))
+        P3 = P.reshape(1, n_rows, n_frames)  # the same buffer, as _store_pair's output
+        unit = np.ones(n_rows)
         tmp = np.empty((height, n_frames))
         img = np.empty((height, width))
         colours = np.empty((1, lut.shape[0], 1, channels), dtype=out.dtype)  # the LUT as stored
@@ -884,7 +892,7 @@ def _render_kernel(
                 else:
                     yr, yi = br, bi
                 if paired:
-                    _pair_power(yr, yi, m, cnt_a, cnt_b, fft_rows, P)
+                    _store_pair(P3, 0, m, yr, yi, cnt_a, cnt_b, fft_rows, 2, unit)
                 else:
                     for r in range(n_rows):
                         row = fft_rows[r]
@@ -907,24 +915,6 @@ def _render_kernel(
                         k = math.floor(v * 255.0 + 0.5)
                         for c in range(channels):
                             out[b, i, j, c] = colours[0, k, 0, c]
-
-
-@njit(cache=True, nogil=True)
-def _pair_power(yr, yi, m, cnt_a, cnt_b, fft_rows, P):
-    """``P[r, m ...]``: the power at the image's FFT rows of a packed pair block (``cnt_a``
-    frames in the real slots, then ``cnt_b`` in the imaginary ones), one vectorised loop over
-    lanes per row (unpacking with the slot as an argument, per value, kept it scalar: 16 of
-    the 58 ms of a 4096-image render)."""
-    n_fft = yr.shape[0]
-    for r in range(fft_rows.shape[0]):
-        row = fft_rows[r]
-        mirror = (n_fft - row) % n_fft
-        for lane in range(cnt_a):
-            vr, vi = _real_slot(yr, yi, row, mirror, lane)
-            P[r, m + lane] = vr * vr + vi * vi
-        for lane in range(cnt_b):
-            vr, vi = _imag_slot(yr, yi, row, mirror, lane)
-            P[r, m + cnt_a + lane] = vr * vr + vi * vi
 
 
 @njit(cache=True, nogil=True)

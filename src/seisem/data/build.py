@@ -367,12 +367,6 @@ def no_station_files_message(data, fmt: str, codes, by_file: dict) -> str:
     )
 
 
-def load_station(code: str, files: list, cfg: BuildConfig):
-    """Read and concatenate a station's files; returns (times, values, read reports)."""
-    rec = read_station(code, files, cfg)
-    return rec.times, rec.values, rec.reports
-
-
 def channel_layout(cfg: BuildConfig) -> list:
     """The image channels of a dataset, in order: ``[{"kind", "index": [first, stop]}, ...]``
     (recorded in the manifest as ``"channels"``; :func:`seisem.feed.augmentations_for` reads it)."""
@@ -494,10 +488,11 @@ def _shard_paths(out, code):
     return f"{base}.h5", f"{base}.csv", f"{base}.daily.csv"
 
 
-def _station_daily(code, files, rec, cfg, daily_path):
-    """The station's rows of the daily confound table, from the series already read (``rec``; None:
-    read the files), written to ``daily_path``; ``(rows or None, error or None)``. A failure is
-    returned, never raised: the controls are extra, the dataset itself is fine."""
+def _station_daily(code, files, rec, reg, cfg, daily_path):
+    """The station's rows of the daily confound table, from the series already read and
+    regularised (``rec``, ``reg``; None: read the files), written to ``daily_path``;
+    ``(rows or None, error or None)``. A failure is returned, never raised: the controls are
+    extra, the dataset itself is fine."""
     import pandas as pd
 
     from ..confounds import station_daily_rows
@@ -505,7 +500,7 @@ def _station_daily(code, files, rec, cfg, daily_path):
     try:
         if rec is None:
             rec = read_station(code, files, cfg, missing_element="skip")
-        rows = station_daily_rows(code, rec, cfg)
+        rows = station_daily_rows(code, rec, cfg, reg=reg)
     except Exception as exc:
         return None, f"{type(exc).__name__}: {exc}"
     with atomic_path(daily_path) as tmp:
@@ -552,7 +547,7 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
         )
         if os.path.exists(dailypath):
             return rows, (_read_daily_shard(dailypath), None)
-        return rows, (_station_daily(code, files, None, cfg, dailypath) if files else (None, None))
+        return rows, (_station_daily(code, files, None, None, cfg, dailypath) if files else (None, None))
     samples = samples.sort_values("day", kind="stable").reset_index(drop=True)
     spd = cfg.samples_per_day
     days = samples["day"].to_numpy().astype("datetime64[D]")
@@ -561,8 +556,8 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     daily = (None, None)
     if files:
         rec = read_station(code, files, cfg)
-        daily = _station_daily(code, files, rec, cfg, dailypath)
         reg = regularize(rec.times, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+        daily = _station_daily(code, files, rec, reg, cfg, dailypath)
         if reg.values.size:
             # the calendar days (in cfg.tz) that the data touch, first to last finite sample
             good = np.flatnonzero(np.isfinite(reg.values))
