@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test bench lint format clean docs dist dist-check
+.PHONY: demo test check-science bench lint format clean docs dist dist-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ TEST_JOBS ?= $(shell $(PYTHON) -c "import os; n = len(os.sched_getaffinity(0)) i
 test: $(VENV)/.installed-dev
 	$(PY) -m chirpstft warmup --jobs $(TEST_JOBS) --quiet
 	$(PY) -m pytest -n $(TEST_JOBS) --dist worksteal tests src README.md docs
+
+# the science checks (tests/science): the controls' positive and negative cases with the CNN over
+# several seeds (seisem demo --size small, one training each; tens of minutes on 2 cores)
+check-science: $(VENV)/.installed-dev
+	SEISEM_SCIENCE=1 $(PY) -m pytest -n $(TEST_JOBS) --dist worksteal tests/science
 
 # the thorough fuzz profile (issue 15): 10,000 cases per chirpstft entry point, 2,000 mutations
 # per seisem reader; counts per reader are printed (and go to $(FUZZ_REPORT) when set)

@@ -7,8 +7,9 @@ the comparison is paired: each pipeline is trained with the same seeds (same wei
 initialisation and batch order for a seed) and scored on the same test station-days.
 
 The interval of a difference resamples what varies between repetitions of the experiment:
-the test split's event groups (station-days of one event are dependent; resampling them
-whole is the cluster bootstrap) and, jointly, the seeds (training variability); the same
+the test split's episodes (events whose labelled windows overlap anywhere in the network
+are one unit: station-days of one episode are dependent; resampling them whole is the
+cluster bootstrap) and, jointly, the seeds (training variability); the same
 resample is applied to both pipelines of a pair. A difference whose 95 % interval holds 0
 is reported as "no detectable difference at this size".
 """
@@ -21,6 +22,7 @@ import time
 import numpy as np
 
 from ._errors import ParameterError
+from .data.splits import split_groups
 
 #: Pipeline name -> image options of :func:`seisem.data.build.rerender_dataset`. ``chirp``'s
 #: rate is the ``constant_rate`` argument.
@@ -34,8 +36,8 @@ PIPELINES = {
 }
 DEFAULT_PIPELINES = ("plain", "chirp", "auto", "waveform-filled", "waveform-binary")
 METRICS = ("balanced_accuracy", "roc_auc")
-#: Fewer test event groups than this: no interval (as :mod:`seisem.evaluate`).
-MIN_GROUPS = 5
+#: Fewer independent test units (episodes) than this: no interval (as :mod:`seisem.evaluate`).
+MIN_GROUPS = 10
 
 
 def _balanced_accuracy(y, pred):
@@ -72,7 +74,7 @@ def paired_comparison(
 
     Parameters
     ----------
-    y : (n,) labels of the test split; groups : (n,) its event group per station-day
+    y : (n,) labels of the test split; groups : (n,) its episode (independent unit) per station-day
     scores : {pipeline: (n_seeds, n) probabilities of "before"}, the same seeds in each
 
     Returns
@@ -150,7 +152,7 @@ def paired_comparison(
 
 def _verdict(p, ref, metric, d, lo, hi, groups, seeds) -> str:
     what = metric.replace("_", " ")
-    size = f"{groups} test groups, {seeds} seeds"
+    size = f"{groups} test episodes, {seeds} seeds"
     if lo <= 0.0 <= hi:
         return (
             f"no detectable difference at this size ({what} {p} - {ref} = {d:+.3f}, 95 % interval "
@@ -283,7 +285,10 @@ def ablate(
         seconds[f"train {p}"] = round(time.perf_counter() - t, 1)
     bar.close()
     meta = test.metadata
-    groups = meta["split_group"].to_numpy() if "split_group" in meta else meta["source_id"].to_numpy()
+    cfg = ds.manifest["config"]
+    groups = split_groups(
+        meta, "episode", before_days=int(cfg.get("before_days", 14)), after_days=int(cfg.get("after_days", 14))
+    )
     cmp = paired_comparison(
         test.labels,
         groups,
@@ -334,7 +339,6 @@ def _machine() -> dict:
     }
 
 
-_UNITS = {"event": "event groups", "time": "time blocks", "station": "stations"}
 
 
 def _fmt(v, digits=3):
@@ -349,7 +353,7 @@ def ablation_markdown(r: dict) -> str:
         f"{r['epochs']} epochs, batch {r['batch_size']}, seeds {', '.join(map(str, r['seeds']))}, "
         f"images {'x'.join(map(str, r.get('image_size', [])))})",
         "",
-        f"Test split: {r['n_test']} station-days in {r['n_groups']} {_UNITS.get(r['split_by'], 'groups')} "
+        f"Test split: {r['n_test']} station-days in {r['n_groups']} independent episodes "
         f"(split by {r['split_by']}). Differences are paired against `{r['reference']}`; 95 % intervals from "
         f"{r['n_boot']} bootstrap resamples of those groups and the seeds together.",
         "",

@@ -241,9 +241,11 @@ def _cmd_pairs(args):
 
 
 def _add_synth(sub):
+    from .data.synth import PRECURSORS, STORMS
+
     p = sub.add_parser(
         "synth",
-        help="write a synthetic AETA-like network (stations, catalog, minute series)",
+        help="write a synthetic AETA-like network (stations, catalog, minute series, dst.txt)",
         formatter_class=_Help,
     )
     p.add_argument("--out", required=True, help="folder to write")
@@ -251,35 +253,84 @@ def _add_synth(sub):
     p.add_argument("--events", type=int, default=24, help="number of catalog events")
     p.add_argument("--days", type=int, default=120, help="days of data")
     p.add_argument("--start", default="2020-01-01", help="first day (UTC+8 calendar day)")
-    p.add_argument("--precursor", choices=("chirp", "none"), default="chirp", help="planted precursor signal")
+    p.add_argument(
+        "--spacing-days",
+        type=int,
+        default=None,
+        help="place consecutive events at least this many days apart (each event its own episode; "
+        ">= 31 keeps every event's 14-day before/after windows apart from every other's); "
+        "without it, origin times are uniform over the span",
+    )
+    p.add_argument(
+        "--precursor",
+        choices=PRECURSORS,
+        default="chirp",
+        help="planted precursor: chirp (ULF chirp bursts on the days before events), none (a null "
+        "network), power-matched (the same bursts before events and, on the days after, surrogates "
+        "with the bursts' power spectrum but random phases: no sweep, so band powers cannot tell "
+        "before from after while a spectrogram can)",
+    )
     p.add_argument("--precursor-amplitude", type=float, default=3.0, help="precursor amplitude (noise units)")
     p.add_argument(
         "--storms",
-        choices=("none", "random", "before-events"),
+        choices=STORMS,
         default="none",
         help="network-wide geomagnetic storms: none, at random times, or more frequent before events (a confound)",
+    )
+    p.add_argument(
+        "--storm-strength",
+        type=float,
+        default=1.0,
+        help="multiplies every storm's amplitude (>= 0): 0 = storms have no effect on the series or "
+        "on dst.txt, 1 = full strength; grades the confound",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(func=_cmd_synth)
 
 
-def _cmd_synth(args):
-    from .data import synthesize
+#: SynthConfig fields set by `seisem synth` options, for naming the option in error messages.
+_SYNTH_OPTIONS = {
+    "stations": "--stations",
+    "events": "--events",
+    "days": "--days",
+    "start": "--start",
+    "spacing_days": "--spacing-days",
+    "precursor": "--precursor",
+    "precursor_amplitude": "--precursor-amplitude",
+    "storms": "--storms",
+    "storm_strength": "--storm-strength",
+    "seed": "--seed",
+}
 
-    paths = synthesize(
-        args.out,
-        stations=args.stations,
-        events=args.events,
-        days=args.days,
-        start=args.start,
-        precursor=args.precursor,
-        precursor_amplitude=args.precursor_amplitude,
-        storms=args.storms,
-        seed=args.seed,
-    )
+
+def _cmd_synth(args):
+    import re
+
+    from ._errors import ParameterError
+    from .data import synthesize
+    from .data.synth import SynthConfig
+
+    try:
+        cfg = SynthConfig(
+            stations=args.stations,
+            events=args.events,
+            days=args.days,
+            start=args.start,
+            spacing_days=args.spacing_days,
+            precursor=args.precursor,
+            precursor_amplitude=args.precursor_amplitude,
+            storms=args.storms,
+            storm_strength=args.storm_strength,
+            seed=args.seed,
+        )
+    except ParameterError as exc:  # name the options, not the config fields
+        names = "|".join(sorted(_SYNTH_OPTIONS, key=len, reverse=True))
+        msg = re.sub(rf"\b({names})\b(?=\s*(=|>=|<=|must|$))", lambda m: _SYNTH_OPTIONS[m.group(1)], str(exc))
+        raise ParameterError(msg) from exc
+    paths = synthesize(args.out, cfg)
     print(
         f"synthetic network written to {args.out}: stations {paths['stations']}, catalog {paths['catalog']}, "
-        f"series in {paths['data']}"
+        f"series in {paths['data']}, Dst-like index {paths['dst']}"
     )
 
 
@@ -421,9 +472,12 @@ def _add_build(sub):
     sp = p.add_argument_group("splits")
     sp.add_argument(
         "--split-by",
-        choices=("event", "time", "station"),
-        default="event",
-        help="what is never shared between train, dev and test",
+        choices=("episode", "forward", "event", "time", "station"),
+        default="episode",
+        help="what is never shared between train, dev and test: episodes (events whose labelled windows "
+        "overlap anywhere in the network, merged: the independent units), forward (episodes in time order, "
+        "train first, with a gap of before-days + 3 days between splits), event groups (events sharing a "
+        "station-day; not independent across the network), time blocks, or stations",
     )
     sp.add_argument("--fractions", type=_floats, default="0.7,0.15,0.15", help="train,dev,test shares")
     sp.add_argument("--block-days", type=int, default=30, help="length of the time blocks of --split-by time")

@@ -42,12 +42,17 @@ def _ints(text, option):
 def _add_confound_options(p):
     """Options of the confound controls (seisem evaluate)."""
     p.add_argument(
-        "--pseudo-events", type=int, default=20, help="pseudo-event catalogs of random event times (0: skip)"
+        "--pseudo-events",
+        type=int,
+        default=20,
+        help="pseudo-event catalogs (the whole catalog shifted in time) for the fast baselines (0: skip)",
     )
     p.add_argument(
         "--activity-file",
         default=None,
-        help="a planetary index file (GFZ Kp text or WDC Kyoto Dst) for a second activity baseline",
+        help="a planetary index file (GFZ Kp text or WDC Kyoto Dst) as the activity control; without it the "
+        "remote reference (unclaimed stations of the same day) is used, and only when that is not available "
+        "the station's own series (which cannot separate a local precursor from activity)",
     )
 
 
@@ -72,7 +77,6 @@ def add_commands(sub):
         formatter_class=_Help,
     )
     p.add_argument("run", help="run folder (seisem train)")
-    p.add_argument("--n-boot", type=int, default=1000, help="cluster-bootstrap resamples")
     p.add_argument("--n-perm", type=int, default=1000, help="label permutations of the null")
     p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations")
     _add_confound_options(p)
@@ -132,18 +136,38 @@ def add_commands(sub):
     p.add_argument("--batch-size", type=int, default=64, help="images per batch")
     p.add_argument("--patience", type=int, default=3, help="early stopping on the dev loss, epochs")
     p.add_argument(
-        "--n-boot", type=int, default=1000, help="bootstrap resamples of test event groups and seeds"
+        "--n-boot", type=int, default=1000, help="bootstrap resamples of test episodes and seeds"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.add_argument("--out", required=True, help="folder of the rendered datasets, runs, ablation.json/.md")
     p.set_defaults(func=_ablate)
 
     p = sub.add_parser(
+        "null-catalogs",
+        help="the CNN under the pseudo-catalog null: the whole catalog shifted in time, the dataset rebuilt and "
+        "the model retrained per shift; the real score placed among them",
+        formatter_class=_Help,
+    )
+    p.add_argument("run", help="an evaluated run folder (seisem train, seisem evaluate)")
+    p.add_argument("--n", type=int, default=3, help="shifted catalogs (19 for a test at 5 %%)")
+    p.add_argument("--data", default=None, help="the station files (default: the folder in the dataset's manifest)")
+    p.add_argument("--epochs", type=int, default=None, help="most epochs per retraining (default: the run's)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the shifts")
+    p.add_argument("--scheduler", default="threads", help="dask scheduler of the builds")
+    p.add_argument("--no-progress", action="store_true", help="no progress output")
+    p.add_argument("--out", required=True, help="folder of the shifted datasets and runs, null_catalogs.json")
+    p.set_defaults(func=_null_catalogs)
+
+    p = sub.add_parser(
         "demo", help="synthetic data -> dataset -> training -> evaluation -> report", formatter_class=_Help
     )
     p.add_argument("--out", default="out/seisem-demo", help="output folder")
     p.add_argument(
-        "--precursor", choices=("chirp", "none"), default="chirp", help="planted precursor (none: null)"
+        "--precursor",
+        choices=("chirp", "power-matched", "none"),
+        default="chirp",
+        help="planted precursor: chirp bursts before events; power-matched (chirps before, a surrogate of equal "
+        "band power after: band powers cannot see it); none (a null)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument(
@@ -151,6 +175,12 @@ def add_commands(sub):
         choices=("none", "random", "before-events"),
         default="none",
         help="network-wide geomagnetic storms: none, random, or more frequent before events (a confound)",
+    )
+    p.add_argument(
+        "--storm-strength",
+        type=float,
+        default=1.0,
+        help="graded strength of the storms (their amplitude; 0: no effect, 1: the generator's default)",
     )
     p.add_argument(
         "--size", choices=("default", "small", "tiny"), default="default", help="network size and epochs"
@@ -188,7 +218,6 @@ def _evaluate(a):
 
     m = evaluate(
         a.run,
-        n_boot=a.n_boot,
         n_perm=a.n_perm,
         seed=a.seed,
         pseudo_events=a.pseudo_events,
@@ -272,6 +301,22 @@ def _ablate(a):
     print(f"ablation.json and ablation.md in {a.out}")
 
 
+def _null_catalogs(a):
+    from .cnn_null import null_catalogs
+
+    r = null_catalogs(
+        a.run,
+        a.out,
+        n=a.n,
+        data=a.data,
+        seed=a.seed,
+        epochs=a.epochs,
+        scheduler=a.scheduler,
+        progress=not a.no_progress,
+    )
+    print(f"null catalogs: {r['statement']}; null_catalogs.json in {a.out}")
+
+
 def _demo(a):
     from .demo import run_demo
 
@@ -279,6 +324,7 @@ def _demo(a):
         a.out,
         precursor=a.precursor,
         storms=a.storms,
+        storm_strength=a.storm_strength,
         seed=a.seed,
         size=a.size,
         pseudo_events=a.pseudo_events,

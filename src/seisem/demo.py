@@ -5,13 +5,40 @@ from __future__ import annotations
 import os
 import time
 
-#: Sizes of the default demo (about 3 minutes on a 2-core CPU) and of the tiny one used in tests.
+from ._errors import ParameterError
+from ._files import write_json
+from .data import BuildConfig, build_dataset, synthesize
+from .evaluate import evaluate
+from .io import read_catalog, read_stations
+from .report import write_report
+from .train import train
+
+#: Sizes of the default demo and of the small one the controls' tests run. Events are spaced
+#: ``spacing_days`` apart (no two labelled windows overlap anywhere in the network), so each event
+#: is its own independent unit (episode), every event reaches the catalog's M 3.6 threshold, and
+#: the test split (``fractions[2]``) holds at least 10 of them; ``tiny`` is a smoke test, too small for any conclusion (its verdict says so).
 SIZES = {
-    "default": {"stations": 24, "events": 60, "days": 365, "epochs": 8, "batch_size": 64},
+    "default": {
+        "stations": 8,
+        "events": 40,
+        "days": 1320,
+        "spacing_days": 32,
+        "min_magnitude": 3.6,
+        "fractions": (0.5, 0.15, 0.35),
+        "epochs": 8,
+        "batch_size": 64,
+    },
+    "small": {
+        "stations": 6,
+        "events": 30,
+        "days": 1000,
+        "spacing_days": 32,
+        "min_magnitude": 3.6,
+        "fractions": (0.45, 0.15, 0.4),
+        "epochs": 6,
+        "batch_size": 32,
+    },
     "tiny": {"stations": 8, "events": 30, "days": 120, "epochs": 2, "batch_size": 32},
-    # the confound checks (tests pin --storms before-events / random at this size): events spread
-    # over 6 clusters, so that the test split holds several event groups
-    "small": {"stations": 12, "events": 24, "days": 300, "clusters": 6, "epochs": 6, "batch_size": 32},
 }
 
 
@@ -20,6 +47,7 @@ def run_demo(
     *,
     precursor: str = "chirp",
     storms: str = "none",
+    storm_strength: float = 1.0,
     seed: int = 0,
     size: str = "default",
     scheduler: str = "threads",
@@ -29,23 +57,19 @@ def run_demo(
 ) -> dict:
     """Synthesize a network (files), build the dataset, train the improved VGG, evaluate, report.
 
-    ``storms``: ``"none"``, ``"random"`` or ``"before-events"`` (network-wide geomagnetic
-    storms, see :mod:`seisem.data.synth`); with ``precursor="none", storms="before-events"``
-    the network is confounded with no precursor at all, and the report must say that the
-    geomagnetic-activity baseline explains the model's score. ``pseudo_events``: catalogs of
-    random event times for the pseudo-event control (0 to skip).
+    ``precursor``: ``"chirp"``, ``"power-matched"`` (chirps before events, a surrogate of equal
+    band power after them: band powers cannot see it) or ``"none"``. ``storms``: ``"none"``,
+    ``"random"`` or ``"before-events"`` (network-wide geomagnetic storms, see
+    :mod:`seisem.data.synth`), ``storm_strength`` their graded amplitude. The evaluation's
+    activity index is the Dst-like file of the storms the generator planted (``dst.txt``), the
+    route a real run takes with ``--activity-file``: with ``precursor="none",
+    storms="before-events"`` the verdict must be "explained by activity", with
+    ``precursor="chirp", storms="none"`` "skill beyond activity". ``pseudo_events``: shifted
+    catalogs for the pseudo-event control (0 to skip).
 
     Returns the summary dict, and prints the headline numbers and where the report is.
     """
-    from .data import BuildConfig, build_dataset, synthesize
-    from .evaluate import evaluate
-    from .io import read_catalog, read_stations
-    from .report import write_report
-    from .train import train
-
     if size not in SIZES:
-        from ._errors import ParameterError
-
         raise ParameterError(f"size={size!r} is not known; choose one of {sorted(SIZES)}")
     sz = SIZES[size]
     out = os.fspath(out)
@@ -57,12 +81,18 @@ def run_demo(
         days=sz["days"],
         precursor=precursor,
         storms=storms,
+        storm_strength=storm_strength,
         seed=seed,
-        **({"clusters": sz["clusters"]} if "clusters" in sz else {}),
+        **{k: sz[k] for k in ("clusters", "spacing_days", "min_magnitude") if k in sz},
     )
     t_synth = time.perf_counter() - t0
     # the tiny network is a smoke test: too few events for an honest test split (its verdict says so)
-    cfg = BuildConfig.preset("aeta", seed=seed, on_bad_split="raise" if size == "default" else "warn")
+    cfg = BuildConfig.preset(
+        "aeta",
+        seed=seed,
+        on_bad_split="raise" if size == "default" else "warn",
+        **({"fractions": sz["fractions"]} if "fractions" in sz else {}),
+    )
     ds_path = os.path.join(out, "dataset")
     manifest = build_dataset(
         read_stations(net["stations"]),
@@ -86,13 +116,18 @@ def run_demo(
         patience=3,
         verbose=2 if progress else 0,
     )
-    metrics = evaluate(run, seed=seed, pseudo_events=pseudo_events)
+    metrics = evaluate(run, seed=seed, pseudo_events=pseudo_events, activity_file=net["dst"])
     rep = write_report(run, filters=filters)
     total = time.perf_counter() - t0
     c = manifest["counts"]
+    conf = metrics.get("confound") or {}
+    perm = metrics["permutation"]
     summary = {
         "precursor": precursor,
+        "storms": storms,
+        "storm_strength": storm_strength,
         "seed": seed,
+        "size": size,
         "samples": c["samples"],
         "splits": c["splits"],
         "test_accuracy": metrics["accuracy"],
@@ -101,15 +136,17 @@ def run_demo(
         "test_roc_auc": metrics["roc_auc"],
         "chance_accuracy": metrics["chance_accuracy"],
         "accuracy_ci": metrics["ci"]["accuracy"],
+        "balanced_accuracy_ci": metrics["ci"]["balanced_accuracy"],
         "reliability": metrics["reliability"],
-        "permutation_p": metrics["permutation"]["p_value"],
-        "permutation_unit": metrics["permutation"].get("unit"),
-        "baseline_logistic_accuracy": metrics["baselines"]["logistic_band_power"].get("accuracy"),
-        "storms": storms,
+        "permutation_p": perm["p_value"],
+        "permutation_unit": perm.get("unit"),
+        "test_units": perm.get("n_units"),
+        "baseline_logistic_balanced_accuracy": metrics["baselines"]["logistic_band_power"].get("balanced_accuracy"),
         "baseline_activity_balanced_accuracy": metrics["baselines"]["geomagnetic_activity"].get(
             "balanced_accuracy"
         ),
-        "confound": metrics.get("confound"),
+        "activity_source": conf.get("activity_source"),
+        "confound": {k: conf.get(k) for k in ("activity_source", "explains", "verdict", "why")},
         "date_overlap": metrics.get("date_overlap", {}).get("share"),
         "seconds": {
             "synth": round(t_synth, 1),
@@ -119,40 +156,29 @@ def run_demo(
         },
         "report": rep["html"],
     }
-    from ._files import write_json
-
     write_json(os.path.join(out, "summary.json"), summary)
-    lo, hi = summary["accuracy_ci"]
     print(
-        f"seisem demo ({precursor} precursor, storms {storms}, seed {seed}): {c['samples']} station-days, test split "
-        f"{metrics['n_test']}"
-    )
-    ci_text = (
-        f"95 % CI {lo:.3f}-{hi:.3f}"
-        if lo is not None
-        else f"interval not estimable: {metrics['ci'].get('not_estimable')}"
+        f"seisem demo ({precursor} precursor, storms {storms}, seed {seed}): {c['samples']} station-days, "
+        f"test split {metrics['n_test']} in {perm.get('n_units')} independent episodes"
     )
     rel = metrics["reliability"]
     if not rel["interpretable"]:
         print("  NOT INTERPRETABLE: " + "; ".join(rel["reasons"]))
+    lo, hi = summary["balanced_accuracy_ci"]
+    ci_text = f"95 % CI {lo:.3f}-{hi:.3f}" if lo is not None else "interval not estimable"
     print(
-        f"  test accuracy {metrics['accuracy']:.3f} ({ci_text}), balanced "
-        f"{metrics['balanced_accuracy']:.3f}, MCC {metrics['mcc']:.3f}, ROC-AUC {metrics['roc_auc']:.3f}"
+        f"  test balanced accuracy {metrics['balanced_accuracy']:.3f} ({ci_text}), accuracy "
+        f"{metrics['accuracy']:.3f}, MCC {metrics['mcc']:.3f}, ROC-AUC {metrics['roc_auc']:.3f}; "
+        f"chance {metrics['chance_accuracy']:.3f}"
     )
+    act, bp = summary["baseline_activity_balanced_accuracy"], summary["baseline_logistic_balanced_accuracy"]
     print(
-        f"  chance {metrics['chance_accuracy']:.3f}; permutation p = {metrics['permutation']['p_value']:.4f}; "
-        f"logistic regression on band powers: accuracy "
-        f"{summary['baseline_logistic_accuracy'] if summary['baseline_logistic_accuracy'] is None else round(summary['baseline_logistic_accuracy'], 3)}"
+        f"  permutation over {perm.get('n_units')} episodes: p = {perm['p_value']:.4f} (smallest attainable "
+        f"{perm.get('min_attainable_p', float('nan')):.4f}); band-power baseline "
+        f"{'–' if bp is None else f'{bp:.3f}'}; activity baseline ({conf.get('activity_source')}) "
+        f"{'–' if act is None else f'{act:.3f}'}"
     )
-    act = summary["baseline_activity_balanced_accuracy"]
-    perm = metrics["permutation"]
-    print(
-        f"  permutation unit {perm.get('unit')}: p = {perm['p_value']:.4f} ({perm.get('n_units')} units); "
-        f"geomagnetic-activity baseline: balanced accuracy {'–' if act is None else f'{act:.3f}'}; "
-        f"test dates also in train: {summary['date_overlap']:.0%}"
-    )
-    conf = metrics.get("confound") or {}
     if conf.get("why"):
-        print(f"  confound check: {conf['why']}")
+        print(f"  confound verdict: {conf.get('verdict')}: {conf['why']}")
     print(f"  {total:.0f} s in all; report: {rep['html']} (and {rep['markdown']})")
     return summary

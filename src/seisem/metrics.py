@@ -1,10 +1,18 @@
-"""Binary classification metrics (NumPy), bootstrap confidence intervals, a permutation null."""
+"""Binary classification metrics (NumPy), intervals and permutation nulls over independent units.
+
+The test split's station-days are not independent: days of one event share its station's
+state, and days of different stations on overlapping dates share network-wide signals. The
+inference here therefore works on *units* (episodes, :func:`seisem.data.splits.episode_groups`):
+:func:`group_permutation_null` swaps the labels of whole units, :func:`unit_interval` gives
+leave-one-unit-out jackknife intervals with Student t quantiles on ``G - 1`` degrees of
+freedom. Both are checked for calibration by simulation in ``tests/seisem/test_calibration.py``.
+The Molchan diagram lives in :mod:`seisem.controls.molchan`.
+"""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
+from scipy import stats
 
 from ._errors import ParameterError
 
@@ -19,13 +27,7 @@ def roc_auc(y, score) -> float:
     n1, n0 = int(y.sum()), int((~y).sum())
     if n1 == 0 or n0 == 0:
         return float("nan")
-    order = np.argsort(s, kind="mergesort")
-    ranks = np.empty(s.size)
-    sorted_s = s[order]
-    # average ranks over ties
-    bounds = np.flatnonzero(np.r_[True, sorted_s[1:] != sorted_s[:-1], True])
-    for a, b in itertools.pairwise(bounds):
-        ranks[order[a:b]] = 0.5 * (a + b - 1) + 1
+    ranks = stats.rankdata(s, method="average")  # average ranks over ties
     return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
@@ -123,49 +125,136 @@ def permutation_null(y, pred, *, n_perm: int = 1000, seed: int = 0) -> dict:
     }
 
 
+def _unit_index(groups, n: int, name: str = "groups"):
+    """Unique units (as ``str``) and each row's unit index."""
+    g = np.asarray(groups)
+    if g.shape != (n,):
+        raise ParameterError(f"{name} must give one unit per row ({n} rows), got shape {g.shape}")
+    return np.unique(g.astype(str), return_inverse=True)
+
+
+def _unit_counts(y, pred, inv, k: int) -> np.ndarray:
+    """Per unit ``[tn, fp, fn, tp]`` (shape ``(k, 4)``) of boolean labels and predictions."""
+    cell = 2 * y.astype(np.int64) + pred.astype(np.int64)
+    return np.bincount(inv * 4 + cell, minlength=4 * k).reshape(k, 4)
+
+
+def _bacc_counts(tn, fp, fn, tp):
+    """Balanced accuracy from (arrays of) confusion counts, as :func:`binary_metrics`: the
+    mean of the recalls of the classes present, 0 when none is."""
+    pos, neg = tp + fn, tn + fp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tpr = np.where(pos > 0, tp / np.where(pos > 0, pos, 1), 0.0)
+        tnr = np.where(neg > 0, tn / np.where(neg > 0, neg, 1), 0.0)
+    n_present = (pos > 0).astype(np.int64) + (neg > 0)
+    both = (tpr + tnr) / 2
+    return np.where(n_present == 2, both, np.where(n_present == 1, tpr + tnr, 0.0))
+
+
+def _metrics_counts(tn, fp, fn, tp) -> dict:
+    """Every threshold metric of :data:`NAMES` (all but ``roc_auc``) from (arrays of)
+    confusion counts, with the conventions of :func:`binary_metrics`."""
+    tn, fp, fn, tp = (np.asarray(a, dtype=np.float64) for a in (tn, fp, fn, tp))
+
+    def div(a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(b != 0, a / np.where(b != 0, b, 1), 0.0)
+
+    denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+    return {
+        "accuracy": div(tp + tn, tp + tn + fp + fn),
+        "balanced_accuracy": _bacc_counts(tn, fp, fn, tp),
+        "precision": div(tp, tp + fp),
+        "recall": div(tp, tp + fn),
+        "f1": div(2 * tp, 2 * tp + fp + fn),
+        "mcc": div(tp * tn - fp * fn, denom),
+    }
+
+
+#: The range of each metric (intervals are clipped to it).
+RANGES = {name: (0.0, 1.0) for name in NAMES} | {"mcc": (-1.0, 1.0)}
+
+
 def group_permutation_null(
     y, pred, groups, *, n_perm: int = 1000, seed: int = 0, unit: str = "event-group"
 ) -> dict:
-    """A permutation null that respects dependence: labels are permuted between groups, not days.
+    """A permutation null that respects dependence: labels are permuted between units, not days.
 
-    Station-days of one event (or one time block) are not independent, so permuting single
-    days gives a null that is too narrow and p-values that are too small. Here each
-    randomisation swaps the labels before <-> after of *all* the days of a random half of the
-    groups (a cluster-level randomisation: under the null that the predictions carry no
-    information on before vs after, a group's labels and their mirror image are exchangeable,
-    since the design puts ``before_days`` on one side of an event and ``after_days`` on the
-    other). The statistic is the balanced accuracy of the fixed predictions (a class mix
-    that changes with the swaps does not move it). With ``2**n_groups <= n_perm`` every
-    assignment is enumerated (an exact test, p = #{null >= observed} / 2**n_groups, the
-    identity included); else ``n_perm`` random ones, p = (1 + #{null >= observed}) / (n_perm + 1).
-    The smallest attainable p is reported: with few groups no result can be significant.
+    Station-days of one event (or one episode, one time block) are not independent, so
+    permuting single days gives a null that is too narrow and p-values that are too small.
+    Here each randomisation swaps the labels before <-> after of *all* the days of a random
+    half of the units (a cluster-level randomisation: under the null that the predictions
+    carry no information on before vs after, a unit's labels and their mirror image are
+    exchangeable, since the design puts ``before_days`` on one side of an event and
+    ``after_days`` on the other). The units must be independent of each other: use episodes
+    (:func:`seisem.data.splits.episode_groups`), not event groups, when events of different
+    stations share dates. The statistic is the balanced accuracy of the fixed predictions
+    (a class mix that changes with the swaps does not move it). With ``2**k <= n_perm``
+    (and ``k <= 20`` units) every assignment is enumerated (an exact test,
+    p = #{null >= observed} / 2**k, the identity included); else ``n_perm`` random ones,
+    p = (1 + #{null >= observed}) / (n_perm + 1). The smallest attainable p is reported:
+    with few units no result can be significant.
+
+    Parameters
+    ----------
+    y : array of {0, 1}
+        Labels (1 = before).
+    pred : array of {0, 1}
+        Fixed predictions (converted to ``int``; 1 = before).
+    groups : array
+        The unit of each row.
+    n_perm : int
+        Random assignments when the enumeration would be longer.
+    seed : int
+        Seed of the random assignments.
+    unit : str
+        What a unit is called in the result.
+
+    Returns
+    -------
+    dict
+        ``unit, scheme, statistic, observed, null_mean, null_std, null_95, p_value,
+        min_attainable_p, n_units, n_perm, exact``.
+
+    Notes
+    -----
+    Vectorised: the per-unit confusion counts are computed once, and a swap of unit ``u``
+    exchanges its ``tp <-> fp`` and ``fn <-> tn``; the null's counts are matrix products of
+    the swap indicators with the unit counts.
     """
-    y = np.asarray(y).astype(int)
+    y = np.asarray(y)
     p = np.asarray(pred).astype(int)
-    g = np.asarray(groups).astype(str)
-    if y.shape != p.shape or y.shape != g.shape:
+    g = np.asarray(groups)
+    if y.shape != p.shape or y.shape != g.shape or y.ndim != 1:
         raise ParameterError(
             f"labels, predictions and groups must have one length, got {y.shape}, {p.shape}, {g.shape}"
         )
-    uniq, inv = np.unique(g, return_inverse=True)
+    if y.size and not np.isin(y, (0, 1)).all():
+        raise ParameterError("y: labels must be 0 or 1")
+    if int(n_perm) < 1:
+        raise ParameterError(f"n_perm={n_perm!r} must be a positive number of permutations")
+    y = y.astype(int)
+    uniq, inv = np.unique(g.astype(str), return_inverse=True)
     k = int(uniq.size)
-
-    def bacc(labels):
-        return binary_metrics(labels, p.astype(float))["balanced_accuracy"]
-
-    observed = bacc(y) if y.size else float("nan")
+    counts = _unit_counts(y == 1, p >= 0.5, inv, k)  # (k, 4): tn, fp, fn, tp
+    tot = counts.sum(axis=0)
+    observed = float(_bacc_counts(*tot)) if y.size else float("nan")
     exact = k <= 20 and 2**k <= int(n_perm)
     if exact:
         flips = ((np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
     else:
         rng = np.random.default_rng(seed)
         flips = rng.random((int(n_perm), k)) < 0.5
-    null = np.array([bacc(np.where(f[inv], 1 - y, y)) for f in flips])
+    # a swapped unit contributes (tn, fp, fn, tp) -> (fn, tp, tn, fp)
+    f = flips.astype(np.int64)
+    swapped = counts[:, [2, 3, 0, 1]]
+    null_counts = tot[None, :] + f @ (swapped - counts)
+    null = _bacc_counts(*null_counts.T)
     n_ge = int(np.sum(null >= observed - 1e-12))
     pval = n_ge / null.size if exact else (1 + n_ge) / (null.size + 1)
     return {
         "unit": unit,
-        "scheme": "labels of whole groups swapped (before <-> after) for a random half of the groups",
+        "scheme": "labels of whole units swapped (before <-> after) for a random half of the units",
         "statistic": "balanced_accuracy",
         "observed": float(observed),
         "null_mean": float(null.mean()),
@@ -179,51 +268,115 @@ def group_permutation_null(
     }
 
 
-def molchan(alarm_score, target_of_row, *, n_random: int = 200, seed: int = 0) -> dict:
-    """Molchan error diagram of daily scores used as alarms (Molchan, G. M., 1991,
-    *Tectonophysics* 193, 267-276; Zechar, J. D. & Jordan, T. H., 2008, *Geophys. J. Int.* 172,
-    715-724).
+def jackknife_t(full, loo, *, level: float = 0.95, bounds=(-np.inf, np.inf)):
+    """Leave-one-unit-out jackknife interval of a statistic, t quantiles on ``G - 1`` df.
 
-    ``alarm_score``: one score per station-day; ``target_of_row``: per row, the list of target
-    events that the row precedes (its *before* day), empty for other rows. For each threshold,
-    the alarmed rows are those scoring at least it; tau is the share of station-days alarmed
-    and nu the share of target events none of whose before-days is alarmed. Random alarms
-    (the scores permuted among the rows, ``n_random`` times) give the reference: the mean and
-    the 2.5 % quantile of nu at each tau, and the area under the curve of each, from which
-    ``p_value`` = share of random areas at most the observed one.
+    Parameters
+    ----------
+    full : float
+        The statistic on all ``G`` units.
+    loo : array of G floats
+        The statistic with each unit left out.
+    level : float
+        Two-sided coverage of the interval.
+    bounds : (float, float)
+        The statistic's range; the interval is clipped to it.
+
+    Returns
+    -------
+    dict
+        ``estimate`` (bias-corrected: the mean of the pseudo-values
+        ``G * full - (G - 1) * loo``), ``se``, ``interval`` ``[lo, hi]`` (``[None, None]``
+        when fewer than 3 units or a value is not finite), ``t`` (``estimate / se``) and
+        ``df``.
     """
-    s = np.asarray(alarm_score, dtype=np.float64)
-    targets = sorted({t for ts in target_of_row for t in ts})
-    if not targets or s.size == 0:
-        return {"skipped": "no target events among the rows"}
-    tindex = {t: i for i, t in enumerate(targets)}
-    rows = [np.array([tindex[t] for t in ts], dtype=np.int64) for ts in target_of_row]
-    tau_grid = np.linspace(0, 1, 51)
+    loo = np.asarray(loo, dtype=np.float64)
+    g = int(loo.size)
+    if g < 3 or not np.isfinite(full) or not np.all(np.isfinite(loo)):
+        return {"estimate": None, "se": None, "interval": [None, None], "t": None, "df": max(g - 1, 0)}
+    pseudo = g * float(full) - (g - 1) * loo
+    est = float(pseudo.mean())
+    se = float(pseudo.std(ddof=1) / np.sqrt(g))
+    q = float(stats.t.ppf((1 + level) / 2, g - 1))
+    lo, hi = est - q * se, est + q * se
+    lo, hi = float(np.clip(lo, *bounds)), float(np.clip(hi, *bounds))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = est / se if se > 0 else (np.inf if est > 0 else (-np.inf if est < 0 else 0.0))
+    return {"estimate": est, "se": se, "interval": [lo, hi], "t": float(t), "df": g - 1}
 
-    def curve(score):
-        order = np.argsort(-score, kind="mergesort")
-        first = np.full(len(targets), np.inf)  # rank at which each target is first hit
-        for rank, r in enumerate(order):
-            if rows[r].size:
-                first[rows[r]] = np.minimum(first[rows[r]], rank)
-        # alarming the top m rows (m = ceil(tau * n)) hits targets with first < m
-        m = np.ceil(tau_grid * s.size)
-        return np.array([np.mean(~(first < mm)) for mm in m])
 
-    nu = curve(s)
-    rng = np.random.default_rng(seed)
-    rand = np.stack([curve(rng.permutation(s)) for _ in range(int(n_random))])
-    area = float(np.trapezoid(nu, tau_grid))
-    areas = np.trapezoid(rand, tau_grid, axis=1)
-    return {
-        "tau": tau_grid.tolist(),
-        "nu": nu.tolist(),
-        "random_mean": rand.mean(axis=0).tolist(),
-        "random_lo": np.percentile(rand, 2.5, axis=0).tolist(),
-        "area": area,
-        "random_area_mean": float(areas.mean()),
-        "p_value": float((1 + np.sum(areas <= area)) / (areas.size + 1)),
-        "n_targets": len(targets),
-        "n_rows": int(s.size),
-        "n_random": int(n_random),
-    }
+def unit_interval(y, score, units, *, level: float = 0.95, threshold: float = 0.5) -> dict:
+    """Small-sample intervals of every metric of :data:`NAMES` over independent units.
+
+    Leave-one-unit-out jackknife: with ``G`` units, the metric on all rows (``theta``) and
+    without each unit in turn (``theta_i``) give the pseudo-values
+    ``G * theta - (G - 1) * theta_i``; the interval is their mean +- the Student t quantile
+    on ``G - 1`` degrees of freedom times their standard error, clipped to the metric's
+    range (``[0, 1]``; ``[-1, 1]`` for MCC). Units must be independent of each other
+    (episodes, :func:`seisem.data.splits.episode_groups`). With fewer than 3 units no interval
+    can be estimated: every interval is ``[None, None]`` and ``not_estimable`` says why; a
+    metric undefined on some leave-one-out subset (ROC-AUC with one class) gets
+    ``[None, None]`` too.
+
+    Parameters
+    ----------
+    y : array of {0, 1}
+        Labels.
+    score : array of float
+        Scores (probabilities of label 1).
+    units : array
+        The unit of each row.
+    level : float
+        Two-sided coverage, in (0, 1).
+    threshold : float
+        Scores at or above it predict label 1.
+
+    Returns
+    -------
+    dict
+        ``{name: [lo, hi]}`` for each of :data:`NAMES`, ``level``, ``n_units``, ``method``
+        (a sentence), ``resampled`` (``"units"``), and ``not_estimable`` when ``G < 3``.
+    """
+    y = np.asarray(y)
+    s = np.asarray(score, dtype=np.float64)
+    if y.shape != s.shape or y.ndim != 1:
+        raise ParameterError(f"y and score must be 1-D of one length, got {y.shape} and {s.shape}")
+    if y.size and not np.isin(y, (0, 1)).all():
+        raise ParameterError("y: labels must be 0 or 1")
+    if not 0 < float(level) < 1:
+        raise ParameterError(f"level={level!r} must be a coverage strictly between 0 and 1 (e.g. 0.95)")
+    uniq, inv = _unit_index(units, y.size, "units")
+    g = int(uniq.size)
+    out: dict = {}
+    method = (
+        f"leave-one-unit-out jackknife over {g} independent units: mean of the pseudo-values "
+        f"+- the t quantile on {max(g - 1, 0)} df times their standard error, clipped to the metric's range"
+    )
+    if g < 3:
+        out.update({name: [None, None] for name in NAMES})
+        out.update(
+            level=level,
+            n_units=g,
+            method=method,
+            resampled="units",
+            not_estimable=f"{g} independent unit(s), fewer than 3: a jackknife interval needs at least 3",
+        )
+        return out
+    yb = y == 1
+    counts = _unit_counts(yb, s >= threshold, inv, g)
+    tot = counts.sum(axis=0)
+    full = _metrics_counts(*tot)
+    loo = _metrics_counts(*(tot[None, :] - counts).T)
+    full["roc_auc"] = roc_auc(yb, s)
+    order = np.argsort(inv, kind="stable")
+    starts = np.searchsorted(inv[order], np.arange(g + 1))
+    auc_loo = np.empty(g)
+    for i in range(g):
+        keep = np.ones(y.size, bool)
+        keep[order[starts[i] : starts[i + 1]]] = False
+        auc_loo[i] = roc_auc(yb[keep], s[keep])
+    loo["roc_auc"] = auc_loo
+    for name in NAMES:
+        out[name] = jackknife_t(float(full[name]), loo[name], level=level, bounds=RANGES[name])["interval"]
+    out.update(level=level, n_units=g, method=method, resampled="units")
+    return out

@@ -40,7 +40,6 @@ def sweep(
     learning_rate: float = 1e-3,
     seeds=(0, 1, 2),
     seed: int | None = None,
-    n_boot: int = 200,
     n_perm: int = 200,
     verbose=0,
 ) -> str:
@@ -121,7 +120,7 @@ def sweep(
     for r in rows:
         if r["batch_size"] != chosen:
             continue
-        m = evaluate(r["run"], n_boot=n_boot, n_perm=n_perm, seed=r["seed"], model_file="best.keras")
+        m = evaluate(r["run"], n_perm=n_perm, seed=r["seed"], model_file="best.keras")
         test.append(
             {"seed": r["seed"], "accuracy": m["accuracy"], "balanced_accuracy": m["balanced_accuracy"]}
         )

@@ -25,7 +25,8 @@ def synth_small(tmp_path_factory):
     from seisem.data import synthesize
 
     out = tmp_path_factory.mktemp("synth")
-    paths = synthesize(out, stations=8, events=20, days=90, seed=2)
+    # events spaced 31 days apart: each its own episode (independent unit), so the splits hold several
+    paths = synthesize(out, stations=8, events=12, days=380, spacing_days=31, min_magnitude=3.6, seed=2)
     return paths
 
 
@@ -41,7 +42,7 @@ def small_dataset(synth_small, tmp_path_factory):
         read_catalog(synth_small["catalog"]),
         synth_small["data"],
         out,
-        BuildConfig.preset("aeta"),
+        BuildConfig.preset("aeta", fractions=(0.6, 0.2, 0.2)),
         scheduler="synchronous",
         progress=False,
         input_files={"stations": synth_small["stations"], "catalog": synth_small["catalog"]},

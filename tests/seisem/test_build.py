@@ -21,10 +21,12 @@ from seisem.data import BuildConfig, SeisemDataset, build_dataset, synthesize
 from seisem.io import read_catalog, read_stations
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The small network's 12 episodes: a test split of 20 % holds two or three of them.
+FRACTIONS = (0.6, 0.2, 0.2)
 
 
 def _build(paths, out, **kw):
-    cfg = BuildConfig.preset("aeta", **kw)
+    cfg = BuildConfig.preset("aeta", **{"fractions": FRACTIONS, **kw})
     return build_dataset(
         read_stations(paths["stations"]),
         read_catalog(paths["catalog"]),
@@ -45,12 +47,12 @@ def built(small_dataset):
 def test_synth_files_are_readable_and_realistic(synth_small):
     st = read_stations(synth_small["stations"])
     cat = read_catalog(synth_small["catalog"])
-    assert len(st) == 8 and len(cat) == 20
+    assert len(st) == 8 and len(cat) == 12
     assert cat.attrs["report"].n_dropped == 0  # Time (UTC+8) and Timestamp agree
     raw = pd.read_csv(Path(synth_small["data"]) / "101_magn.csv")
     assert list(raw.columns) == ["StationID", "TimeStamp", "magn@abs_mean", "magn@var"]
     assert raw["TimeStamp"].duplicated().sum() == 3  # a few rows sent twice
-    assert len(raw) < 90 * 1440 + 3  # gaps are missing rows
+    assert len(raw) < 380 * 1440 + 3  # gaps are missing rows
     truth = pd.read_csv(synth_small["truth"])
     assert len(truth) > 0 and (truth["bursts"] >= 1).all()
 
@@ -151,6 +153,32 @@ def test_other_split_modes(synth_small, tmp_path, by):
         assert meta["split_group"].str.startswith("block").all()
 
 
+@pytest.mark.filterwarnings("ignore:.*the split cannot support")
+def test_forward_split_is_in_time_order_with_a_gap(synth_small, tmp_path):
+    """--split-by forward: train holds the earliest episodes, test the latest, and no two splits
+    come closer than the gap (before_days + 3 days); rows in the gaps are counted, not kept."""
+    m = _build(synth_small, tmp_path, split_by="forward", fractions=(0.5, 0.2, 0.3), min_split_groups=1)
+    meta = SeisemDataset(tmp_path).metadata
+    day = pd.to_datetime(meta["trace_day_local"])
+    first = {s: day[meta["split"] == s].min() for s in ("train", "dev", "test")}
+    last = {s: day[meta["split"] == s].max() for s in ("train", "dev", "test")}
+    assert last["train"] < first["dev"] and last["dev"] < first["test"]
+    assert (first["dev"] - last["train"]).days > 14 and (first["test"] - last["dev"]).days > 14
+    assert m["counts"]["left_out_in_forward_gaps"] >= 0
+    assert meta["split_group"].str.startswith("episode:").all()
+
+
+def test_episode_split_is_the_default_and_no_episode_straddles_splits(built):
+    out, manifest = built
+    assert manifest["config"]["split_by"] == "episode"
+    meta = SeisemDataset(out).metadata
+    assert meta["split_group"].str.startswith("episode:").all()
+    assert (meta.groupby("split_group")["split"].nunique() == 1).all()
+    # an episode is a calendar interval: two episodes never share a date
+    span = meta.groupby("split_group")["trace_day_local"].agg(["min", "max"]).sort_values("min")
+    assert (span["min"].to_numpy()[1:] > span["max"].to_numpy()[:-1]).all()
+
+
 def test_rebuild_is_identical_and_resume_skips_done_shards(built, synth_small, tmp_path):
     out, manifest = built
     again = _build(synth_small, tmp_path)
@@ -189,6 +217,8 @@ def test_kill_and_resume(synth_small, built, tmp_path):
         "aeta",
         "--out",
         str(out),
+        "--fractions",
+        ",".join(map(str, FRACTIONS)),
         "--scheduler",
         "synchronous",
         "--no-progress",
@@ -287,7 +317,8 @@ def test_cli_synth_then_build_null(tmp_path, capsys):
     build = ["build", "--stations", str(syn / "stations.csv"), "--catalog", str(syn / "catalog.csv"),
              "--data", str(syn / "data"), "--format", "aeta", "--out", str(tmp_path / "ds"),
              "--scheduler", "threads", "--no-progress", "--waveform"]  # fmt: skip
-    # 3 event groups: the default fractions leave the test split empty; this used to pass silently
+    # 6 events in 40 days are one episode: the default fractions leave dev and test empty; this used to
+    # pass silently
     assert main(build) == 2
     err = capsys.readouterr().err
     assert "the test split is empty" in err and "--fractions" in err and "--on-bad-split warn" in err
@@ -297,7 +328,7 @@ def test_cli_synth_then_build_null(tmp_path, capsys):
     assert "WARNING: the test split is empty" in capsys.readouterr().out
     m = json.loads((tmp_path / "ds" / "manifest.json").read_text())
     assert m["image_shape"] == [32, 32, 4] and m["config"]["tz"] == "+08:00"
-    assert m["split_problems"] == ["the test split is empty"]
+    assert m["split_problems"] == ["the dev split is empty", "the test split is empty"]
 
 
 def test_build_from_real_iaga_files(real, tmp_path):
@@ -328,7 +359,7 @@ def test_build_from_real_iaga_files(real, tmp_path):
         build_dataset(st, cat, str(real / "iaga2002" / "bou*.min"), tmp_path, cfg, scheduler="synchronous",
                       progress=False)  # fmt: skip
     cfg = BuildConfig.preset("iaga2002", before_days=3, after_days=3, element="Z", on_bad_split="warn")
-    with pytest.warns(UserWarning, match=r"6 samples in 1 event group"):
+    with pytest.warns(UserWarning, match=r"6 samples in 1 episode group"):
         m = build_dataset(
             st,
             cat,

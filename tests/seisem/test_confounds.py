@@ -1,17 +1,15 @@
-"""Group-aware statistics and confound controls: group permutation, Molchan, synthetic storms,
-the daily activity table, activity baseline, split side by side, pseudo-events, and the two
-done-when demos (a storm-confounded network and a random-storm null)."""
+"""Group-aware statistics: group permutation, Molchan; synthetic storms; the build's daily table
+(the controls themselves: tests/seisem/test_controls.py; with the CNN: tests/science)."""
 
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from seisem._errors import ParameterError
-from seisem.metrics import group_permutation_null, molchan
+from seisem.controls.molchan import molchan
+from seisem.metrics import group_permutation_null
 
 
 def test_group_permutation_null_exact_and_random():
@@ -73,54 +71,17 @@ def test_synth_storms(tmp_path):
         SynthConfig(storms="often")
 
 
-def test_daily_table_baselines_splits_and_pseudo_events(small_dataset):
-    from seisem import confounds as C
-    from seisem.data.store import SeisemDataset
-
-    ds = SeisemDataset(small_dataset[0])
-    assert small_dataset[1]["daily"]["written"]
-    daily, pairs = C.load_daily(ds.path)
-    assert {
-        "station_code",
-        "day",
-        "activity_range",
-        "activity_log_range",
-        "activity_std",
-        *C.BAND_COLUMNS,
-    } <= set(daily.columns)
-    assert set(ds.metadata["station_code"]) <= set(daily["station_code"]) and len(pairs) > 0
-    act = C.activity_baseline(ds.train().metadata, ds.test().metadata, daily)
-    assert 0 <= act["balanced_accuracy"] <= 1 and "roc_auc" in act
-    sbs = C.split_side_by_side(ds, daily)
-    assert set(sbs) == {"event-group", "time-block"}
-    assert sbs["time-block"]["date_overlap"]["share"] == 0.0  # a date lies in one block
-    assert (
-        sbs["event-group"]["model_trained_on_this_split"]
-        and not sbs["time-block"]["model_trained_on_this_split"]
-    )
-    cfg = ds.manifest["config"]
-    pe = C.pseudo_events(pairs, daily, cfg, n=3, seed=5)
-    cats = pe.pop("_catalogs")
-    assert len(cats) == 3 and len(pe["geomagnetic_activity"]["pseudo"]) == 3
-    assert (cats[0]["station_code"].to_numpy() == pairs["station_code"].to_numpy()).all()
-    again = C.pseudo_events(pairs, daily, cfg, n=3, seed=5)
-    assert again["logistic_band_power"]["pseudo"] == pe["logistic_band_power"]["pseudo"]
-    se = C.superposed_epoch(pairs, daily, cfg, cats)
-    assert se["offsets_days"][0] == -14 and len(se["features"]["activity_std"]["pseudo_lo"]) == 29
-    with pytest.raises(ParameterError, match="n=0"):
-        C.pseudo_events(pairs, daily, cfg, n=0)
-
-
 @pytest.mark.filterwarnings("ignore:.*the split cannot support")
 def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_one(tmp_path, monkeypatch):
     """The build computes the daily table from the series it reads for the images (one read per
     file), and a resumed build whose daily shard is gone recomputes it: the same bytes as
-    :func:`seisem.confounds.write_daily_table` reading the files itself."""
+    :func:`seisem.data.daily.write_daily_table` reading the files itself (every station with
+    data: the paired ones and the unpaired reference stations of the activity control)."""
     import collections
 
     import seisem.data.station
-    from seisem import confounds as C
     from seisem.data import BuildConfig, build_dataset, synthesize
+    from seisem.data.daily import write_daily_table
     from seisem.data.build import station_files
     from seisem.io import read_catalog, read_stations
 
@@ -139,55 +100,14 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
         stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False
     )
     assert m["daily"]["written"] and reads and set(reads.values()) == {1}, reads
-    codes = sorted({str(c) for c in pd.read_csv(tmp_path / "ds" / "pairs.csv")["station_code"]})
+    codes = sorted(read_stations(p["stations"])["station_code"].astype(str))
     files = station_files(p["data"], cfg.format, codes)
+    assert set(pd.read_csv(tmp_path / "ds" / "daily.csv", dtype={"station_code": str})["station_code"]) == set(files)
     (tmp_path / "alone").mkdir()
-    C.write_daily_table(tmp_path / "alone", files, cfg)
+    write_daily_table(tmp_path / "alone", files, cfg)
     built = (tmp_path / "ds" / "daily.csv").read_bytes()
     assert built == (tmp_path / "alone" / "daily.csv").read_bytes()
     for shard in (tmp_path / "ds" / "shards").glob("*.daily.csv"):
         shard.unlink()
     build_dataset(stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False)
     assert (tmp_path / "ds" / "daily.csv").read_bytes() == built
-
-
-# --- the done-when demos ------------------------------------------------------------------------
-
-
-def _demo(tmp_path, storms):
-    from seisem.demo import run_demo
-
-    s = run_demo(
-        tmp_path / storms,
-        precursor="none",
-        storms=storms,
-        size="small",
-        scheduler="synchronous",
-        progress=False,
-        filters=False,
-        pseudo_events=5,
-    )
-    m = json.loads((tmp_path / storms / "run" / "metrics.json").read_text())
-    return s, m
-
-
-def test_demo_storms_before_events_is_explained_by_activity(tmp_path):
-    """A network confounded by storms before events, with no precursor: the model scores above
-    chance and the geomagnetic-activity baseline explains it, which the report states."""
-    s, m = _demo(tmp_path, "before-events")
-    model = m["balanced_accuracy"]
-    act = m["baselines"]["geomagnetic_activity"]["balanced_accuracy"]
-    assert model >= 0.6, m
-    assert act >= 0.9 * model, (model, act)
-    assert m["confound"]["explains"] and s["confound"]["explains"]
-    report = (tmp_path / "before-events" / "run" / "report.md").read_text()
-    assert "geomagnetic activity explains the model's score" in report
-    assert "superposed_epoch.png" in report and "molchan.png" in report
-    assert m["permutation"]["unit"] == "event-group"
-
-
-def test_demo_random_storms_is_at_chance(tmp_path):
-    s, m = _demo(tmp_path, "random")
-    assert 0.35 <= m["balanced_accuracy"] <= 0.65, m["balanced_accuracy"]
-    assert m["permutation"]["unit"] == "event-group" and m["permutation"]["p_value"] >= 0.05
-    assert s["storms"] == "random"

@@ -172,12 +172,12 @@ def test_train_is_deterministic_and_evaluate_writes_metrics(small_dataset, tmp_p
     assert a["best_epoch"] == b["best_epoch"] and a["epochs_run"] == 2
     for name in ("best.keras", "model.keras", "run.json", "history.csv"):
         assert (tmp_path / "a" / name).exists()
-    m = evaluate(tmp_path / "a", n_boot=100, n_perm=100)
+    m = evaluate(tmp_path / "a", n_perm=100)
     saved = json.loads((tmp_path / "a" / "metrics.json").read_text())
     for key in ("accuracy", "balanced_accuracy", "mcc", "roc_auc"):
         assert isinstance(saved[key], float) and saved[key] == m[key]
     assert saved["n_test"] == len(SeisemDataset(ds_path).test())
-    assert set(saved["baselines"]) == {"majority_class", "logistic_band_power", "geomagnetic_activity"}
+    assert {"majority_class", "logistic_band_power", "geomagnetic_activity"} <= set(saved["baselines"])
     assert "p_value" in saved["permutation"] and saved["per_station"] and saved["per_magnitude"]
     assert sum(map(sum, saved["confusion_matrix"])) == saved["n_test"]
     with pytest.raises(ParameterError, match="epochs=0"):
@@ -188,7 +188,7 @@ def test_cli_train_evaluate_report_and_sweep(small_dataset, tmp_path, capsys):
     ds_path = str(small_dataset[0])
     run = tmp_path / "run"
     assert main(["train", ds_path, "--epochs", "1", "--batch-size", "64", "--out", str(run)]) == 0
-    assert main(["evaluate", str(run), "--n-boot", "50", "--n-perm", "50"]) == 0
+    assert main(["evaluate", str(run), "--n-perm", "50"]) == 0
     assert main(["report", str(run)]) == 0
     out = capsys.readouterr().out
     assert "report:" in out and "permutation p" in out

@@ -191,8 +191,16 @@ def test_reliability_and_unscored_rows():
 
     y = np.array([1] * 11 + [0])
     r = reliability(y, ["g1"] * 12)
-    assert not r["interpretable"] and len(r["reasons"]) == 3
-    assert reliability(np.tile([0, 1], 20), [f"g{i % 6}" for i in range(40)])["interpretable"]
+    assert not r["interpretable"] and len(r["reasons"]) == 3  # units, days, class share
+    ok = np.tile([0, 1], 20)
+    assert reliability(ok, [f"g{i % 10}" for i in range(40)], interval=[0.6, 0.8])["interpretable"]
+    # nine units, or a wide interval, or one class: not interpretable, each for its own reason
+    nine = reliability(ok, [f"g{i % 9}" for i in range(40)], interval=[0.6, 0.8])
+    assert not nine["interpretable"] and "9 independent" in nine["reasons"][0]
+    wide = reliability(ok, [f"g{i % 10}" for i in range(40)], interval=[0.3, 0.9])
+    assert not wide["interpretable"] and "0.60 wide" in wide["reasons"][0]
+    one = reliability(np.ones(40, int), [f"g{i % 10}" for i in range(40)], interval=[0.4, 0.6])
+    assert not one["interpretable"] and "one class" in one["reasons"][0]
     meta = pd.DataFrame({"station_code": ["A"] * 12, "source_magnitude": [4.2] * 12})
     rows = _breakdown(meta, y, np.full(12, 0.7), "station_code")
     assert rows["A"]["balanced_accuracy"] is not None

@@ -30,8 +30,9 @@ from .._files import atomic_path, write_json
 from ..io.aeta import FILE_PATTERN
 from .pairing import COLLISIONS, METHODS, distance_rule, exclude_near_events, label_days, pair_events
 from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
+from .daily import station_daily_rows, write_daily_table
 from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
-from .splits import SPLIT_BY, assign_splits, check_splits, split_groups
+from .splits import SPLIT_BY, assign_splits, check_splits, forward_splits, split_groups
 from .station import read_station
 
 log = logging.getLogger("seisem.build")
@@ -112,7 +113,7 @@ class BuildConfig:
     top_db: float = 80.0
     waveform: bool = False  # older spelling of image="spectrogram+waveform-filled"
     image: str = "spectrogram"  # IMAGE_KINDS joined by "+" (stacked channels, in that order)
-    split_by: str = "event"
+    split_by: str = "episode"  # independent units: events whose windows overlap anywhere merged
     fractions: tuple = (0.7, 0.15, 0.15)
     block_days: int = 30
     seed: int = 0
@@ -495,8 +496,6 @@ def _station_daily(code, files, rec, reg, cfg, daily_path):
     extra, the dataset itself is fine."""
     import pandas as pd
 
-    from ..confounds import station_daily_rows
-
     try:
         if rec is None:
             rec = read_station(code, files, cfg, missing_element="skip")
@@ -623,6 +622,22 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     return rows, daily
 
 
+def by_file_codes(by_file: dict) -> list:
+    """Every station code found in the data files."""
+    return sorted({c for found in by_file.values() for c in found})
+
+
+def reference_station_daily(code: str, files: list, cfg: BuildConfig, out: str):
+    """The daily rows of a station that no event pairs with (no images), as ``(rows or None,
+    error or None)``; kept in ``shards/<code>.ref-<config hash>.daily.csv`` so that a resumed
+    build reads them back."""
+    base = _shard_paths(out, code)[2]
+    path = base[: -len(".daily.csv")] + f".ref-{cfg.content_hash()}.daily.csv"
+    if os.path.exists(path):
+        return _read_daily_shard(path), None
+    return _station_daily(code, files, None, None, cfg, path)
+
+
 def _run_tasks(tasks, scheduler, progress):
     """Compute dask delayed tasks with a progress bar; ``scheduler`` is a dask scheduler name
     (``"processes"``, ``"threads"``, ``"synchronous"``) or a distributed scheduler address."""
@@ -661,10 +676,8 @@ def _bar(total, progress):
 
 
 def _write_daily(out, files, cfg, pairs, stations) -> dict:
-    """``daily.csv`` and ``pairs.csv`` for the confound controls (see :mod:`seisem.confounds`),
-    from the stations' daily rows computed while building (``stations``: one (rows, error) each)."""
-    from ..confounds import write_daily_table
-
+    """``daily.csv`` and ``pairs.csv`` for the controls (see :mod:`seisem.data.daily`), from
+    the stations' daily rows computed while building (``stations``: one (rows, error) each)."""
     return write_daily_table(out, files, cfg, pairs, stations=stations)
 
 
@@ -775,19 +788,47 @@ def build_dataset(
         build(code, sorted(files.get(code, [])), samples[samples["station_code"] == code], cfg, out)
         for code in codes
     ]
+    # stations with data that no event pairs with: only their daily rows, the remote reference
+    # of the activity control (a network-wide disturbance reaches them, a local precursor not)
+    listed = set(by_file_codes(by_file)) if stations is None else set(stations["station_code"].astype(str))
+    ref_files = _files_of(by_file, sorted(listed - set(codes)))
+    reference = dask.delayed(reference_station_daily, pure=True)
+    ref_codes = sorted(ref_files)
+    tasks += [reference(code, sorted(ref_files[code]), cfg, out) for code in ref_codes]
     results = _run_tasks(tasks, scheduler, progress) if tasks else []
+    results, ref_results = results[: len(codes)], results[len(codes) :]
     daily_parts = [daily for code, (_rows, daily) in zip(codes, results, strict=True) if code in files]
+    daily_parts += ref_results
     results = [r for r, _daily in results]
     rows = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=META_COLUMNS)
     rows["station_code"] = rows["station_code"].astype(str)
     kept = rows[rows["qc_status"] == "ok"].reset_index(drop=True)
     rejected = rows[rows["qc_status"] != "ok"].reset_index(drop=True)
+    in_gap = 0
     if len(kept):
-        groups = split_groups(kept, cfg.split_by, block_days=cfg.block_days)
-        kept["split"] = assign_splits(
-            groups, kept["label"].to_numpy(), fractions=cfg.fractions, seed=cfg.seed
+        groups = split_groups(
+            kept,
+            cfg.split_by,
+            block_days=cfg.block_days,
+            before_days=cfg.before_days,
+            after_days=cfg.after_days,
         )
+        if cfg.split_by == "forward":  # in time order, with a gap: rows in the gaps are left out
+            try:
+                split = forward_splits(
+                    kept, cfg.fractions, before_days=cfg.before_days, after_days=cfg.after_days
+                )
+            except ParameterError as exc:
+                raise SplitError(
+                    f"{out}: --split-by forward cannot make the splits: {exc}. What to change: more data or "
+                    "events, other --fractions, or --split-by episode"
+                ) from exc
+        else:
+            split = assign_splits(groups, kept["label"].to_numpy(), fractions=cfg.fractions, seed=cfg.seed)
+        kept["split"] = split
         kept["split_group"] = groups
+        in_gap = int((split == "gap").sum())
+        kept = kept[split != "gap"].reset_index(drop=True)
     else:
         kept["split"] = []
         kept["split_group"] = []
@@ -862,14 +903,16 @@ def build_dataset(
                 for s in ("train", "dev", "test")
             },
             "splits": split_counts,
+            "left_out_in_forward_gaps": in_gap,
             "labelling": label_report.to_dict(),
         },
         "image_shape": list(image_shape(cfg)),
         **image_record(cfg),
         "samples_per_day": cfg.samples_per_day,
+        "data_source": os.path.abspath(data) if isinstance(data, (str, os.PathLike)) else None,
         "split_problems": problems,
         "pairs_given": bool(pairs_given),
-        # confound controls (seisem.confounds): daily activity index and band powers, pairs
+        # the controls (seisem.controls): daily activity index and band powers, pairs
         "daily": _write_daily(out, files, cfg, pairs, daily_parts),
     }
     write_json(manifest_path, manifest)

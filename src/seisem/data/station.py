@@ -1,7 +1,7 @@
 """A station's series files read once, for both a dataset's images and its daily confound table.
 
 :func:`read_station` is what :func:`seisem.data.build.build_station` and
-:func:`seisem.confounds.station_daily` read a station with (``cfg`` is a
+:func:`seisem.data.daily.station_daily` read a station with (``cfg`` is a
 :class:`~seisem.data.BuildConfig`: its ``format``, ``feature``, ``element`` and ``channel``).
 """
 

@@ -21,13 +21,40 @@ of a dense catalog would be weak. With ``precursor="none"`` this is a
 confounded network with no earthquake precursor at all: anything a classifier learns is
 geomagnetic activity, which the activity baseline of :mod:`seisem.confounds` must reveal.
 The storms drawn are listed in ``storms.csv``. Storms use their own random stream, so
-``storms="none"`` leaves the files exactly as before.
+``storms="none"`` leaves the files exactly as before. ``storm_strength`` grades the confound:
+every storm's amplitude is multiplied by it (0: storms are drawn and listed, with amplitude 0,
+and leave the series exactly as ``storms="none"`` does; 1: as before).
+
+``dst.txt`` is always written: an hourly Dst-like index of the storms planted, in the WDC
+Kyoto format :func:`seisem.geomag.read_dst` reads, one line per UTC day of the span. Each
+storm contributes its main-phase depression (the ``main`` term of :func:`storm_signal`,
+without the sudden commencement, the Pc5 fluctuations and the latitude factor) at
+``DST_NT_PER_UNIT`` nT per noise unit of amplitude, on top of a quiet-time variation of a
+few nT (its own random stream, within +-15 nT). With ``storms="none"`` it is the quiet-time
+variation only: an activity index from outside the station series, as a real planetary index.
+
+``spacing_days`` places the events' origin times at least that many days apart (uniformly
+among all such placements; epicentres and magnitudes as without it): with ``spacing_days >=
+before_days + after_days + 3`` no two events' labelled windows (the event day and the days
+before and after it, in local calendar days) overlap anywhere in the network, so every
+station-day belongs to one event's episode at most.
+
+``precursor="power-matched"``: the same chirp bursts before events as ``"chirp"`` (the same
+draws, so the days before events are those of the ``"chirp"`` network), and on the
+``after_days`` calendar days after the event day (same stations, same amplitude rule, same
+day probability) a phase-randomised surrogate of a burst: the burst's Fourier amplitudes
+over the whole day with random phases, i.e. the same periodogram, but no sweep and no time
+localisation. Band powers of a day (Welch) then carry little before/after information,
+while a spectrogram still shows a sweep before and none after: a control that a model
+reading the time-frequency structure passes and a band-power model cannot. ``truth.csv``
+then has a ``kind`` column (``"chirp"`` before, ``"surrogate"`` after); the surrogates use
+their own random stream.
 
 Files are written in the layouts the readers take: ``stations.csv`` (AETA
 ``StationInfo.csv``, UTF-8 with BOM), ``catalog.csv`` (AETA ``eqlst.csv``: local time
 UTC+8 in ``Time``, Unix seconds in ``Timestamp``), ``data/<StationID>_magn.csv`` (one row
-per minute), plus ``truth.csv`` (the precursor bursts actually injected) and
-``synth.json`` (the parameters). Same seed, same bytes.
+per minute), plus ``truth.csv`` (the precursor bursts actually injected), ``storms.csv``,
+``dst.txt`` and ``synth.json`` (the parameters and the files). Same seed, same bytes.
 """
 
 from __future__ import annotations
@@ -41,9 +68,11 @@ from .._errors import ParameterError, check_choice, require
 from .._files import write_json
 from .pairing import haversine_km
 
-PRECURSORS = ("chirp", "none")
+PRECURSORS = ("chirp", "none", "power-matched")
 STORMS = ("none", "random", "before-events")
 LOCAL_TZ_HOURS = 8  # the AETA network's local time, UTC+8
+DST_NT_PER_UNIT = 20.0  # nT of Dst per noise unit of storm amplitude (dst.txt)
+DST_QUIET_NT = 3.0  # standard deviation of the quiet-time Dst variation, nT
 
 
 @dataclass(frozen=True)
@@ -64,10 +93,13 @@ class SynthConfig:
     precursor_max_distance_km: float = 75.0
     precursor_day_probability: float = 0.85
     before_days: int = 14
+    after_days: int | None = None  # days after events (storms' "after", power-matched); None: before_days
+    spacing_days: int | None = None  # None: origin times uniform; else consecutive events >= this apart
     storms: str = "none"
     storm_rate: float = 0.15  # storm onsets per day (random; the baseline of before-events)
     storm_before_factor: float = 6.0  # before-events: rate x factor before events, / factor after
     storm_amplitude: float = 6.0  # main-phase depression in noise units
+    storm_strength: float = 1.0  # multiplies every storm's amplitude: 0 = storms have no effect
 
     def __post_init__(self):
         check_choice("precursor", self.precursor, PRECURSORS)
@@ -76,14 +108,53 @@ class SynthConfig:
             raise ParameterError(f"storm_rate={self.storm_rate!r} must be between 0 and 1 onsets per day")
         if not self.storm_before_factor >= 1:
             raise ParameterError(f"storm_before_factor={self.storm_before_factor!r} must be >= 1")
+        try:
+            strength = float(self.storm_strength)
+        except (TypeError, ValueError):
+            strength = float("nan")
+        if not (np.isfinite(strength) and strength >= 0):
+            raise ParameterError(
+                f"storm_strength={self.storm_strength!r} must be a finite number >= 0 "
+                "(0: storms have no effect, 1: full storm amplitude)"
+            )
         for name in ("stations", "events", "days"):
             if int(getattr(self, name)) < 1:
                 raise ParameterError(f"{name}={getattr(self, name)!r} must be a positive integer")
-        if self.days < 2 * self.before_days + 3:
+        for name in ("before_days", "after_days", "spacing_days"):
+            v = getattr(self, name)
+            if name != "before_days" and v is None:
+                continue
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, np.integer))
+                or v < (1 if name == "spacing_days" else 0)
+            ):
+                what = "a positive integer" if name == "spacing_days" else "an integer >= 0"
+                raise ParameterError(f"{name}={v!r} must be {what} (days)")
+        need = self.min_days()
+        if self.days < need:
+            if self.spacing_days is None:
+                raise ParameterError(
+                    f"days={self.days} is too short: events need {self.before_days} days before and "
+                    f"{self.after} after them; use days >= {need}"
+                )
             raise ParameterError(
-                f"days={self.days} is too short: events need {self.before_days} days on each "
-                f"side; use days >= {2 * self.before_days + 3}"
+                f"days={self.days} is too short for events={self.events} at spacing_days="
+                f"{self.spacing_days} ({self.before_days} days before the first event, {self.after} after "
+                f"the last): use days >= {need}, fewer events or a smaller spacing_days"
             )
+
+    @property
+    def after(self) -> int:
+        """Days after events: ``after_days``, or ``before_days`` when that is None."""
+        return int(self.before_days if self.after_days is None else self.after_days)
+
+    def min_days(self) -> int:
+        """The smallest ``days`` that holds the events with their margins (and spacing)."""
+        base = int(self.before_days) + self.after + 5
+        if self.spacing_days is None:
+            return base
+        return base + (int(self.events) - 1) * int(self.spacing_days)
 
 
 def _one_over_f(rng, n, alpha=1.0):
@@ -124,6 +195,17 @@ def _chirp_burst(rng, minutes_in_day):
     return env * np.sin(2 * np.pi * (fc * tt + 0.5 * rate * tt**2) + rng.uniform(0, 2 * np.pi))
 
 
+def _phase_randomised(rng, x: np.ndarray) -> np.ndarray:
+    """A surrogate of ``x`` with the same Fourier amplitudes (the same periodogram over the
+    whole length) and uniformly random phases: stationary, no sweep, no time localisation."""
+    spec = np.fft.rfft(x)
+    phase = np.exp(1j * rng.uniform(0, 2 * np.pi, spec.size))
+    phase[0] = 1.0  # the mean stays real (and zero for a burst)
+    if x.size % 2 == 0:
+        phase[-1] = 1.0  # so does the Nyquist bin
+    return np.fft.irfft(spec * phase, x.size)
+
+
 def storm_signal(n_minutes: int, onset_min: float, amplitude: float, rng) -> np.ndarray:
     """One storm as seen at a station, ``n_minutes`` long: a sudden commencement (+0.3 A over
     minutes), a main-phase depression of ``amplitude`` reached in about 3 h and recovering with
@@ -156,14 +238,60 @@ def storm_schedule(cfg: SynthConfig, event_days: np.ndarray, first_utc_minute: i
         after = np.zeros(cfg.days, bool)
         for e in event_days:
             before[max(0, e - cfg.before_days) : max(0, e)] = True
-            after[max(0, e + 1) : max(0, e + 1 + cfg.before_days)] = True
+            after[max(0, e + 1) : max(0, e + 1 + cfg.after)] = True
         rate = rate * cfg.storm_before_factor ** (before.astype(float) - after.astype(float))
     rate = np.minimum(rate, 1.0)
     out = []
     for d in np.flatnonzero(rng.random(cfg.days) < rate):
         minute = first_utc_minute + d * 1440 + rng.uniform(0, 1440)
-        out.append((float(minute), float(cfg.storm_amplitude * rng.uniform(0.6, 1.4))))
+        amplitude = cfg.storm_amplitude * cfg.storm_strength  # strength 1: exactly storm_amplitude
+        out.append((float(minute), float(amplitude * rng.uniform(0.6, 1.4))))
     return out
+
+
+def _storm_main(t_hours: np.ndarray, amplitude: float, tau_h: float) -> np.ndarray:
+    """The main-phase depression of :func:`storm_signal` (``t_hours`` since onset; 0 before)."""
+    tt = np.where(t_hours >= 0, t_hours, 0.0)
+    return np.where(t_hours >= 0, -amplitude * (1 - np.exp(-tt / 1.5)) * np.exp(-tt / tau_h), 0.0)
+
+
+def dst_series(cfg: SynthConfig, storms: list, first_minute: int, n_days: int) -> np.ndarray:
+    """Hourly Dst-like values in nT, ``(n_days, 24)``, of ``n_days`` UTC days from the UTC
+    midnight ``first_minute`` minutes after ``cfg.start`` (storm onsets count minutes from
+    ``cfg.start`` as well): the storms' main-phase depressions at
+    ``DST_NT_PER_UNIT`` nT per unit of amplitude (hourly means) plus a quiet-time variation
+    (an AR(1) of hourly values, standard deviation ``DST_QUIET_NT``, within +-15 nT) from its
+    own random stream."""
+    rng = np.random.default_rng([int(cfg.seed), 0xD57])
+    n_hours = n_days * 24
+    eps = rng.standard_normal(n_hours)
+    q = np.empty(n_hours)
+    phi = 0.95
+    q[0] = eps[0]
+    for i in range(1, n_hours):
+        q[i] = phi * q[i - 1] + np.sqrt(1 - phi**2) * eps[i]
+    minutes = np.zeros(n_days * 1440)
+    for onset, amp in storms:
+        tau = rng.uniform(8.0, 16.0)  # recovery e-folding time of this storm, hours
+        i0 = max(0, int(np.floor(onset)) - first_minute)
+        i1 = min(minutes.size, i0 + 10 * 1440)
+        if i1 <= i0:
+            continue
+        t_h = (first_minute + np.arange(i0, i1) - onset) / 60.0
+        minutes[i0:i1] += _storm_main(t_h, DST_NT_PER_UNIT * amp, tau)
+    hourly = minutes.reshape(n_hours, 60).mean(axis=1)
+    return (np.clip(DST_QUIET_NT * q, -15.0, 15.0) + hourly).reshape(n_days, 24)
+
+
+def _dst_line(day: np.datetime64, values: np.ndarray) -> str:
+    """One WDC Kyoto Dst line (120 columns) of a UTC day from 24 hourly values in nT."""
+    v = np.round(values).astype(np.int64)
+    base = 0 if v.min() >= -999 else int(np.floor(v.min() / 100.0))  # base value, in units of 100 nT
+    rel = np.minimum(v - 100 * base, 9998)
+    mean = round(float(values.mean())) - 100 * base
+    d = day.astype(object)
+    head = f"DST{d.year % 100:02d}{d.month:02d}*{d.day:02d}  X0{d.year // 100:02d}{base:4d}"
+    return head + "".join(f"{x:4d}" for x in rel) + (f"{mean:4d}" if -999 <= mean <= 9998 else "9999")
 
 
 def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwargs) -> dict:
@@ -194,8 +322,13 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
     )
     start = np.datetime64(cfg.start, "s")
     margin = (cfg.before_days + 2) * 86400
-    span = cfg.days * 86400 - 2 * margin
-    etimes = start + np.sort(rng.integers(margin, margin + span, ne)).astype("timedelta64[s]")
+    span = cfg.days * 86400 - margin - (cfg.after + 2) * 86400
+    if cfg.spacing_days is None:
+        offsets = np.sort(rng.integers(margin, margin + span, ne))
+    else:  # uniform among placements whose consecutive gaps are all >= spacing_days
+        gap = int(cfg.spacing_days) * 86400
+        offsets = margin + np.sort(rng.integers(0, span - (ne - 1) * gap, ne)) + gap * np.arange(ne)
+    etimes = start + offsets.astype("timedelta64[s]")
     unix = etimes.astype("datetime64[s]").astype(np.int64)
     local = etimes + np.timedelta64(LOCAL_TZ_HOURS, "h")
     local_txt = [f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour}:{d.minute:02d}" for d in local.astype(object)]
@@ -229,6 +362,7 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         "truth": os.path.join(out, "truth.csv"),
         "config": os.path.join(out, "synth.json"),
         "storms": os.path.join(out, "storms.csv"),
+        "dst": os.path.join(out, "dst.txt"),
     }
     with atomic_path(paths["stations"]) as tmp:
         stations.to_csv(tmp, index=False, encoding="utf-8-sig")
@@ -259,7 +393,9 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
                 i1 = min(x.size, int(minute) + 4 * 1440)
                 if i1 > i0:
                     x[i0:i1] += storm_signal(i1 - i0, minute - i0, amp * lat_factor, strng)
-        if cfg.precursor == "chirp":
+        surrogates = np.zeros_like(x) if cfg.precursor == "power-matched" else None
+        if cfg.precursor in ("chirp", "power-matched"):
+            prng = np.random.default_rng([int(cfg.seed), 0x5A77, s])  # the surrogates' own stream
             for e in np.flatnonzero(
                 (dist[s] < cfg.precursor_max_distance_km) & (mags >= cfg.precursor_min_magnitude)
             ):
@@ -279,11 +415,39 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
                     nb = 1 + srng.poisson(1.0)
                     for _ in range(nb):
                         x[lo : lo + 1440] += amp * _chirp_burst(srng, 1440)
-                    truth.append((codes[s], f"aeta{unix[e]}", str(local_day0 + d), nb, round(float(amp), 4)))
+                    truth.append(
+                        (codes[s], f"aeta{unix[e]}", str(local_day0 + d), nb, round(float(amp), 4), "chirp")
+                    )
+                if cfg.precursor != "power-matched":
+                    continue
+                for k in range(1, cfg.after + 1):  # after the event day: same power, no sweep
+                    if prng.random() > cfg.precursor_day_probability:
+                        continue
+                    d = eday[e] + k
+                    lo = first_utc_minute + d * 1440
+                    if lo < 0 or lo + 1440 > x.size:
+                        continue
+                    nb = 1 + prng.poisson(1.0)
+                    for _ in range(nb):
+                        surrogates[lo : lo + 1440] += amp * _phase_randomised(prng, _chirp_burst(prng, 1440))
+                    truth.append(
+                        (
+                            codes[s],
+                            f"aeta{unix[e]}",
+                            str(local_day0 + d),
+                            nb,
+                            round(float(amp), 4),
+                            "surrogate",
+                        )
+                    )
         gain = 10 ** srng.uniform(-0.5, 0.5)
         offset = srng.uniform(100, 1000)
-        y = offset + gain * x
+        # the rail from the series without the surrogates: a power-matched network is the chirp
+        # network plus the surrogates on the days after events, the rest identical
         rail = offset + gain * (np.percentile(x, 99.5) + 1.0)
+        if surrogates is not None:
+            x = x + surrogates
+        y = offset + gain * x
         for _ in range(srng.poisson(n_days / 30)):  # saturation episodes: a strong disturbance, clipped
             i = srng.integers(0, y.size - 600)
             L = srng.integers(60, 600)
@@ -307,10 +471,12 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
         df = df[df["TimeStamp"] < start.astype(np.int64) + 86400 * n_days]
         with atomic_path(os.path.join(paths["data"], f"{codes[s]}_magn.csv")) as tmp:
             df.to_csv(tmp, index=False)
+    truth_cols = ["station_code", "source_id", "day_local", "bursts", "amplitude", "kind"]
+    if cfg.precursor != "power-matched":  # the kind column only where there are two kinds
+        truth = [row[:-1] for row in truth]
+        truth_cols = truth_cols[:-1]
     with atomic_path(paths["truth"]) as tmp:
-        pd.DataFrame(truth, columns=["station_code", "source_id", "day_local", "bursts", "amplitude"]).to_csv(
-            tmp, index=False
-        )
+        pd.DataFrame(truth, columns=truth_cols).to_csv(tmp, index=False)
     start_unix = int(start.astype(np.int64))
     with atomic_path(paths["storms"]) as tmp:
         pd.DataFrame(
@@ -319,5 +485,15 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
                 "amplitude": [round(a, 3) for _, a in storms],
             }
         ).to_csv(tmp, index=False)
-    write_json(paths["config"], {"generator": "seisem.data.synth", **asdict(cfg)})
+    # dst.txt: every UTC day from the one holding the first local day's start to the last data day
+    first_day = (start + np.timedelta64(first_utc_minute, "m")).astype("datetime64[D]")
+    last_day = (start + np.timedelta64(cfg.days * 86400 - 1, "s")).astype("datetime64[D]")
+    n_utc = int((last_day - first_day).astype(int)) + 1
+    first_minute = int((first_day.astype("datetime64[m]") - start.astype("datetime64[m]")).astype(int))
+    hourly = dst_series(cfg, storms, first_minute, n_utc)
+    with atomic_path(paths["dst"]) as tmp, open(tmp, "w", encoding="ascii", newline="\n") as fh:
+        for i in range(n_utc):
+            fh.write(_dst_line(first_day + np.timedelta64(i, "D"), hourly[i]) + "\n")
+    files = {k: os.path.relpath(v, out) for k, v in paths.items() if k != "config"}
+    write_json(paths["config"], {"generator": "seisem.data.synth", **asdict(cfg), "files": files})
     return paths
