@@ -48,7 +48,7 @@ def parse_args(argv=None):
         "--figures", default=None, help="folder for the spectrogram figures (e.g. docs); none if omitted"
     )
     p.add_argument("--no-filters", action="store_true", help="skip the report's filter images")
-    p.add_argument("--n-boot", type=int, default=500, help="bootstrap resamples")
+    p.add_argument("--n-perm", type=int, default=500, help="random assignments of the unit permutation null")
     return p.parse_args(argv)
 
 
@@ -176,7 +176,7 @@ def main(argv=None) -> dict:
             out / "dataset", out / "run", epochs=args.epochs, batch_size=16, seed=0, patience=args.epochs
         )
         print(f"trained {info['epochs_run']} epochs, best dev loss at epoch {info['best_epoch']}")
-        m = evaluate(out / "run", n_boot=args.n_boot, n_perm=args.n_boot)
+        m = evaluate(out / "run", n_perm=args.n_perm)
         rep = write_report(out / "run", filters=not args.no_filters, progress=False)
         print(f"report: {rep['html']}")
         print(

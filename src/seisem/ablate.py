@@ -287,7 +287,10 @@ def ablate(
     meta = test.metadata
     cfg = ds.manifest["config"]
     groups = split_groups(
-        meta, "episode", before_days=int(cfg.get("before_days", 14)), after_days=int(cfg.get("after_days", 14))
+        meta,
+        "episode",
+        before_days=int(cfg.get("before_days", 14)),
+        after_days=int(cfg.get("after_days", 14)),
     )
     cmp = paired_comparison(
         test.labels,
@@ -337,8 +340,6 @@ def _machine() -> dict:
         "processor": platform.processor() or platform.machine(),
         "python": platform.python_version(),
     }
-
-
 
 
 def _fmt(v, digits=3):

@@ -284,6 +284,13 @@ def _add_synth(sub):
         help="multiplies every storm's amplitude (>= 0): 0 = storms have no effect on the series or "
         "on dst.txt, 1 = full strength; grades the confound",
     )
+    p.add_argument(
+        "--storm-contrast",
+        type=float,
+        default=6.0,
+        help="--storms before-events: onsets this many times more often on days before an event and this many "
+        "times less often after one (>= 1; 1: no association with events)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.set_defaults(func=_cmd_synth)
 
@@ -299,6 +306,7 @@ _SYNTH_OPTIONS = {
     "precursor_amplitude": "--precursor-amplitude",
     "storms": "--storms",
     "storm_strength": "--storm-strength",
+    "storm_before_factor": "--storm-contrast",
     "seed": "--seed",
 }
 
@@ -321,6 +329,7 @@ def _cmd_synth(args):
             precursor_amplitude=args.precursor_amplitude,
             storms=args.storms,
             storm_strength=args.storm_strength,
+            storm_before_factor=args.storm_contrast,
             seed=args.seed,
         )
     except ParameterError as exc:  # name the options, not the config fields
@@ -368,6 +377,23 @@ def _add_build(sub):
     )
     p.add_argument("--before-days", type=int, default=14, help="days before an event labelled 1 (before)")
     p.add_argument("--after-days", type=int, default=14, help="days after an event labelled 0 (after)")
+    p.add_argument(
+        "--contrast",
+        choices=("before-after", "before-background"),
+        default="before-after",
+        help="what the before-days are set against: the after-days (the paper's design), or event-free "
+        "background days at least --background-days from any paired event (a forecasting design: after-days "
+        "may carry the earthquake's own effects)",
+    )
+    p.add_argument(
+        "--background-days", type=int, default=30, help="before-background: a negative's least distance to any event"
+    )
+    p.add_argument(
+        "--background-ratio",
+        type=float,
+        default=1.0,
+        help="before-background: background days drawn per before-day (seeded)",
+    )
     p.add_argument(
         "--collision",
         choices=("drop", "before-wins", "nearest-event"),
@@ -526,6 +552,9 @@ def _cmd_build(args):
         distance_method=args.distance,
         before_days=args.before_days,
         after_days=args.after_days,
+        contrast=args.contrast,
+        background_days=args.background_days,
+        background_ratio=args.background_ratio,
         tz=tz,
         collision=args.collision,
         exclude_near_days=None if args.no_exclude_near else args.exclude_near_days,

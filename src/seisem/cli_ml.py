@@ -135,9 +135,7 @@ def add_commands(sub):
     p.add_argument("--epochs", type=int, default=8, help="most epochs per run")
     p.add_argument("--batch-size", type=int, default=64, help="images per batch")
     p.add_argument("--patience", type=int, default=3, help="early stopping on the dev loss, epochs")
-    p.add_argument(
-        "--n-boot", type=int, default=1000, help="bootstrap resamples of test episodes and seeds"
-    )
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of test episodes and seeds")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.add_argument("--out", required=True, help="folder of the rendered datasets, runs, ablation.json/.md")
     p.set_defaults(func=_ablate)
@@ -150,7 +148,9 @@ def add_commands(sub):
     )
     p.add_argument("run", help="an evaluated run folder (seisem train, seisem evaluate)")
     p.add_argument("--n", type=int, default=3, help="shifted catalogs (19 for a test at 5 %%)")
-    p.add_argument("--data", default=None, help="the station files (default: the folder in the dataset's manifest)")
+    p.add_argument(
+        "--data", default=None, help="the station files (default: the folder in the dataset's manifest)"
+    )
     p.add_argument("--epochs", type=int, default=None, help="most epochs per retraining (default: the run's)")
     p.add_argument("--seed", type=int, default=0, help="seed of the shifts")
     p.add_argument("--scheduler", default="threads", help="dask scheduler of the builds")
@@ -181,6 +181,13 @@ def add_commands(sub):
         type=float,
         default=1.0,
         help="graded strength of the storms (their amplitude; 0: no effect, 1: the generator's default)",
+    )
+    p.add_argument(
+        "--storm-contrast",
+        type=float,
+        default=6.0,
+        help="--storms before-events: onsets this many times more often on days before an event (and this "
+        "many times less often after one); 6 makes activity alone separate before from after, 2 is weaker",
     )
     p.add_argument(
         "--size", choices=("default", "small", "tiny"), default="default", help="network size and epochs"
@@ -325,6 +332,7 @@ def _demo(a):
         precursor=a.precursor,
         storms=a.storms,
         storm_strength=a.storm_strength,
+        storm_contrast=a.storm_contrast,
         seed=a.seed,
         size=a.size,
         pseudo_events=a.pseudo_events,

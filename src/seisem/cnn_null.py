@@ -76,7 +76,9 @@ def null_catalogs(
     run, out = os.fspath(run), os.fspath(out)
     for f in ("run.json", "metrics.json"):
         if not os.path.exists(os.path.join(run, f)):
-            raise ReadError(f"{run}: no {f}; train and evaluate the run first (seisem train, seisem evaluate)")
+            raise ReadError(
+                f"{run}: no {f}; train and evaluate the run first (seisem train, seisem evaluate)"
+            )
     with open(os.path.join(run, "run.json")) as fh:
         info = json.load(fh)
     with open(os.path.join(run, "metrics.json")) as fh:

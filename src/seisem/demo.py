@@ -38,7 +38,16 @@ SIZES = {
         "epochs": 6,
         "batch_size": 32,
     },
-    "tiny": {"stations": 8, "events": 30, "days": 120, "epochs": 2, "batch_size": 32},
+    "tiny": {
+        "stations": 4,
+        "events": 6,
+        "days": 200,
+        "spacing_days": 32,
+        "min_magnitude": 3.6,
+        "fractions": (0.5, 0.25, 0.25),
+        "epochs": 2,
+        "batch_size": 32,
+    },
 }
 
 
@@ -48,6 +57,7 @@ def run_demo(
     precursor: str = "chirp",
     storms: str = "none",
     storm_strength: float = 1.0,
+    storm_contrast: float = 6.0,
     seed: int = 0,
     size: str = "default",
     scheduler: str = "threads",
@@ -60,7 +70,10 @@ def run_demo(
     ``precursor``: ``"chirp"``, ``"power-matched"`` (chirps before events, a surrogate of equal
     band power after them: band powers cannot see it) or ``"none"``. ``storms``: ``"none"``,
     ``"random"`` or ``"before-events"`` (network-wide geomagnetic storms, see
-    :mod:`seisem.data.synth`), ``storm_strength`` their graded amplitude. The evaluation's
+    :mod:`seisem.data.synth`), ``storm_strength`` their graded amplitude and ``storm_contrast``
+    how much more often they start before events (and less often after) with
+    ``"before-events"`` (6: nearly every before-window holds a storm, so an activity index
+    alone separates before from after; 2: a weaker confound). The evaluation's
     activity index is the Dst-like file of the storms the generator planted (``dst.txt``), the
     route a real run takes with ``--activity-file``: with ``precursor="none",
     storms="before-events"`` the verdict must be "explained by activity", with
@@ -82,6 +95,7 @@ def run_demo(
         precursor=precursor,
         storms=storms,
         storm_strength=storm_strength,
+        storm_before_factor=storm_contrast,
         seed=seed,
         **{k: sz[k] for k in ("clusters", "spacing_days", "min_magnitude") if k in sz},
     )
@@ -126,6 +140,7 @@ def run_demo(
         "precursor": precursor,
         "storms": storms,
         "storm_strength": storm_strength,
+        "storm_contrast": storm_contrast,
         "seed": seed,
         "size": size,
         "samples": c["samples"],
@@ -141,7 +156,9 @@ def run_demo(
         "permutation_p": perm["p_value"],
         "permutation_unit": perm.get("unit"),
         "test_units": perm.get("n_units"),
-        "baseline_logistic_balanced_accuracy": metrics["baselines"]["logistic_band_power"].get("balanced_accuracy"),
+        "baseline_logistic_balanced_accuracy": metrics["baselines"]["logistic_band_power"].get(
+            "balanced_accuracy"
+        ),
         "baseline_activity_balanced_accuracy": metrics["baselines"]["geomagnetic_activity"].get(
             "balanced_accuracy"
         ),

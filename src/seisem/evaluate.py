@@ -18,13 +18,13 @@ from ._errors import ParameterError, ReadError
 from ._files import atomic_path, write_json
 from .controls.activity import activity_baseline, activity_source, activity_strata
 from .controls.baselines import feature_baseline
-from .controls.dependence import UNIT_NAMES, date_overlap, split_side_by_side
+from .controls.dependence import date_overlap, split_side_by_side
 from .controls.epochs import superposed_epoch
 from .controls.molchan import molchan
 from .controls.pseudo import pseudo_events as run_pseudo
 from .controls.skill import skill_beyond_activity
 from .data.daily import band_powers, load_daily, lookup
-from .data.splits import split_groups
+from .data.splits import BACKGROUND, split_groups
 from .data.store import SeisemDataset
 from .metrics import binary_metrics, confusion, group_permutation_null, permutation_null, unit_interval
 from .models import _keras
@@ -104,7 +104,10 @@ def reliability(y, units, *, interval=None, problems=(), unit: str = "episode") 
 def units_of_rows(meta, cfg) -> np.ndarray:
     """The independent unit (episode) of each test row, whatever the dataset's split."""
     return split_groups(
-        meta, "episode", before_days=int(cfg.get("before_days", 14)), after_days=int(cfg.get("after_days", 14))
+        meta,
+        "episode",
+        before_days=int(cfg.get("before_days", 14)),
+        after_days=int(cfg.get("after_days", 14)),
     ).astype(str)
 
 
@@ -147,16 +150,19 @@ def _breakdown(meta, y, score, column, bins=None):
 
 
 def per_day_offset(meta, y, score) -> dict:
-    """Per day offset from the event day (-14..-1 before, +1..+14 after): the station-days, the
-    share classified correctly and the mean score. Each offset holds one class, so this is
+    """Per day offset from the event day (-14..-1 before, +1..+14 after; background days of the
+    before-background contrast together): the station-days, the share classified correctly and
+    the mean score. Each offset holds one class, so this is
     where in the window the model is right, not a balanced accuracy; a precursor that grows
     towards the event shows as accuracy rising towards -1."""
-    off = meta["day_offset"].to_numpy(dtype=np.int64)
+    bg = meta["source_id"].astype(str).to_numpy() == BACKGROUND
+    off = np.where(bg, 0, meta["day_offset"].to_numpy(dtype=np.float64)).astype(np.int64)
+    key = np.where(bg, "background", np.array([f"{int(o):+d}" for o in off], dtype=object))
     correct = (np.asarray(score) >= 0.5).astype(int) == np.asarray(y)
     out = {}
-    for o in np.unique(off):
-        sel = off == o
-        out[f"{int(o):+d}"] = {
+    for k in sorted(set(key), key=lambda k: (k == "background", int(k) if k != "background" else 0)):
+        sel = key == k
+        out[k] = {
             "n": int(sel.sum()),
             "label": int(y[sel][0]),
             "accuracy": float(correct[sel].mean()),
@@ -318,7 +324,7 @@ def _events_of_rows(meta, label: int) -> list:
     """Per test row, the events it is a day of with ``label`` (1: before, 0: after), else empty."""
     ids = meta["source_ids"].astype(str) if "source_ids" in meta else meta["source_id"].astype(str)
     lab = meta["label"].to_numpy(int)
-    return [s.split(";") if lab[i] == label else [] for i, s in enumerate(ids)]
+    return [s.split(";") if lab[i] == label and s != BACKGROUND else [] for i, s in enumerate(ids)]
 
 
 def confound_controls(

@@ -301,7 +301,10 @@ def confound_section(run, m: dict, figs: list) -> list:
             "",
         ]
     acts = m["baselines"]
-    for key, label in (("geomagnetic_activity", "Activity baseline"), ("own_series_activity", "Own-series activity")):
+    for key, label in (
+        ("geomagnetic_activity", "Activity baseline"),
+        ("own_series_activity", "Own-series activity"),
+    ):
         a = acts.get(key) or {}
         if a.get("skipped"):
             md += [f"{label}: {a['skipped']}.", ""]

@@ -6,7 +6,7 @@ activity source:
 
 * a chirp precursor and no storms is *not* explained by activity and shows skill beyond it;
 * no precursor and storms before events *is* explained by activity;
-* a chirp precursor and storms before events shows skill beyond activity;
+* a chirp precursor and storms before events (``storm_contrast=2``) shows skill beyond activity;
 * no precursor and random storms is at chance, with a unit permutation p >= 0.05.
 
 Every case must be interpretable with at least 10 test units and an activity source other than
@@ -22,7 +22,7 @@ import pytest
 SEEDS = (11, 12, 13)
 
 
-def _demo(tmp_path, precursor, storms, seed):
+def _demo(tmp_path, precursor, storms, seed, **kw):
     from seisem.demo import run_demo
 
     out = tmp_path / f"{precursor}-{storms}-{seed}"
@@ -31,6 +31,7 @@ def _demo(tmp_path, precursor, storms, seed):
         precursor=precursor,
         storms=storms,
         seed=seed,
+        **kw,
         size="small",
         scheduler="synchronous",
         progress=False,
@@ -66,7 +67,9 @@ def test_storms_without_precursor_are_explained(tmp_path, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_precursor_with_storms_shows_skill_beyond_activity(tmp_path, seed):
-    m = _demo(tmp_path, "chirp", "before-events", seed)
+    # a confound of moderate contrast: at --storm-contrast 6 activity alone reaches 0.96 and the CNN
+    # learns the storms' shortcut, so "explained by activity" is then the right verdict about it
+    m = _demo(tmp_path, "chirp", "before-events", seed, storm_contrast=2.0)
     _common(m)
     assert m["confound"]["verdict"] == "skill beyond activity", m["confound"]["why"]
 

@@ -168,6 +168,31 @@ def test_forward_split_is_in_time_order_with_a_gap(synth_small, tmp_path):
     assert meta["split_group"].str.startswith("episode:").all()
 
 
+@pytest.mark.filterwarnings("ignore:.*the split cannot support")
+def test_before_background_contrast(synth_small, tmp_path):
+    """--contrast before-background: before-days against event-free days at least
+    --background-days from every event paired with the station; background days join the
+    episode whose window covers their block, or form a unit of their own."""
+    m = _build(synth_small, tmp_path, contrast="before-background", background_days=30, min_split_groups=1)
+    meta = SeisemDataset(tmp_path).metadata
+    bg = meta["source_id"] == "background"
+    assert bg.any() and (meta.loc[bg, "label"] == 0).all() and (meta.loc[~bg, "label"] == 1).all()
+    assert (meta.loc[bg, "day_offset"].abs() >= 30).all()
+    assert m["counts"]["labelling"]["contrast"] == "before-background"
+    pairs = pd.read_csv(tmp_path / "pairs.csv", dtype={"station_code": str})
+    ev = pd.to_datetime(pairs["source_origin_time"]).dt.tz_convert("+08:00").dt.tz_localize(None).dt.normalize()
+    for _, row in meta[bg].iterrows():
+        near = (pd.Timestamp(row["trace_day_local"]) - ev[pairs["station_code"] == row["station_code"]]).abs()
+        assert near.min().days >= 30
+    assert (meta.groupby("split_group")["split"].nunique() == 1).all()
+    span = meta.groupby("split_group")["trace_day_local"].agg(["min", "max"]).sort_values("min")
+    assert (span["min"].to_numpy()[1:] > span["max"].to_numpy()[:-1]).all()
+    with pytest.raises(ParameterError, match="background_days"):
+        BuildConfig(contrast="before-background", background_days=10)
+    with pytest.raises(ParameterError, match="contrast"):
+        BuildConfig(contrast="before-during")
+
+
 def test_episode_split_is_the_default_and_no_episode_straddles_splits(built):
     out, manifest = built
     assert manifest["config"]["split_by"] == "episode"

@@ -81,8 +81,8 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
 
     import seisem.data.station
     from seisem.data import BuildConfig, build_dataset, synthesize
-    from seisem.data.daily import write_daily_table
     from seisem.data.build import station_files
+    from seisem.data.daily import write_daily_table
     from seisem.io import read_catalog, read_stations
 
     p = synthesize(tmp_path / "synth", stations=3, events=6, days=40, seed=4)
@@ -102,7 +102,9 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
     assert m["daily"]["written"] and reads and set(reads.values()) == {1}, reads
     codes = sorted(read_stations(p["stations"])["station_code"].astype(str))
     files = station_files(p["data"], cfg.format, codes)
-    assert set(pd.read_csv(tmp_path / "ds" / "daily.csv", dtype={"station_code": str})["station_code"]) == set(files)
+    assert set(
+        pd.read_csv(tmp_path / "ds" / "daily.csv", dtype={"station_code": str})["station_code"]
+    ) == set(files)
     (tmp_path / "alone").mkdir()
     write_daily_table(tmp_path / "alone", files, cfg)
     built = (tmp_path / "ds" / "daily.csv").read_bytes()

@@ -112,7 +112,7 @@ def test_own_series_only_when_nothing_else_and_flagged(precursor_net):
 
 
 def test_shifted_catalogs_keep_the_clustering(precursor_net):
-    net, ds, daily, pairs = precursor_net
+    _net, ds, daily, pairs = precursor_net
     cfg = ds.manifest["config"]
     cats = pseudo_catalogs(pairs, daily, cfg, n=4, seed=1)
     real = np.sort(pd.to_datetime(pairs["source_origin_time"]).dt.tz_localize(None).unique())
@@ -137,7 +137,7 @@ def test_shifted_catalogs_keep_the_clustering(precursor_net):
 
 
 def test_pseudo_events_split_and_epochs(precursor_net):
-    net, ds, daily, pairs = precursor_net
+    _net, ds, daily, pairs = precursor_net
     cfg = ds.manifest["config"]
     src = activity_source(daily, pairs, cfg, rows=ds.metadata)
     d = src["daily"]
@@ -150,7 +150,9 @@ def test_pseudo_events_split_and_epochs(precursor_net):
     sbs = split_side_by_side(ds, d)
     assert set(sbs) == {"episode", "time-block"}
     assert sbs["time-block"]["date_overlap"]["share"] == 0.0
-    assert sbs["episode"]["model_trained_on_this_split"] and not sbs["time-block"]["model_trained_on_this_split"]
+    assert (
+        sbs["episode"]["model_trained_on_this_split"] and not sbs["time-block"]["model_trained_on_this_split"]
+    )
     assert sbs["episode"]["n_test_units"] >= 1
     se = superposed_epoch(pairs, d, cfg, cats)
     assert se["offsets_days"][0] == -14 and len(se["features"]["activity_control"]["pseudo_lo"]) == 29

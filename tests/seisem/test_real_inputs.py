@@ -226,7 +226,7 @@ def test_tohoku_example_runs_small(real, tmp_path):
             "--size",
             "16,16",
             "--no-filters",
-            "--n-boot",
+            "--n-perm",
             "50",
             "--data",
             str(real),

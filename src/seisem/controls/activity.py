@@ -21,6 +21,7 @@ in this order (:func:`activity_source`; ``metrics.json`` names it in
 
 from __future__ import annotations
 
+import itertools
 import os
 
 import numpy as np
@@ -67,7 +68,7 @@ def remote_reference(daily, pairs, cfg, *, column: str = "activity_std") -> pd.D
     n = np.zeros(len(daily), dtype=np.int64)
     order = np.argsort(day, kind="stable")
     bounds = np.flatnonzero(np.r_[True, day[order][1:] != day[order][:-1], True])
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         rows = order[a:b]
         ref = rows[free[rows]]
         if not ref.size:
@@ -128,7 +129,9 @@ def activity_source(daily, pairs, cfg, *, activity_file=None, rows=None) -> dict
             "why": f"a planetary {kind} index file: no local precursor can reach it",
         }
     if "activity_std" not in d:
-        raise ParameterError("the dataset's daily.csv has no activity_std column; rebuild it with `seisem build`")
+        raise ParameterError(
+            "the dataset's daily.csv has no activity_std column; rebuild it with `seisem build`"
+        )
     rr = remote_reference(d, pairs, cfg)
     d["activity_control"] = np.where(rr["n_remote"] >= MIN_REMOTE_STATIONS, rr["remote_activity"], np.nan)
     cov = coverage("activity_control")

@@ -13,7 +13,9 @@ from ..data.pairing import event_day
 EPOCH_DAYS = 14
 
 
-def superposed_epoch(pairs, daily, cfg, pseudo=(), *, features=("activity_control", "band_power_total")) -> dict:
+def superposed_epoch(
+    pairs, daily, cfg, pseudo=(), *, features=("activity_control", "band_power_total")
+) -> dict:
     """Mean of daily features over station-event pairs at day offsets -14..+14 from the
     event's day (in the dataset's time zone), and the 2.5-97.5 % envelope of the same mean
     over the pseudo-event catalogs ``pseudo`` (min-max when fewer than 40). Features absent

@@ -57,7 +57,9 @@ def pseudo_catalogs(pairs, daily, cfg, *, n: int, seed: int = 0, method: str = "
             new = lo.astype("datetime64[s]") + rng.integers(0, span_s, uniq.size).astype("timedelta64[s]")
             m = dict(zip(uniq, new, strict=True))
             p = pairs.copy()
-            p["source_origin_time"] = np.array([m[s] for s in ids], dtype="datetime64[s]").astype("datetime64[ns]")
+            p["source_origin_time"] = np.array([m[s] for s in ids], dtype="datetime64[s]").astype(
+                "datetime64[ns]"
+            )
             out.append(p)
         return out
     span_d = int((hi - lo).astype(np.int64))
@@ -84,7 +86,11 @@ def _fast_score(pairs, daily_ok, cfg, seed):
     test balanced accuracies (NaN when the split cannot be scored)."""
     before, after = int(cfg.get("before_days", 14)), int(cfg.get("after_days", 14))
     samples, _ = label_days(
-        pairs, before_days=before, after_days=after, tz=cfg.get("tz", "UTC"), collision=cfg.get("collision", "drop")
+        pairs,
+        before_days=before,
+        after_days=after,
+        tz=cfg.get("tz", "UTC"),
+        collision=cfg.get("collision", "drop"),
     )
     nan = {"logistic_band_power": np.nan, "geomagnetic_activity": np.nan, "n": 0}
     if not len(samples):
@@ -105,8 +111,12 @@ def _fast_score(pairs, daily_ok, cfg, seed):
     x_bp = rows[BAND_COLUMNS].to_numpy(dtype=np.float64)[keep]
     x_a = rows["activity_control"].to_numpy(dtype=np.float64)[keep, None]
     return {
-        "logistic_band_power": binary_metrics(y[te], fit_predict(x_bp[tr], y[tr], x_bp[te]))["balanced_accuracy"],
-        "geomagnetic_activity": binary_metrics(y[te], fit_predict(x_a[tr], y[tr], x_a[te]))["balanced_accuracy"],
+        "logistic_band_power": binary_metrics(y[te], fit_predict(x_bp[tr], y[tr], x_bp[te]))[
+            "balanced_accuracy"
+        ],
+        "geomagnetic_activity": binary_metrics(y[te], fit_predict(x_a[tr], y[tr], x_a[te]))[
+            "balanced_accuracy"
+        ],
         "n": int(keep.sum()),
     }
 

@@ -28,9 +28,18 @@ import numpy as np
 from .._errors import ParameterError, ReadError, SplitError, check_choice, require
 from .._files import atomic_path, write_json
 from ..io.aeta import FILE_PATTERN
-from .pairing import COLLISIONS, METHODS, distance_rule, exclude_near_events, label_days, pair_events
-from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
 from .daily import station_daily_rows, write_daily_table
+from .pairing import (
+    COLLISIONS,
+    CONTRASTS,
+    METHODS,
+    background_days,
+    distance_rule,
+    exclude_near_events,
+    label_days,
+    pair_events,
+)
+from .qc import DETREND, NORMALIZE, QCConfig, detrend_days, normalize_days, screen_days
 from .series import DUPLICATES, day_matrix, day_starts_utc, regularize
 from .splits import SPLIT_BY, assign_splits, check_splits, forward_splits, split_groups
 from .station import read_station
@@ -93,6 +102,9 @@ class BuildConfig:
     distance_method: str = "haversine"
     before_days: int = 14
     after_days: int = 14
+    contrast: str = "before-after"  # or "before-background": event-free days as negatives
+    background_days: int = 30  # before-background: negatives at least this many days from any paired event
+    background_ratio: float | None = 1.0  # background days drawn per before-day (None: all)
     tz: str = "UTC"
     collision: str = "drop"
     exclude_near_days: int | None = 3  # None: keep days near other events that reach the station
@@ -124,6 +136,15 @@ class BuildConfig:
         check_choice("format", self.format, FORMATS)
         check_choice("distance_method", self.distance_method, METHODS)
         check_choice("collision", self.collision, COLLISIONS)
+        check_choice("contrast", self.contrast, CONTRASTS)
+        if self.contrast == "before-background" and not (
+            isinstance(self.background_days, (int, np.integer))
+            and self.background_days > max(self.before_days, self.after_days)
+        ):
+            raise ParameterError(
+                f"background_days={self.background_days!r} must be an integer above before_days and after_days "
+                f"({max(self.before_days, self.after_days)}): background days are event-free (--background-days)"
+            )
         check_choice("duplicates", self.duplicates, DUPLICATES)
         check_choice("normalize", self.normalize, NORMALIZE)
         check_choice("split_by", self.split_by, SPLIT_BY)
@@ -746,6 +767,20 @@ def build_dataset(
     samples, label_report = label_days(
         pairs, before_days=cfg.before_days, after_days=cfg.after_days, tz=cfg.tz, collision=cfg.collision
     )
+    if cfg.contrast == "before-background":  # a forecasting design: before-days against event-free days
+        before = samples[samples["label"] == 1]
+        background = background_days(
+            pairs,
+            min_days=int(cfg.background_days),
+            ratio=cfg.background_ratio,
+            n_before=len(before),
+            tz=cfg.tz,
+            seed=cfg.seed,
+        )
+        samples = pd.concat([before, background], ignore_index=True)
+        label_report.extra["contrast"] = "before-background"
+        label_report.extra["background_days_drawn"] = len(background)
+        label_report.samples_after = 0
     near_info = {"excluded": 0, "skipped": "exclude_near_days=None"}
     if cfg.exclude_near_days is not None:
         if catalog is None:

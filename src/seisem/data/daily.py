@@ -121,7 +121,9 @@ def daily_table(files: dict, cfg, *, l9: float = 500.0):
 def daily_table_of(parts):
     """The daily table from each station's rows (:func:`station_daily_rows`; None or empty for a
     station without data), in station-code order: concatenated, with ``activity_std`` over all."""
-    parts = sorted((p for p in parts if p is not None and len(p)), key=lambda p: str(p["station_code"].iloc[0]))
+    parts = sorted(
+        (p for p in parts if p is not None and len(p)), key=lambda p: str(p["station_code"].iloc[0])
+    )
     if not parts:
         return pd.DataFrame(columns=["station_code", "day", "activity_range", "activity_std", *BAND_COLUMNS])
     df = pd.concat(parts, ignore_index=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._errors import ParameterError, check_choice, require
+from .splits import BACKGROUND
 
 EARTH_RADIUS_KM = 6371.0
 METHODS = ("haversine", "geodesic")
@@ -391,6 +392,73 @@ def label_days(
     rep.samples_before = int((out["label"] == BEFORE).sum())
     rep.samples_after = int((out["label"] == AFTER).sum())
     return out, rep
+
+
+CONTRASTS = ("before-after", "before-background")
+
+
+def background_days(
+    pairs, *, min_days: int = 30, ratio: float | None = 1.0, n_before: int | None = None, tz: str = "UTC", seed: int = 0
+):
+    """Event-free station-days as the negatives of the before-background contrast.
+
+    At each paired station, every calendar day (in ``tz``) of the catalog's span (the first
+    paired event's day less ``min_days`` to the last one's plus ``min_days``) whose distance to
+    every event paired with that station is at least ``min_days`` days. ``ratio``: how many
+    background days per before-day (``n_before``) are drawn, uniformly and seeded, over all
+    stations; None: all of them. Days outside a station's data are dropped later by the build
+    (``outside_data``), like claimed days.
+
+    Returns rows in :func:`label_days`' columns: ``label`` 0, ``source_id`` and ``source_ids``
+    ``"background"``, no magnitude, origin time or distance, ``day_offset`` the signed offset
+    to the station's nearest paired event (``|day_offset| >= min_days``).
+    """
+    import pandas as pd
+
+    if not (isinstance(min_days, (int, np.integer)) and min_days >= 1):
+        raise ParameterError(f"min_days={min_days!r} must be a positive integer number of days (--background-days)")
+    if ratio is not None and not (np.isfinite(ratio) and ratio > 0):
+        raise ParameterError(f"ratio={ratio!r} must be a positive number of background days per before-day, or None")
+    cols = ["station_code", "day", "label", "source_id", "source_ids", "source_magnitude",
+            "source_origin_time", "path_distance_km", "day_offset", "station_latitude_deg",
+            "station_longitude_deg"]  # fmt: skip
+    if len(pairs) == 0:
+        return pd.DataFrame({c: [] for c in cols})
+    eday = event_day(pairs["source_origin_time"], tz).astype(np.int64)
+    lo, hi = int(eday.min()) - min_days, int(eday.max()) + min_days
+    days = np.arange(lo, hi + 1)
+    st = pairs["station_code"].astype(str).to_numpy()
+    parts = []
+    for code in sorted(set(st)):
+        ev = np.unique(eday[st == code])
+        # signed offset to the nearest event: day minus the event day of smallest |difference|
+        diff = days[:, None] - ev[None, :]
+        near = diff[np.arange(days.size), np.abs(diff).argmin(axis=1)]
+        ok = np.abs(near) >= min_days
+        first = pairs.loc[st == code].iloc[0]
+        parts.append(
+            pd.DataFrame(
+                {
+                    "station_code": code,
+                    "day": days[ok].astype("datetime64[D]"),
+                    "day_offset": near[ok].astype(int),
+                    "station_latitude_deg": first.get("station_latitude_deg", np.nan),
+                    "station_longitude_deg": first.get("station_longitude_deg", np.nan),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    if ratio is not None and n_before is not None:
+        k = min(len(out), int(round(ratio * n_before)))
+        pick = np.sort(np.random.default_rng([int(seed), 0xB6]).choice(len(out), size=k, replace=False))
+        out = out.iloc[pick].reset_index(drop=True)
+    out["label"] = AFTER
+    out["source_id"] = BACKGROUND
+    out["source_ids"] = BACKGROUND
+    out["source_magnitude"] = np.nan
+    out["source_origin_time"] = pd.Series(pd.NaT, index=out.index, dtype=pairs["source_origin_time"].dtype)
+    out["path_distance_km"] = np.nan
+    return out[cols]
 
 
 def exclude_near_events(

@@ -146,6 +146,10 @@ def episode_of_events(event_ids, event_days, *, before_days=14, after_days=14, g
     return dict(zip(uid.tolist(), labels[ep].tolist(), strict=True))
 
 
+#: ``source_id`` of a background station-day (the before-background contrast): no event.
+BACKGROUND = "background"
+
+
 def _meta_events(meta):
     """Per row the primary event's id and its day (``trace_day_local - day_offset``)."""
     for col in ("source_id", "trace_day_local", "day_offset"):
@@ -181,7 +185,46 @@ def _event_days_of_meta(sid, eday):
 
 
 def _row_episodes(meta, before_days, after_days, gap_days):
-    """Per row the index of its episode, and each episode's first and last day.
+    """Per row the index of its unit, and each unit's first and last day (units numbered in
+    calendar order, disjoint in time).
+
+    Event rows get their episodes (:func:`_event_row_episodes`). A background row (``source_id``
+    :data:`BACKGROUND`, the before-background contrast) has no event: it joins the episode whose
+    span covers its day; background days outside every episode form one unit per calendar
+    block of ``before_days + after_days + 1`` days (an episode's length).
+    """
+    if "source_id" not in meta or not (meta["source_id"].astype(str) == BACKGROUND).any():
+        return _event_row_episodes(meta, before_days, after_days, gap_days)
+    before_days = _check_days("before_days", before_days)
+    after_days = _check_days("after_days", after_days)
+    bg = (meta["source_id"].astype(str) == BACKGROUND).to_numpy()
+    ev_row, first, last = _event_row_episodes(meta[~bg], before_days, after_days, gap_days)
+    days = _as_days("meta['trace_day_local']", meta.loc[bg, "trace_day_local"].astype(str).to_numpy())
+    at = np.searchsorted(first, days, side="right") - 1
+    covered = (at >= 0) & (days <= last[np.clip(at, 0, None)]) if first.size else np.zeros(days.size, bool)
+    width = before_days + after_days + 1
+    block = days.astype(np.int64) // width
+    ub, inv = np.unique(block[~covered], return_inverse=True)
+    bf = np.full(ub.size, np.iinfo(np.int64).max)
+    bl = np.full(ub.size, np.iinfo(np.int64).min)
+    np.minimum.at(bf, inv, days[~covered].astype(np.int64))
+    np.maximum.at(bl, inv, days[~covered].astype(np.int64))
+    all_first = np.r_[first.astype(np.int64), bf]
+    all_last = np.r_[last.astype(np.int64), bl]
+    order = np.argsort(all_first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    ep_row = np.empty(len(meta), np.int64)
+    ep_row[~bg] = rank[ev_row]
+    bg_idx = np.empty(days.size, np.int64)
+    bg_idx[covered] = rank[at[covered]]
+    bg_idx[~covered] = rank[first.size + inv]
+    ep_row[bg] = bg_idx
+    return ep_row, all_first[order].astype("datetime64[D]"), all_last[order].astype("datetime64[D]")
+
+
+def _event_row_episodes(meta, before_days, after_days, gap_days):
+    """Per event row the index of its episode, and each episode's first and last day.
 
     Episodes come from the primary events' windows; an event named in ``source_ids`` claims
     the row's station-day too, so every episode of a row that names it is merged with the
