@@ -356,7 +356,7 @@ def ablation_markdown(r: dict) -> str:
         "",
         f"Test split: {r['n_test']} station-days in {r['n_groups']} independent episodes "
         f"(split by {r['split_by']}). Differences are paired against `{r['reference']}`; 95 % intervals from "
-        f"{r['n_boot']} bootstrap resamples of those groups and the seeds together.",
+        f"{r['n_boot']} bootstrap resamples of those episodes and the seeds together.",
         "",
         "| pipeline | chirp rate | balanced accuracy | ROC-AUC | Δ balanced accuracy [95 % CI] | Δ ROC-AUC [95 % CI] |",
         "|---|---|---|---|---|---|",

@@ -386,7 +386,10 @@ def _add_build(sub):
         "may carry the earthquake's own effects)",
     )
     p.add_argument(
-        "--background-days", type=int, default=30, help="before-background: a negative's least distance to any event"
+        "--background-days",
+        type=int,
+        default=30,
+        help="before-background: a negative's least distance to any event",
     )
     p.add_argument(
         "--background-ratio",

@@ -101,6 +101,11 @@ def add_commands(sub):
     p.add_argument("--report-epochs", default=None, help="comma-separated epochs for the table")
     _add_model_options(p)
     p.add_argument(
+        "--heads",
+        default=None,
+        help="comma-separated heads to compare on dev like the batch sizes (e.g. compact,paper); default: --head",
+    )
+    p.add_argument(
         "--seeds", default="0,1,2", help="comma-separated seeds, at least 3: each batch size runs with each"
     )
     p.add_argument("--out", required=True, help="folder of the runs and sweep.csv")
@@ -271,7 +276,7 @@ def _sweep(a):
             epochs=a.epochs,
             report_epochs=eps,
             model=a.model,
-            head=a.head,
+            head=a.heads or a.head,
             dropout=a.dropout,
             seeds=_ints(a.seeds, "--seeds"),
         )

@@ -17,6 +17,7 @@ import json
 import os
 
 import numpy as np
+import pandas as pd
 
 from ._errors import ParameterError, ReadError
 from ._files import write_json
@@ -35,7 +36,7 @@ def _shift_catalog(catalog, shift_days: int, lo, span_days: int):
     t = utc_naive(c["source_origin_time"])
     lo_s = np.datetime64(lo, "s")
     rel = ((t - lo_s).astype(np.int64) + shift_days * 86400) % (span_days * 86400)
-    c["source_origin_time"] = (lo_s + rel.astype("timedelta64[s]")).astype("datetime64[ns]")
+    c["source_origin_time"] = pd.to_datetime(lo_s + rel.astype("timedelta64[s]"), utc=True)
     return c
 
 
@@ -113,7 +114,9 @@ def null_catalogs(
             BuildConfig.from_dict({**cfg.to_dict(), "on_bad_split": "warn"}),
             scheduler=scheduler,
             progress=progress,
-            pairs=p.drop(columns=["pseudo_shift_days"]),
+            pairs=p.drop(columns=["pseudo_shift_days"]).assign(
+                source_origin_time=pd.to_datetime(p["source_origin_time"], utc=True)
+            ),
         )
         train(
             os.path.join(base, "dataset"),

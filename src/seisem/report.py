@@ -154,6 +154,9 @@ def verdict(m: dict) -> list:
     unit = rel.get("unit", perm.get("unit", "unit"))
     src = conf.get("activity_source")
     src_text = SOURCE_WORDS.get(src, "no activity index (the dataset has no daily.csv)")
+    act = conf.get("activity") or {}
+    if src == "planetary":
+        src_text = f"a planetary index file ({act.get('index', 'planetary')}, {os.path.basename(act.get('file', ''))})"
     if not rel["interpretable"]:
         lines = [
             f"**Verdict: cannot tell at this size.** The test split holds {m['n_test']} station-days in "
@@ -459,7 +462,7 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
         )
     else:
         table.append(
-            f"| {int(ci['level'] * 100)} % CI ({ci.get('n_units')} units, {ci.get('method', ci.get('resampled'))}) | "
+            f"| {int(ci['level'] * 100)} % CI ({ci.get('n_units')} episodes, jackknife-t) | "
             + " | ".join(f"{_fmt(ci[n][0])}–{_fmt(ci[n][1])}" for n in names)
             + " |"
         )

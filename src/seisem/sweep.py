@@ -1,6 +1,6 @@
 """``seisem sweep``: the seed paper's Table 1 (time per run, accuracy and loss at chosen epochs,
-for several batch sizes), with several seeds per batch size, the batch size chosen on dev only,
-and the test split scored for the chosen batch size alone."""
+for several batch sizes and heads), with several seeds per configuration, the configuration
+chosen on dev only, and the test split scored for the chosen one alone."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def sweep(
     epochs: int = 20,
     report_epochs=None,
     model: str = "improved-vgg",
-    head: str = "compact",
+    head="compact",
     dropout: float = 0.5,
     learning_rate: float = 1e-3,
     seeds=(0, 1, 2),
@@ -43,7 +43,10 @@ def sweep(
     n_perm: int = 200,
     verbose=0,
 ) -> str:
-    """Train each batch size with each seed (no early stopping), choose on dev, test the choice.
+    """Train each head and batch size with each seed (no early stopping), choose on dev, test the choice.
+
+    ``head``: one head or several (a sequence, or names joined by ","): the heads are then
+    compared like the batch sizes, on dev.
 
     Table 1 lists, per batch size, the wall time per run and train/dev accuracy and loss at
     ``report_epochs`` (default: about five epochs spread up to ``epochs``) as mean ± standard
@@ -77,16 +80,22 @@ def sweep(
     bad = [e for e in report_epochs if not 1 <= e <= epochs]
     if bad:
         raise ParameterError(f"report_epochs {bad} are outside 1..{epochs} (--report-epochs)")
+    heads = tuple(h.strip() for h in head.split(",")) if isinstance(head, str) else tuple(head)
+    if not heads or len(set(heads)) != len(heads):
+        raise ParameterError(
+            f"head={head!r} must name one head or several different ones (--heads compact,paper)"
+        )
     out = os.fspath(out)
     rows = []
-    for bs in batch_sizes:
-        for s in seeds:
-            run = os.path.join(out, f"batch{bs}", f"seed{s}")
+    for hd in heads:
+        for bs, s in ((bs, s) for bs in batch_sizes for s in seeds):
+            base = out if len(heads) == 1 else os.path.join(out, f"head-{hd}")
+            run = os.path.join(base, f"batch{bs}", f"seed{s}")
             info = train(
                 dataset,
                 run,
                 model=model,
-                head=head,
+                head=hd,
                 dropout=dropout,
                 epochs=epochs,
                 batch_size=int(bs),
@@ -98,6 +107,7 @@ def sweep(
             hist = pd.read_csv(os.path.join(run, "history.csv")).set_index("epoch")
             best = int(info["best_epoch"]) if info["best_epoch"] else int(hist.index[-1])
             row = {
+                "head": hd,
                 "batch_size": int(bs),
                 "seed": s,
                 "run": run,
@@ -114,11 +124,14 @@ def sweep(
                 row[f"dev_loss@{e}"] = float(h["val_loss"])
             rows.append(row)
     df = pd.DataFrame(rows)
-    by_bs = df.groupby("batch_size")["best_dev_loss"].mean()
-    chosen = int(min(by_bs.index, key=lambda b: (round(float(by_bs[b]), 12), b)))
+    by_cfg = df.groupby(["head", "batch_size"])["best_dev_loss"].mean()
+    order = {h: i for i, h in enumerate(heads)}
+    chosen_head, chosen = min(by_cfg.index, key=lambda k: (round(float(by_cfg[k]), 12), k[1], order[k[0]]))
+    chosen = int(chosen)
+    by_bs = by_cfg.loc[chosen_head]
     test = []
     for r in rows:
-        if r["batch_size"] != chosen:
+        if r["batch_size"] != chosen or r["head"] != chosen_head:
             continue
         m = evaluate(r["run"], n_perm=n_perm, seed=r["seed"], model_file="best.keras")
         test.append(
@@ -129,11 +142,14 @@ def sweep(
         df.to_csv(tmp, index=False, float_format="%.4f")
     summary = {
         "model": model,
-        "head": head,
+        "head": chosen_head,
+        "heads": list(heads),
+        "dev_loss_by_head_and_batch_size": {f"{h}/{int(b)}": float(v) for (h, b), v in by_cfg.items()},
         "dropout": float(dropout),
         "epochs": int(epochs),
         "seeds": list(seeds),
-        "selection": "lowest mean best-epoch dev loss over the seeds (ties: smaller batch size); test not used",
+        "selection": "lowest mean best-epoch dev loss over the seeds (ties: smaller batch size, then the first "
+        "head given); test not used",
         "dev_loss_by_batch_size": {str(int(b)): float(v) for b, v in by_bs.items()},
         "chosen_batch_size": chosen,
         "test_of_chosen": {
@@ -146,24 +162,27 @@ def sweep(
     cols = ["time_s", "best_dev_loss", "dev_acc@best"] + [
         f"{k}@{e}" for e in report_epochs for k in ("train_acc", "train_loss", "dev_acc", "dev_loss")
     ]
+    several = len(heads) > 1
     md = [
-        f"# Batch-size sweep ({model}, head {head}, dropout {dropout:g}, {epochs} epochs, seeds "
-        f"{', '.join(map(str, seeds))})",
+        f"# {'Head and batch-size' if several else 'Batch-size'} sweep ({model}, head "
+        f"{', '.join(heads)}, dropout {dropout:g}, {epochs} epochs, seeds {', '.join(map(str, seeds))})",
         "",
-        f"Mean ± standard deviation over {len(seeds)} seeds per batch size. The batch size is chosen on "
-        "dev only (lowest mean best-epoch dev loss); the test split is scored for the chosen one alone.",
+        f"Mean ± standard deviation over {len(seeds)} seeds per configuration. The configuration is chosen "
+        "on dev only (lowest mean best-epoch dev loss); the test split is scored for the chosen one alone.",
         "",
-        "| batch_size | " + " | ".join(cols) + " |",
-        "|---|" + "---|" * len(cols),
+        ("| head | batch_size | " if several else "| batch_size | ") + " | ".join(cols) + " |",
+        "|---|" * (2 if several else 1) + "---|" * len(cols),
     ]
-    for bs in batch_sizes:
-        sub = df[df["batch_size"] == int(bs)]
-        mark = " (chosen)" if int(bs) == chosen else ""
-        md.append(f"| {int(bs)}{mark} | " + " | ".join(_pm(sub[c]) for c in cols) + " |")
+    for hd in heads:
+        for bs in batch_sizes:
+            sub = df[(df["batch_size"] == int(bs)) & (df["head"] == hd)]
+            mark = " (chosen)" if int(bs) == chosen and hd == chosen_head else ""
+            lead = f"| {hd}{mark} | {int(bs)} | " if several else f"| {int(bs)}{mark} | "
+            md.append(lead + " | ".join(_pm(sub[c]) for c in cols) + " |")
     acc, bal = summary["test_of_chosen"]["accuracy"], summary["test_of_chosen"]["balanced_accuracy"]
     md += [
         "",
-        f"Chosen on dev: batch size {chosen}. Test split ({len(test)} seeds, best-on-dev models): accuracy "
+        f"Chosen on dev: {'head ' + chosen_head + ', ' if several else ''}batch size {chosen}. Test split ({len(test)} seeds, best-on-dev models): accuracy "
         f"{acc[0]:.3f} ± {acc[1]:.3f}, balanced accuracy {bal[0]:.3f} ± {bal[1]:.3f} "
         f"(per seed: {json.dumps({t['seed']: round(t['balanced_accuracy'], 3) for t in test})}).",
     ]

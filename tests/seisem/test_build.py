@@ -180,7 +180,12 @@ def test_before_background_contrast(synth_small, tmp_path):
     assert (meta.loc[bg, "day_offset"].abs() >= 30).all()
     assert m["counts"]["labelling"]["contrast"] == "before-background"
     pairs = pd.read_csv(tmp_path / "pairs.csv", dtype={"station_code": str})
-    ev = pd.to_datetime(pairs["source_origin_time"]).dt.tz_convert("+08:00").dt.tz_localize(None).dt.normalize()
+    ev = (
+        pd.to_datetime(pairs["source_origin_time"])
+        .dt.tz_convert("+08:00")
+        .dt.tz_localize(None)
+        .dt.normalize()
+    )
     for _, row in meta[bg].iterrows():
         near = (pd.Timestamp(row["trace_day_local"]) - ev[pairs["station_code"] == row["station_code"]]).abs()
         assert near.min().days >= 30

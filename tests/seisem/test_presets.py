@@ -225,6 +225,25 @@ def test_sweep_selects_on_dev_and_tests_the_choice_only(tiny16, tmp_path):
     assert f"| {chosen} (chosen) |" in md and " ± " in md and "dev only" in md
 
 
+def test_sweep_chooses_the_head_on_dev(tiny16, tmp_path):
+    """Heads are compared like batch sizes: chosen on dev loss, the test scored for the choice only."""
+    out = tmp_path / "heads"
+    args = ["sweep", tiny16, "--batch-sizes", "64", "--heads", "compact,paper", "--epochs", "1"]
+    assert main([*args, "--report-epochs", "1", "--seeds", "0,1,2", "--out", str(out)]) == 0
+    s = json.loads((out / "sweep.json").read_text())
+    dev = s["dev_loss_by_head_and_batch_size"]
+    assert set(dev) == {"compact/64", "paper/64"} and s["heads"] == ["compact", "paper"]
+    assert dev[f"{s['head']}/64"] == min(dev.values())
+    other = "paper" if s["head"] == "compact" else "compact"
+    assert (out / f"head-{s['head']}" / "batch64" / "seed0" / "metrics.json").exists()
+    assert not (out / f"head-{other}" / "batch64" / "seed0" / "metrics.json").exists()
+    assert f"| {s['head']} (chosen) | 64 |" in (out / "sweep.md").read_text()
+    with pytest.raises(ParameterError, match="head="):
+        from seisem.sweep import sweep
+
+        sweep(tiny16, tmp_path / "x", batch_sizes=(64,), head="compact,compact", epochs=1)
+
+
 def test_report_names_head_dropout_image_and_chirp():
     from seisem.report import _preset_line
 

@@ -398,7 +398,13 @@ CONTRASTS = ("before-after", "before-background")
 
 
 def background_days(
-    pairs, *, min_days: int = 30, ratio: float | None = 1.0, n_before: int | None = None, tz: str = "UTC", seed: int = 0
+    pairs,
+    *,
+    min_days: int = 30,
+    ratio: float | None = 1.0,
+    n_before: int | None = None,
+    tz: str = "UTC",
+    seed: int = 0,
 ):
     """Event-free station-days as the negatives of the before-background contrast.
 
@@ -416,9 +422,13 @@ def background_days(
     import pandas as pd
 
     if not (isinstance(min_days, (int, np.integer)) and min_days >= 1):
-        raise ParameterError(f"min_days={min_days!r} must be a positive integer number of days (--background-days)")
+        raise ParameterError(
+            f"min_days={min_days!r} must be a positive integer number of days (--background-days)"
+        )
     if ratio is not None and not (np.isfinite(ratio) and ratio > 0):
-        raise ParameterError(f"ratio={ratio!r} must be a positive number of background days per before-day, or None")
+        raise ParameterError(
+            f"ratio={ratio!r} must be a positive number of background days per before-day, or None"
+        )
     cols = ["station_code", "day", "label", "source_id", "source_ids", "source_magnitude",
             "source_origin_time", "path_distance_km", "day_offset", "station_latitude_deg",
             "station_longitude_deg"]  # fmt: skip
