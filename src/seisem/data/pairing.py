@@ -459,7 +459,7 @@ def background_days(
         )
     out = pd.concat(parts, ignore_index=True)
     if ratio is not None and n_before is not None:
-        k = min(len(out), int(round(ratio * n_before)))
+        k = min(len(out), round(ratio * n_before))
         pick = np.sort(np.random.default_rng([int(seed), 0xB6]).choice(len(out), size=k, replace=False))
         out = out.iloc[pick].reset_index(drop=True)
     out["label"] = AFTER
