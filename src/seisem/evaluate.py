@@ -26,7 +26,14 @@ from .controls.skill import skill_beyond_activity
 from .data.daily import band_powers, load_daily, lookup
 from .data.splits import BACKGROUND, split_groups
 from .data.store import SeisemDataset
-from .metrics import binary_metrics, confusion, group_permutation_null, permutation_null, unit_interval
+from .metrics import (
+    binary_metrics,
+    confusion,
+    group_permutation_null,
+    permutation_null,
+    subset_row,
+    unit_interval,
+)
 from .models import _keras
 
 MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
@@ -132,20 +139,7 @@ def _breakdown(meta, y, score, column, bins=None):
         key = np.array([labels[i] if 0 <= i < len(labels) else "other" for i in idx])
     for k in sorted(set(key.astype(str))):
         sel = key.astype(str) == k
-        n = int(sel.sum())
-        row = {"n": n, "before_share": float(y[sel].mean())}
-        if n < MIN_ROW_DAYS or np.unique(y[sel]).size < 2:
-            row["not_scored"] = (
-                f"one class only ({'before' if y[sel][0] == 1 else 'after'})"
-                if np.unique(y[sel]).size < 2
-                else f"{n} days (fewer than {MIN_ROW_DAYS})"
-            )
-            row["accuracy"] = row["balanced_accuracy"] = None
-        else:
-            m = binary_metrics(y[sel], score[sel])
-            row["accuracy"] = m["accuracy"]
-            row["balanced_accuracy"] = m["balanced_accuracy"]
-        rows[k] = row
+        rows[k] = subset_row(y[sel], score[sel], min_days=MIN_ROW_DAYS)
     return rows
 
 

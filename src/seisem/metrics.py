@@ -69,6 +69,26 @@ def binary_metrics(y, score, threshold: float = 0.5) -> dict:
     }
 
 
+def subset_row(y, score, *, min_days: int = 10) -> dict:
+    """One row of a breakdown table (per station, magnitude, activity level): its station-days,
+    before share, accuracy and balanced accuracy, or ``not_scored`` with the reason when it has
+    fewer than ``min_days`` days or one class only (a score there would mean nothing)."""
+    y = np.asarray(y)
+    n = int(y.size)
+    row = {"n": n, "before_share": float(np.mean(y)) if n else None}
+    if n < min_days or np.unique(y).size < 2:
+        row["not_scored"] = (
+            f"one class only ({'before' if y[0] == 1 else 'after'})"
+            if n and np.unique(y).size < 2
+            else f"{n} days (fewer than {min_days})"
+        )
+        row["accuracy"] = row["balanced_accuracy"] = None
+    else:
+        m = binary_metrics(y, score)
+        row["accuracy"], row["balanced_accuracy"] = m["accuracy"], m["balanced_accuracy"]
+    return row
+
+
 def bootstrap_ci(
     y, score, *, groups=None, n_boot: int = 1000, level: float = 0.95, seed: int = 0, threshold: float = 0.5
 ) -> dict:

@@ -32,7 +32,7 @@ from ..data.daily import lookup, utc_naive
 from ..data.pairing import event_day
 from ..geomag import read_planetary_index
 from ..io._time import parse_tz
-from ..metrics import binary_metrics
+from ..metrics import subset_row
 from .baselines import feature_baseline
 
 SOURCES = ("planetary", "remote-reference", "own-series")
@@ -195,19 +195,6 @@ def activity_strata(meta, y, score, daily, *, column: str = "activity_control", 
     rows = {}
     for name in (*ACTIVITY_LEVELS, "unknown"):
         sel = level == name
-        n = int(sel.sum())
-        if not n:
-            continue
-        row = {"n": n, "before_share": float(np.mean(y[sel]))}
-        if n < min_days or np.unique(y[sel]).size < 2:
-            row["not_scored"] = (
-                f"one class only ({'before' if y[sel][0] == 1 else 'after'})"
-                if np.unique(y[sel]).size < 2
-                else f"{n} days (fewer than {min_days})"
-            )
-            row["accuracy"] = row["balanced_accuracy"] = None
-        else:
-            m = binary_metrics(y[sel], score[sel])
-            row["accuracy"], row["balanced_accuracy"] = m["accuracy"], m["balanced_accuracy"]
-        rows[name] = row
+        if sel.any():
+            rows[name] = subset_row(y[sel], score[sel], min_days=min_days)
     return {"column": column, "edges": [lo, hi], "levels": rows}
