@@ -402,12 +402,15 @@ def assign_splits(
     groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0, tries: int | None = None
 ) -> np.ndarray:
     """Assign whole groups to train/dev/test so that each split gets about its fraction of
-    the samples of each label.
+    the samples of each label, and of the groups.
 
     Several greedy assignments are tried (largest groups first, then seeded random
-    orders); the one closest to the targets wins, where a split that lacks a label
-    present in the data costs as much as being entirely off. Seeded: the result depends
-    only on the groups, labels, fractions and seed.
+    orders); the one closest to the targets wins: the share of samples off target, plus the
+    share of groups off target (the groups are the independent units that every test and
+    interval counts, so a test split of a few large groups is worse than one of many small
+    ones with the same samples), where a split that lacks a label present in the data costs
+    as much as being entirely off. Seeded: the result depends only on the groups, labels,
+    fractions and seed.
     """
     fr = _check_fractions(fractions)
     groups = np.asarray(groups, dtype=object)
@@ -427,6 +430,7 @@ def assign_splits(
     for order in orders:
         where, have = _greedy(order, counts, target, fr)
         cost = np.abs(have - target).sum() / totals.sum()
+        cost += np.abs(np.bincount(where, minlength=3) - fr * uniq.size).sum() / uniq.size
         cost += np.sum((have[fr > 0] == 0) & (totals[None, :] > 0))
         if cost < best_cost - 1e-12:
             best, best_cost = where, cost
