@@ -171,7 +171,7 @@ def sweep(
         "on dev only (lowest mean best-epoch dev loss); the test split is scored for the chosen one alone.",
         "",
         ("| head | batch_size | " if several else "| batch_size | ") + " | ".join(cols) + " |",
-        "|---|" * (2 if several else 1) + "---|" * len(cols),
+        "|" + "---|" * ((2 if several else 1) + len(cols)),
     ]
     for hd in heads:
         for bs in batch_sizes:
