@@ -145,7 +145,7 @@ def test_no_group_in_two_splits(built):
 
 @pytest.mark.parametrize("by", ["time", "station"])
 def test_other_split_modes(synth_small, tmp_path, by):
-    _build(synth_small, tmp_path, split_by=by, block_days=10)
+    _build(synth_small, tmp_path, split_by=by, block_days=10, fractions=(0.5, 0.25, 0.25))
     meta = SeisemDataset(tmp_path).metadata
     key = "station_code" if by == "station" else "split_group"
     assert (meta.groupby(key)["split"].nunique() == 1).all()
