@@ -268,6 +268,14 @@ def plot_molchan(run, mo: dict) -> list:
     return ["molchan.png"]
 
 
+def _offset(key: str) -> int:
+    """A day-offset key of ``per_day_offset`` (``"-14"`` .. ``"+14"``) as a number (``background``: 0)."""
+    try:
+        return int(key)
+    except ValueError:
+        return 0
+
+
 def _interval(iv) -> str:
     if not iv or iv[0] is None:
         return "–"
@@ -333,7 +341,8 @@ def confound_section(run, m: dict, figs: list) -> list:
             "| activity level (tertiles of all station-days) | n | accuracy | balanced accuracy |",
             "|---|---|---|---|",
         ]
-        for k, v in pal["levels"].items():
+        order = ("quiet", "moderate", "disturbed", "unknown")
+        for k, v in sorted(pal["levels"].items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9):
             if v.get("not_scored"):
                 md.append(f"| {k} | {v['n']} | not scored: {v['not_scored']} | – |")
             else:
@@ -369,7 +378,7 @@ def confound_section(run, m: dict, figs: list) -> list:
             *[
                 f"| {k} | {v['n']} | {'before' if v['label'] == 1 else 'after'} | {_fmt(v['accuracy'])} | "
                 f"{_fmt(v['mean_score'])} |"
-                for k, v in po.items()
+                for k, v in sorted(po.items(), key=lambda kv: (kv[0] == "background", _offset(kv[0])))
             ],
             "",
         ]
