@@ -1,7 +1,7 @@
 """seisem dataset build throughput, in station-days per second, to 32x32x3 images.
 
 * from memory: 4096 station-days (random walks with gaps) through QC, gap filling,
-  normalisation and ``chirpstft.render`` (:func:`seisem.data.build.process_days`);
+  normalisation and ``chirpstft.render`` (:func:`seisem.data.images.process_days`);
 * from files: a whole ``build_dataset`` of a synthetic AETA-like network written to CSV
   files (read, regularise, label, QC, render, write HDF5 shards, splits, manifest).
 
@@ -19,7 +19,7 @@ pytest.importorskip("pandas")
 pytest.importorskip("h5py")
 
 from seisem.data import BuildConfig, SeisemDataset, build_dataset, synthesize
-from seisem.data.build import process_days
+from seisem.data.images import process_days
 from seisem.io import read_catalog, read_stations
 
 N_DAYS = 4096

@@ -3,15 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+import os
+import re
 import sys
+import warnings
 
-from ._errors import SeisemError
+import numpy as np
+
+import chirpstft
+
+from ._errors import ParameterError, SeisemError
+from ._files import atomic_path
+from .data import BuildConfig, QCConfig, build_dataset, pair_events, read_pairs, synthesize
+from .data.build import data_files
+from .data.config import PRESETS
+from .data.formats import FORMATS
+from .data.pairing import distance_rule
+from .data.synth import PRECURSORS, STORMS, SynthConfig
+from .io import read_catalog, read_stations, stations_from_iaga2002
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default (``(default: ...)``) after its help text."""
+    """Shows every option's default (``(default: ...)``) after its help text (none when the
+    default is None: the help says what happens then)."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
 
 
 def _floats(text):
@@ -67,10 +89,6 @@ def _scheduler(text):
 
 def _cmap(text):
     """argparse type: a colormap chirpstft can use."""
-    import numpy as np
-
-    import chirpstft
-
     try:
         chirpstft.colorize(np.zeros((1, 1)), text)
     except chirpstft.ChirpSTFTError as exc:
@@ -107,8 +125,6 @@ def _option_of(args, filename):
 
 def _distance(text):
     """A number of km or 'dobrovolsky'."""
-    from .data.pairing import distance_rule
-
     if text.strip().lower() == "dobrovolsky":
         return "dobrovolsky"
     try:
@@ -116,12 +132,6 @@ def _distance(text):
     except SeisemError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return float(text)
-
-
-_DISTANCE_HELP = (
-    "pairing radius: a number of km (the seed paper: 75) or 'dobrovolsky' for the earthquake-preparation "
-    "radius 10^(0.43*M) km (Dobrovolsky et al. 1979: 52 km at M4, 380 km at M6, 1,023 km at M7)"
-)
 
 
 def _add_inputs(p, *, build: bool):
@@ -169,22 +179,12 @@ def _add_inputs(p, *, build: bool):
         help="a bad row in the station list or catalog: stop naming file and row (raise), or drop it and "
         "report it (skip)",
     )
-    p.add_argument("--min-magnitude", type=float, default=3.6, help="smallest magnitude paired")
-    p.add_argument("--max-distance-km", type=_distance, default=75.0, help=_DISTANCE_HELP)
-    p.add_argument("--em-only", action="store_true", help="only stations with electromagnetic data")
-    p.add_argument(
-        "--distance",
-        choices=("haversine", "geodesic"),
-        default="haversine",
-        help="great circle on a 6371 km sphere, or the WGS84 geodesic (needs obspy)",
-    )
+    _add_config_options(p, BuildConfig, group="pairing")
 
 
 def _read_inputs(args, data_files=None):
     """Station list and catalog from the command-line options (station coordinates from the
     IAGA-2002 headers when no list is given)."""
-    from .io import read_catalog, read_stations, stations_from_iaga2002
-
     cat = None
     if args.catalog:
         cat = read_catalog(args.catalog, columns=args.catalog_columns, tz=args.catalog_tz, errors=args.errors)
@@ -216,9 +216,6 @@ def _add_pairs(sub):
 
 
 def _cmd_pairs(args):
-    from ._files import atomic_path
-    from .data import pair_events
-
     st, cat = _read_inputs(args)
     pairs = pair_events(
         st,
@@ -226,7 +223,7 @@ def _cmd_pairs(args):
         min_magnitude=args.min_magnitude,
         max_distance_km=args.max_distance_km,
         em_only=args.em_only,
-        method=args.distance,
+        method=args.distance_method,
     )
     out = pairs.copy()
     out["source_origin_time"] = out["source_origin_time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -241,8 +238,6 @@ def _cmd_pairs(args):
 
 
 def _add_synth(sub):
-    from .data.synth import PRECURSORS, STORMS
-
     p = sub.add_parser(
         "synth",
         help="write a synthetic AETA-like network (stations, catalog, minute series, dst.txt)",
@@ -312,12 +307,6 @@ _SYNTH_OPTIONS = {
 
 
 def _cmd_synth(args):
-    import re
-
-    from ._errors import ParameterError
-    from .data import synthesize
-    from .data.synth import SynthConfig
-
     try:
         cfg = SynthConfig(
             stations=args.stations,
@@ -343,10 +332,67 @@ def _cmd_synth(args):
     )
 
 
-def _add_build(sub):
-    from .data import QCConfig
+#: How the command line parses a configuration field's text (``kind`` in its option metadata).
+_KINDS = {
+    "positive_int": _positive(int),
+    "positive_float": _positive(float),
+    "distance": _distance,
+    "chirp_rate": _chirp_rate,
+    "size": _size,
+    "floats": _floats,
+    "cmap": _cmap,
+}
 
-    q = QCConfig()
+
+def _option_fields(cls, group=None):
+    """The fields of configuration dataclass ``cls`` that are command-line options (in ``group``)."""
+    return [
+        f
+        for f in dataclasses.fields(cls)
+        if "help" in f.metadata and (group is None or f.metadata["group"] == group)
+    ]
+
+
+def _add_config_options(parser, cls, *, group=None, titles=None):
+    """Add ``cls``'s option fields (:func:`seisem._options.option`) to ``parser``: one option per
+    field, its default the field's, so that a default is written once (on the field)."""
+    defaults = (
+        cls.defaults() if hasattr(cls, "defaults") else {f.name: f.default for f in dataclasses.fields(cls)}
+    )
+    sections = {}
+    for f in _option_fields(cls, group):
+        meta = f.metadata
+        title = (titles or {}).get(meta["group"])
+        where = parser
+        if title:
+            where = sections.setdefault(title, parser.add_argument_group(title))
+        flag = meta["flag"] or "--" + f.name.replace("_", "-")
+        default = defaults[f.name]
+        if isinstance(default, bool):
+            where.add_argument(flag, dest=f.name, action="store_true", help=meta["help"])
+            continue
+        kind = _KINDS[meta["kind"]] if meta["kind"] else _FIELD_TYPES.get(str(f.type).split(" |")[0], str)
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        where.add_argument(
+            flag, dest=f.name, type=kind, default=shown, choices=meta["choices"], help=meta["help"]
+        )
+
+
+_FIELD_TYPES = {"int": int, "float": float, "str": str}
+
+
+def _config_values(args, cls, group=None) -> dict:
+    """The values of ``cls``'s option fields from parsed ``args`` (an image size as a tuple)."""
+    out = {}
+    for f in _option_fields(cls, group):
+        v = getattr(args, f.name)
+        if f.metadata["kind"] == "size":
+            v = tuple(int(x) for x in v.split(","))
+        out[f.name] = v
+    return out
+
+
+def _add_build(sub):
     p = sub.add_parser("build", help="build (or resume) a labelled image dataset", formatter_class=_Help)
     _add_inputs(p, build=True)
     p.add_argument(
@@ -356,174 +402,29 @@ def _add_build(sub):
         "--max-distance-km are not applied",
     )
     p.add_argument("--data", required=True, help="folder or glob of station series files")
-    p.add_argument(
-        "--format", choices=("aeta", "iaga2002", "obspy"), required=True, help="station file format"
-    )
     p.add_argument("--out", required=True, help="dataset folder")
     p.add_argument(
-        "--tz",
+        "--preset",
+        choices=sorted(PRESETS),
         default=None,
-        help="time zone of the calendar days that become samples (default: UTC; +08:00 for --format aeta). "
-        "Not the catalog's time zone (that is --catalog-tz)",
+        help="a published layout's settings, as defaults of the options below: "
+        + "; ".join(f"{k}: {v['says']}" for k, v in sorted(PRESETS.items())),
     )
-    p.add_argument("--feature", default="abs_mean", help="AETA feature column (magn@<feature>)")
-    p.add_argument("--element", default="H", help="IAGA-2002 element (e.g. H, D, Z, F, X, Y)")
-    p.add_argument("--channel", default=None, help="ObsPy channel selector (e.g. 'LF?')")
+    _add_config_options(p, BuildConfig, group="inputs")
+    _add_config_options(p, BuildConfig, group="")
     p.add_argument(
-        "--interval-s",
-        type=_positive(float),
-        default=60.0,
-        help="sampling interval of the regular series, seconds (600 for 10-minute AETA features)",
+        "--no-exclude-near", action="store_true", help="keep such days (turns --exclude-near-days off)"
     )
-    p.add_argument("--before-days", type=int, default=14, help="days before an event labelled 1 (before)")
-    p.add_argument("--after-days", type=int, default=14, help="days after an event labelled 0 (after)")
-    p.add_argument(
-        "--contrast",
-        choices=("before-after", "before-background"),
-        default="before-after",
-        help="what the before-days are set against: the after-days (the paper's design), or event-free "
-        "background days at least --background-days from any paired event (a forecasting design: after-days "
-        "may carry the earthquake's own effects)",
+    _add_config_options(
+        p, QCConfig, titles={"qc": "quality control (a day failing a rule is dropped and counted)"}
     )
-    p.add_argument(
-        "--background-days",
-        type=int,
-        default=30,
-        help="before-background: a negative's least distance to any event",
-    )
-    p.add_argument(
-        "--background-ratio",
-        type=float,
-        default=1.0,
-        help="before-background: background days drawn per before-day (seeded)",
-    )
-    p.add_argument(
-        "--collision",
-        choices=("drop", "before-wins", "nearest-event"),
-        default="drop",
-        help="a day claimed as both before and after",
-    )
-    p.add_argument(
-        "--exclude-near-days",
-        type=int,
-        default=3,
-        help="leave out days within this many days of an event that reaches the station by "
-        "--exclude-distance-km (its own rule) but does not label the day (e.g. the Tohoku M9.1 day at MMB, "
-        "640 km away); counted in the labelling report",
-    )
-    p.add_argument("--no-exclude-near", action="store_true", help="keep such days (turns the rule above off)")
-    p.add_argument(
-        "--exclude-distance-km",
-        type=_distance,
-        default="dobrovolsky",
-        help="the distance rule for --exclude-near-days: km or 'dobrovolsky'",
-    )
-    qc = p.add_argument_group("quality control (a day failing a rule is dropped and counted)")
-    qc.add_argument(
-        "--max-missing", type=float, default=q.max_missing, help="largest share of missing samples"
-    )
-    qc.add_argument(
-        "--max-flat-samples",
-        type=int,
-        default=q.max_flat_samples,
-        help="a run of this many identical values (a stuck sensor) drops the day",
-    )
-    qc.add_argument(
-        "--saturation-min-samples",
-        type=int,
-        default=q.saturation_min_samples,
-        help="samples on a clipped plateau at the day's extreme that drop the day",
-    )
-    qc.add_argument(
-        "--saturation-run",
-        type=int,
-        default=q.saturation_run,
-        help="shortest run of identical extreme values counted as plateau",
-    )
-    qc.add_argument(
-        "--saturation-factor",
-        type=float,
-        default=q.saturation_factor,
-        help="a plateau is clipping only when this many times longer than the longest run of identical "
-        "values elsewhere in the day (a smooth extreme at 0.1 nT resolution is not clipping)",
-    )
-    qc.add_argument(
-        "--full-scale",
-        type=float,
-        default=None,
-        help="the sensor's stated full scale: samples with |x| >= it count as clipped",
-    )
-    qc.add_argument(
-        "--fill-max-gap",
-        type=int,
-        default=q.fill_max_gap,
-        help="gaps up to this many samples are interpolated, longer ones filled with the day's median",
-    )
-    p.add_argument(
-        "--normalize",
-        choices=("day-minmax", "station-robust"),
-        default="day-minmax",
-        help="scaling of each day to (0, 1): day-minmax (the seed paper: each day stretched, amplitude lost) or "
-        "station-robust (station median and IQR; images in a fixed decibel range, so amplitude is kept)",
-    )
-    p.add_argument(
-        "--detrend",
-        choices=("none", "mean", "linear"),
-        default="none",
-        help="remove each day's mean or line before the transform (data preparation; the transform itself "
-        "stays exactly invertible)",
-    )
-    p.add_argument("--n-fft", type=_positive(int), default=128, help="STFT frame length, samples")
-    p.add_argument("--hop-length", type=_positive(int), default=16, help="STFT hop, samples")
-    p.add_argument(
-        "--chirp-rate",
-        type=_chirp_rate,
-        default="auto",
-        help="chirp rate of the STFT window: 'auto' (chosen per frame from the data), '<c>bins' (c frequency "
-        "bins swept per frame, rate = c*fs^2/n_fft^2: the same meaning at any --interval-s and --n-fft), "
-        "or a number in Hz/s; 0 is the plain STFT",
-    )
-    p.add_argument("--size", type=_size, default="32,32", help="image height,width in pixels")
-    p.add_argument(
-        "--cmap", type=_cmap, default="viridis", help="matplotlib colormap of the images (3 channels)"
-    )
-    p.add_argument(
-        "--image",
-        default="spectrogram",
-        help="image input: spectrogram, waveform-filled, waveform-binary, or several stacked as channels with "
-        "'+' (e.g. spectrogram+waveform-binary)",
-    )
+    _add_config_options(p, BuildConfig, group="images")
     p.add_argument(
         "--waveform",
         action="store_true",
         help="add a filled waveform channel (= --image spectrogram+waveform-filled)",
     )
-    sp = p.add_argument_group("splits")
-    sp.add_argument(
-        "--split-by",
-        choices=("episode", "forward", "event", "time", "station"),
-        default="episode",
-        help="what is never shared between train, dev and test: episodes (events whose labelled windows "
-        "overlap anywhere in the network, merged: the independent units), forward (episodes in time order, "
-        "train first, with a gap of before-days + 3 days between splits), event groups (events sharing a "
-        "station-day; not independent across the network), time blocks, or stations",
-    )
-    sp.add_argument("--fractions", type=_floats, default="0.7,0.15,0.15", help="train,dev,test shares")
-    sp.add_argument("--block-days", type=int, default=30, help="length of the time blocks of --split-by time")
-    sp.add_argument(
-        "--min-split-groups",
-        type=int,
-        default=2,
-        help="fewest groups (events, blocks or stations) the test split may hold",
-    )
-    sp.add_argument(
-        "--on-bad-split",
-        choices=("raise", "warn"),
-        default="raise",
-        help="an empty split, one with too few groups or one class: stop (raise) or build anyway with a "
-        "loud warning (warn)",
-    )
-    sp.add_argument("--seed", type=int, default=0, help="seed of the split assignment")
+    _add_config_options(p, BuildConfig, group="splits", titles={"splits": "splits"})
     p.add_argument(
         "--scheduler",
         type=_scheduler,
@@ -535,67 +436,33 @@ def _add_build(sub):
 
 
 def _cmd_build(args):
-    from .data import BuildConfig, QCConfig, build_dataset, read_pairs
-    from .data.build import _data_files
-
-    try:
-        rate = float(args.chirp_rate)  # Hz/s
-    except ValueError:
-        rate = args.chirp_rate  # "auto" or "<c>bins" (checked by BuildConfig)
-    tz = args.tz or ("+08:00" if args.format == "aeta" else "UTC")
-    cfg = BuildConfig(
-        format=args.format,
-        feature=args.feature,
-        element=args.element,
-        channel=args.channel,
-        interval_s=args.interval_s,
-        min_magnitude=args.min_magnitude,
-        max_distance_km=args.max_distance_km,
-        em_only=args.em_only,
-        distance_method=args.distance,
-        before_days=args.before_days,
-        after_days=args.after_days,
-        contrast=args.contrast,
-        background_days=args.background_days,
-        background_ratio=args.background_ratio,
-        tz=tz,
-        collision=args.collision,
-        exclude_near_days=None if args.no_exclude_near else args.exclude_near_days,
-        exclude_distance_km=args.exclude_distance_km,
-        qc=QCConfig(
-            max_missing=args.max_missing,
-            max_flat_samples=args.max_flat_samples,
-            saturation_min_samples=args.saturation_min_samples,
-            saturation_run=args.saturation_run,
-            saturation_factor=args.saturation_factor,
-            full_scale=args.full_scale,
-            fill_max_gap=args.fill_max_gap,
-        ),
-        normalize=args.normalize,
-        detrend=args.detrend,
-        n_fft=args.n_fft,
-        hop_length=args.hop_length,
-        chirp_rate=rate,
-        size=tuple(int(v) for v in args.size.split(",")),
-        cmap=args.cmap,
-        waveform=args.waveform,
-        image=args.image,
-        split_by=args.split_by,
-        fractions=args.fractions if isinstance(args.fractions, tuple) else _floats(args.fractions),
-        block_days=args.block_days,
-        min_split_groups=args.min_split_groups,
-        on_bad_split=args.on_bad_split,
-        seed=args.seed,
-    )
+    values = _config_values(args, BuildConfig)
+    if args.preset:  # the preset's values, where the option was left at its default
+        defaults = BuildConfig.defaults()
+        for k, v in PRESETS[args.preset]["config"].items():
+            if values.get(k) == defaults[k]:
+                values[k] = v
+    values["qc"] = QCConfig(**_config_values(args, QCConfig))
+    if args.no_exclude_near:
+        values["exclude_near_days"] = None
+    if (
+        isinstance(values["chirp_rate"], str)
+        and not values["chirp_rate"].endswith("bins")
+        and values["chirp_rate"] != "auto"
+    ):
+        values["chirp_rate"] = float(values["chirp_rate"])  # Hz/s
+    values["waveform"] = args.waveform
+    cfg = BuildConfig(**values)
     pairs = read_pairs(args.pairs) if args.pairs else None
-    if args.stations is None and pairs is None and args.format != "iaga2002":
+    fmt = FORMATS[cfg.format]
+    if args.stations is None and pairs is None and not fmt.coordinates_in_files:
         raise SeisemError(
             "build needs --stations (or --pairs; with --format iaga2002 the file headers serve)"
         )
     if args.catalog is None and pairs is None:
         raise SeisemError("build needs --catalog (or a pairs table with --pairs)")
-    iaga_files = _data_files(args.data) if (args.format == "iaga2002" and not args.stations) else None
-    st, cat = _read_inputs(args, iaga_files if pairs is None or args.catalog else None)
+    header_files = data_files(args.data) if (fmt.coordinates_in_files and not args.stations) else None
+    st, cat = _read_inputs(args, header_files if pairs is None or args.catalog else None)
     m = build_dataset(
         st,
         cat,
@@ -608,9 +475,14 @@ def _cmd_build(args):
         pairs=pairs,
     )
     c = m["counts"]
+    g = m["geometry"]
+    print(
+        f"sampling interval {g['interval_s']:g} s ({m['interval']['from']}): {g['samples_per_day']} samples a day; "
+        f"STFT n_fft={g['n_fft']}, hop_length={g['hop_length']} ({g['frames']} frames a day)"
+    )
     if not c["samples"]:
         raise SeisemError(
-            f"{args.out}: no sample was built: --data {args.data!r} read as --format {args.format} gave "
+            f"{args.out}: no sample was built: --data {args.data!r} read as --format {cfg.format} gave "
             f"{c['pairs']} station-event pairs and {c['outside_data']} labelled days outside the data; QC "
             f"rejected {json.dumps(c['rejected'])}. Check that --data points at the station series files "
             f"(a folder or glob) and that --format matches them"
@@ -622,8 +494,6 @@ def _cmd_build(args):
         f"{lab['excluded_near_other_event']} left out near other events; QC rejected {json.dumps(c['rejected'])}; "
         f"splits {json.dumps(c['splits'])} in groups {json.dumps(c['groups'])}"
     )
-    for prob in m.get("split_problems", []):
-        print(f"WARNING: {prob}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -652,8 +522,19 @@ def main(argv=None) -> int:
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s"
     )
-    import chirpstft
+    if args.verbose:
+        os.environ["SEISEM_VERBOSE"] = "1"  # TensorFlow's start-up lines too (seisem.models)
+    shown: set = set()
 
+    def show(message, category, filename, lineno, file=None, line=None):
+        """Each warning once, as one line: what it says (its source line only with --verbose)."""
+        text = f"seisem {args.command}: warning: {message}"
+        if text not in shown:
+            shown.add(text)
+            where = f" ({filename}:{lineno})" if args.verbose else ""
+            print(text + where, file=sys.stderr)
+
+    before, warnings.showwarning = warnings.showwarning, show
     try:
         args.func(args)
     except (SeisemError, chirpstft.ChirpSTFTError) as exc:
@@ -666,6 +547,8 @@ def main(argv=None) -> int:
         what = exc.strerror or type(exc).__name__
         print(f"seisem {args.command}: error: {where}: {what}; {fix}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = before
     return 0
 
 

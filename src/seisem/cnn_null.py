@@ -22,7 +22,7 @@ import pandas as pd
 from ._errors import ParameterError, ReadError
 from ._files import write_json
 from .controls.pseudo import pseudo_catalogs
-from .data.build import BuildConfig, build_dataset
+from .data import BuildConfig, build_dataset
 from .data.daily import load_daily, utc_naive
 from .data.store import SeisemDataset
 from .evaluate import evaluate

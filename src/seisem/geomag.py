@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._errors import ParameterError, ReadError
 
@@ -50,23 +51,23 @@ def _hourly_means(days: np.ndarray) -> np.ndarray:
     if spd % 24:
         raise ParameterError(f"samples per day ({spd}) must be a multiple of 24 for hourly means")
     h = days.reshape(n_days, 24, spd // 24)
-    with np.errstate(invalid="ignore"), _quiet():
-        m = np.nanmean(h, axis=-1)
-        frac = np.mean(np.isfinite(h), axis=-1)
+    m = _nan(np.nanmean, h, axis=-1)
+    frac = np.mean(np.isfinite(h), axis=-1)
     m[frac < 0.5] = np.nan
     return m
 
 
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
+def _nan(func, a, axis=None):
+    """``func`` (``np.nanmedian``, ``np.nanmax``, ...) over ``axis`` with NaN where a slice holds
+    no number, without the RuntimeWarning NumPy gives for all-NaN or empty slices (a warning
+    filter would not do: the build runs this in several threads, and filters are global)."""
+    a = np.asarray(a, dtype=np.float64)
+    empty = np.isnan(a).all(axis=axis, keepdims=axis is not None) if a.size else np.True_
+    if a.size == 0:
+        return np.full(np.delete(a.shape, axis).tolist() if axis is not None else (), np.nan)[()]
+    r = np.asarray(func(np.where(empty, 0.0, a), axis=axis), dtype=np.float64)
+    empty = np.squeeze(empty, axis=axis) if axis is not None else empty
+    return np.where(empty, np.nan, r)[()]
 
 
 def _design(t_hours: np.ndarray) -> np.ndarray:
@@ -99,7 +100,7 @@ def quiet_day_curves(days: np.ndarray) -> np.ndarray:
                 break
             coef, *_ = np.linalg.lstsq(A[ok], y[ok], rcond=None)
             r = y - A @ coef
-            mad = np.nanmedian(np.abs(r[ok] - np.nanmedian(r[ok]))) * 1.4826
+            mad = _nan(np.nanmedian, np.abs(r[ok] - _nan(np.nanmedian, r[ok]))) * 1.4826
             keep = ok & (np.abs(r) <= 3 * mad + 1e-12)
             if keep.sum() == ok.sum() or keep.sum() < 24:
                 break
@@ -114,12 +115,9 @@ def despike(days: np.ndarray, width: int = 5) -> np.ndarray:
     observatories remove before K is scaled, do not set a 3-hour range."""
     if width <= 1:
         return days
-    from numpy.lib.stride_tricks import sliding_window_view
-
     half = width // 2
     pad = np.pad(days, ((0, 0), (half, half)), mode="edge")
-    with _quiet():
-        return np.nanmedian(sliding_window_view(pad, width, axis=1), axis=-1)
+    return _nan(np.nanmedian, sliding_window_view(pad, width, axis=1), axis=-1)
 
 
 def window_ranges(
@@ -134,8 +132,7 @@ def window_ranges(
     if spd % WINDOWS_PER_DAY:
         raise ParameterError(f"samples per day ({spd}) must be a multiple of {WINDOWS_PER_DAY}")
     r = despike(days - curves, despike_width).reshape(n_days, WINDOWS_PER_DAY, spd // WINDOWS_PER_DAY)
-    with _quiet():
-        rng = np.nanmax(r, axis=-1) - np.nanmin(r, axis=-1)
+    rng = _nan(np.nanmax, r, axis=-1) - _nan(np.nanmin, r, axis=-1)
     rng[np.mean(np.isfinite(r), axis=-1) < 0.5] = np.nan
     return rng
 
@@ -158,7 +155,7 @@ def horizontal_nt(values: dict) -> dict:
     if "H" in values and "D" in values:
         h = np.asarray(values["H"], dtype=np.float64)
         d = np.asarray(values["D"], dtype=np.float64)
-        return {"H": h, "D_nT": np.nanmedian(h) * np.radians(d / 60.0)}
+        return {"H": h, "D_nT": _nan(np.nanmedian, h) * np.radians(d / 60.0)}
     if "X" in values and "Y" in values:
         return {"X": np.asarray(values["X"], float), "Y": np.asarray(values["Y"], float)}
     if "H" in values:
@@ -189,19 +186,17 @@ def daily_activity(components, *, l9: float | None = 500.0) -> dict:
     if not comps:
         raise ParameterError("daily_activity needs at least one component")
     ranges = np.stack([window_ranges(c) for c in comps])  # (n_comp, n_days, 8)
-    with _quiet():
-        per_window = np.nanmax(ranges, axis=0)
-        out = {
-            "activity_range": np.nanmax(per_window, axis=1),
-            # the mean log10 range of the 8 windows: like the daily sum of K (K is close to a log
-            # of the range), but defined for data in any unit
-            "activity_log_range": np.nanmean(np.log10(np.clip(per_window, 1e-12, None)), axis=1),
-        }
+    per_window = _nan(np.nanmax, ranges, axis=0)
+    out = {
+        "activity_range": _nan(np.nanmax, per_window, axis=1),
+        # the mean log10 range of the 8 windows: like the daily sum of K (K is close to a log
+        # of the range), but defined for data in any unit
+        "activity_log_range": _nan(np.nanmean, np.log10(np.clip(per_window, 1e-12, None)), axis=1),
+    }
     if l9 is not None:
         k = k_values(per_window, l9=l9)
-        with _quiet():
-            out["activity_k_max"] = np.nanmax(k, axis=1)
-            out["activity_k_sum"] = np.where(np.isfinite(k).all(axis=1), np.nansum(k, axis=1), np.nan)
+        out["activity_k_max"] = _nan(np.nanmax, k, axis=1)
+        out["activity_k_sum"] = np.where(np.isfinite(k).all(axis=1), np.nansum(k, axis=1), np.nan)
     return out
 
 
@@ -215,7 +210,7 @@ def standardized_activity(table, column: str = "activity_log_range"):
     s = pd.Series(v, index=table.index)
     g = s.groupby(table["station_code"].astype(str))
     med = g.transform("median")
-    mad = g.transform(lambda x: np.nanmedian(np.abs(x - np.nanmedian(x))) * 1.4826 + 1e-9)
+    mad = g.transform(lambda x: _nan(np.nanmedian, np.abs(x - _nan(np.nanmedian, x))) * 1.4826 + 1e-9)
     return ((s - med) / mad).to_numpy()
 
 

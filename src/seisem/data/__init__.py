@@ -1,7 +1,8 @@
 """Series, pairing, labels, QC, splits, the synthetic generator and the dataset build."""
 
 from .._errors import SplitError
-from .build import BuildConfig, build_dataset
+from .build import build_dataset
+from .config import BuildConfig
 from .pairing import (
     dobrovolsky_radius_km,
     exclude_near_events,

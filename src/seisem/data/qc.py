@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .._errors import ParameterError, check_choice
+from .._options import option
 
 QC_REASONS = ("ok", "missing", "flat", "saturated")
 NORMALIZE = ("day-minmax", "station-robust")
@@ -35,13 +36,39 @@ class QCConfig:
         longer ones (in a day that passed) are filled with the day's median and counted.
     """
 
-    max_missing: float = 0.10
-    max_flat_samples: int = 120
-    saturation_min_samples: int = 10
-    saturation_run: int = 3
-    saturation_factor: float = 2.0
-    full_scale: float | None = None
-    fill_max_gap: int = 10
+    max_missing: float = field(default=0.10, metadata=option("largest share of missing samples", group="qc"))
+    max_flat_samples: int = field(
+        default=120,
+        metadata=option("a run of this many identical values (a stuck sensor) drops the day", group="qc"),
+    )
+    saturation_min_samples: int = field(
+        default=10,
+        metadata=option("samples on a clipped plateau at the day's extreme that drop the day", group="qc"),
+    )
+    saturation_run: int = field(
+        default=3, metadata=option("shortest run of identical extreme values counted as plateau", group="qc")
+    )
+    saturation_factor: float = field(
+        default=2.0,
+        metadata=option(
+            "a plateau is clipping only when this many times longer than the longest run of identical values "
+            "elsewhere in the day (a smooth extreme at 0.1 nT resolution is not clipping)",
+            group="qc",
+        ),
+    )
+    full_scale: float | None = field(
+        default=None,
+        metadata=option(
+            "the sensor's stated full scale: samples with |x| >= it count as clipped", group="qc"
+        ),
+    )
+    fill_max_gap: int = field(
+        default=10,
+        metadata=option(
+            "gaps up to this many samples are interpolated, longer ones filled with the day's median",
+            group="qc",
+        ),
+    )
 
     def __post_init__(self):
         if not 0.0 <= self.max_missing <= 1.0:

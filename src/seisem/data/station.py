@@ -11,8 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._errors import ReadError
-from ..io import read_aeta_features, read_iaga2002, read_obspy
+from .formats import FORMATS
 
 __all__ = ["StationRecord", "read_station"]
 
@@ -33,32 +32,12 @@ def read_station(code: str, files: list, cfg, *, missing_element: str = "raise")
     An IAGA-2002 file without ``cfg.element`` raises :class:`~seisem.ReadError`
     (``missing_element="skip"``: the file is left out).
     """
-    times, values, reports, parts = [], [], [], []
-    for f in files:
-        if cfg.format == "aeta":
-            s = read_aeta_features(f, feature=cfg.feature, station=code, errors="skip")
-            times.append(s.times)
-            values.append(s.values)
-            reports.append(s.report.to_dict())
-            parts.append({"series": s.values})
-        elif cfg.format == "iaga2002":
-            r = read_iaga2002(f, errors="skip")
-            if cfg.element not in r.values:
-                if missing_element == "skip":
-                    continue
-                raise ReadError(f"{f}: element={cfg.element!r} not in the file (it has {r.elements})")
-            times.append(r.times)
-            values.append(r.values[cfg.element])
-            reports.append(r.report.to_dict())
-            parts.append(dict(r.values))
-        else:
-            for s in read_obspy(f, channel=cfg.channel).values():
-                if s.station_code == code:
-                    times.append(s.times)
-                    values.append(s.values)
-                    reports.append(s.report.to_dict())
-                    parts.append({"series": s.values})
-    in_nt = cfg.format == "iaga2002"
-    if not times:
-        return StationRecord(np.empty(0, "datetime64[ns]"), np.empty(0), reports, parts, in_nt)
-    return StationRecord(np.concatenate(times), np.concatenate(values), reports, parts, in_nt)
+    fmt = FORMATS[cfg.format]
+    got = [part for f in files for part in fmt.read(f, code, cfg, missing_element)]
+    reports = [p.report for p in got]
+    parts = [p.columns for p in got]
+    if not got:
+        return StationRecord(np.empty(0, "datetime64[ns]"), np.empty(0), reports, parts, fmt.in_nt)
+    times = np.concatenate([p.times for p in got])
+    values = np.concatenate([p.values for p in got])
+    return StationRecord(times, values, reports, parts, fmt.in_nt)
