@@ -102,7 +102,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": ["gallery"],
     # small, CPU-only examples; tohoku_2011.py needs the shared real data and trains a model
     "filename_pattern": r"/(render_figure|auto_chirp_figure|chirp_demo)\.py$",
-    "ignore_pattern": r"(tohoku_2011|__init__)\.py$",
+    "ignore_pattern": r"(tohoku_2011|aeta_dec2020|__init__)\.py$",
     "reset_argv": _argv,
     "image_scrapers": (_WrittenPNGs(),),
     "download_all_examples": False,

@@ -28,6 +28,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import warnings
 
 import dask
@@ -176,7 +177,14 @@ def _run_tasks(tasks, scheduler, progress):
     """Compute dask delayed tasks with a progress bar; ``scheduler`` is a dask scheduler name
     (``"processes"``, ``"threads"``, ``"synchronous"``) or a distributed scheduler address."""
     if scheduler not in ("processes", "threads", "synchronous", "sync"):
-        with distributed.Client(scheduler) as client:
+        try:
+            client = distributed.Client(scheduler)
+        except OSError as exc:
+            raise ParameterError(
+                f"scheduler={scheduler!r} (--scheduler): no Dask scheduler answers there ({exc}); start one "
+                "(`dask scheduler`, then `dask worker <address>` on each machine) or pass threads or processes"
+            ) from exc
+        with client:
             futures = client.compute(tasks)
             bar = _bar(len(futures), progress)
             results = {}
@@ -364,6 +372,7 @@ def build_dataset(
     dict
         The manifest.
     """
+    t_start = time.perf_counter()
     cfg = config or BuildConfig()
     out = os.fspath(out)
     pairs_given = pairs is not None
@@ -395,11 +404,14 @@ def build_dataset(
     reference = dask.delayed(reference_station_daily, pure=True)
     ref_codes = sorted(ref_files)
     tasks += [reference(code, sorted(ref_files[code]), cfg, out) for code in ref_codes]
+    t_run = time.perf_counter()
     results = _run_tasks(tasks, scheduler, progress) if tasks else []
+    t_run = time.perf_counter() - t_run
     results, ref_results = results[: len(codes)], results[len(codes) :]
-    daily_parts = [daily for code, (_rows, daily) in zip(codes, results, strict=True) if code in files]
-    daily_parts += ref_results
-    results = [r for r, _daily in results]
+    daily_parts = [daily for code, (_rows, daily, _s) in zip(codes, results, strict=True) if code in files]
+    daily_parts += [daily for daily, _s in ref_results]
+    stage_seconds = [s for *_r, s in results] + [s for _d, s in ref_results]
+    results = [r for r, _daily, _s in results]
     rows = pd.concat(results, ignore_index=True) if results else pd.DataFrame(columns=META_COLUMNS)
     rows["station_code"] = rows["station_code"].astype(str)
     kept = rows[rows["qc_status"] == "ok"].reset_index(drop=True)
@@ -470,8 +482,33 @@ def build_dataset(
         # the controls (seisem.controls): daily activity index and band powers, pairs
         "daily": write_daily_table(out, files, cfg, pairs, stations=daily_parts),
     }
+    write_json(
+        os.path.join(out, "timings.json"),
+        timings(stage_seconds, t_run, time.perf_counter() - t_start, scheduler),
+    )
     write_json(manifest_path, manifest)
     return manifest
+
+
+def timings(stage_seconds: list, run_s: float, total_s: float, scheduler: str) -> dict:
+    """``timings.json``: where a build spent its time (not in the manifest, which stays the same
+    from one build of the same inputs to the next)."""
+    summed: dict = {}
+    for st in stage_seconds:
+        for k, v in st.items():
+            summed[k] = summed.get(k, 0.0) + v
+    reused = int(summed.pop("reused", 0))
+    return {
+        "total_s": round(total_s, 3),
+        "stations_s": round(run_s, 3),
+        "before_and_after_stations_s": round(total_s - run_s, 3),
+        "stage_s": {k: round(v, 3) for k, v in sorted(summed.items())},
+        "stations_built": len(stage_seconds) - reused,
+        "stations_reused": reused,
+        "scheduler": str(scheduler),
+        "note": "stage_s sums each station task's own clock: with several workers the tasks overlap, so the "
+        "sum can exceed stations_s (the wall time of all station tasks)",
+    }
 
 
 def rerender_dataset(source, out, *, progress: bool = False, **image_options) -> dict:

@@ -8,7 +8,9 @@ the manifest.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 
 import numpy as np
 
@@ -18,6 +20,7 @@ from .config import BuildConfig, bins_per_frame
 from .qc import detrend_days, normalize_days, screen_days
 
 __all__ = [
+    "Stages",
     "channel_layout",
     "image_record",
     "image_shape",
@@ -133,13 +136,36 @@ def make_images(norm: np.ndarray, cfg: BuildConfig) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
-def process_days(days_raw: np.ndarray, cfg: BuildConfig):
-    """QC, fill, normalise and render a station's days; returns (qc dict, ok mask, series, images)."""
-    filled, qc = screen_days(days_raw, cfg.qc)
-    ok = qc["qc_status"] == "ok"
-    norm = normalize_days(filled[ok], method=cfg.normalize) if ok.any() else np.empty((0, days_raw.shape[1]))
-    norm = norm.astype(np.float32)
-    return qc, ok, norm, make_images(norm, cfg)
+def process_days(days_raw: np.ndarray, cfg: BuildConfig, stages: Stages | None = None):
+    """QC, fill, normalise and render a station's days; returns (qc dict, ok mask, series, images).
+    ``stages``: a :class:`Stages` that the seconds of "qc" and "images" are added to."""
+    stages = stages if stages is not None else Stages()
+    with stages("qc"):
+        filled, qc = screen_days(days_raw, cfg.qc)
+        ok = qc["qc_status"] == "ok"
+        norm = (
+            normalize_days(filled[ok], method=cfg.normalize) if ok.any() else np.empty((0, days_raw.shape[1]))
+        )
+        norm = norm.astype(np.float32)
+    with stages("images"):
+        images = make_images(norm, cfg)
+    return qc, ok, norm, images
+
+
+class Stages:
+    """Seconds spent per stage of a station's build (``with stages("read"): ...``), summed by
+    the build into ``timings.json``."""
+
+    def __init__(self):
+        self.seconds: dict = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t0
 
 
 def image_record(cfg: BuildConfig) -> dict:

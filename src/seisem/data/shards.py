@@ -14,7 +14,7 @@ import pandas as pd
 from .._files import atomic_path
 from .config import BuildConfig
 from .daily import station_daily_rows
-from .images import process_days
+from .images import Stages, process_days
 from .pairing import event_day
 from .series import day_matrix, day_starts_utc, regularize
 from .station import read_station
@@ -77,9 +77,11 @@ def shard_valid(h5path, csvpath, cfg_hash) -> bool:
 def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     """Process one station's samples and write its shard (skipped when already valid).
 
-    Returns the station's rows (kept and rejected) as a DataFrame, and its rows of the daily
-    confound table as ``(DataFrame or None, error or None)`` (from the series read once for both).
+    Returns the station's rows (kept and rejected) as a DataFrame, its rows of the daily
+    confound table as ``(DataFrame or None, error or None)`` (from the series read once for both)
+    and the seconds spent per stage (read, days, daily, qc, images, write; a dict).
     """
+    stages = Stages()
     h5path, csvpath, dailypath = shard_paths(out, code)
     cfg_hash = cfg.content_hash()
     if shard_valid(h5path, csvpath, cfg_hash):
@@ -90,8 +92,9 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
             na_values=[""],
         )
         if os.path.exists(dailypath):
-            return rows, (_read_daily_shard(dailypath), None)
-        return rows, (_station_daily(code, files, None, None, cfg, dailypath) if files else (None, None))
+            return rows, (_read_daily_shard(dailypath), None), {"reused": 1.0}
+        daily = _station_daily(code, files, None, None, cfg, dailypath) if files else (None, None)
+        return rows, daily, {"reused": 1.0}
     samples = samples.sort_values("day", kind="stable").reset_index(drop=True)
     spd = cfg.samples_per_day
     days = samples["day"].to_numpy().astype("datetime64[D]")
@@ -99,18 +102,15 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     raw = np.full((len(days), spd), np.nan)
     daily = (None, None)
     if files:
-        rec = read_station(code, files, cfg)
-        reg = regularize(rec.times, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
-        daily = _station_daily(code, files, rec, reg, cfg, dailypath)
-        if reg.values.size:
-            # the calendar days (in cfg.tz) that the data touch, first to last finite sample
-            good = np.flatnonzero(np.isfinite(reg.values))
-            if good.size:
-                span = event_day(reg.times[[good[0], good[-1]]], cfg.tz)
-                inside = (days >= span[0]) & (days <= span[1])
-            if inside.any():
-                raw[inside] = day_matrix(reg, days[inside], tz=cfg.tz)
-    qc_in, ok_in, series, images = process_days(raw[inside], cfg)
+        with stages("read"):
+            rec = read_station(code, files, cfg)
+        with stages("days"):
+            reg = regularize(rec.times, rec.values, interval_s=cfg.interval_s, duplicates=cfg.duplicates)
+        with stages("daily"):
+            daily = _station_daily(code, files, rec, reg, cfg, dailypath)
+        with stages("days"):
+            inside = _inside(reg, days, inside, raw, cfg)
+    qc_in, ok_in, series, images = process_days(raw[inside], cfg, stages)
     ok = np.zeros(len(days), bool)
     ok[inside] = ok_in
     qc = {}
@@ -144,18 +144,35 @@ def build_station(code: str, files: list, samples, cfg: BuildConfig, out: str):
     rows["trace_index"] = idx
     rows["trace_name"] = [f"{code}${i}" if i >= 0 else "" for i in idx]
     rows = rows.drop(columns=["day"])
-    with atomic_path(csvpath) as tmp:
-        rows.to_csv(tmp, index=False, float_format="%.6g")
-    write_shard(h5path, images, series, {"config_hash": cfg_hash, "station_code": str(code)})
-    return rows, daily
+    with stages("write"):
+        with atomic_path(csvpath) as tmp:
+            rows.to_csv(tmp, index=False, float_format="%.6g")
+        write_shard(h5path, images, series, {"config_hash": cfg_hash, "station_code": str(code)})
+    return rows, daily, stages.seconds
+
+
+def _inside(reg, days, inside, raw, cfg):
+    """Fill ``raw`` with the station's days that its data touch (in ``cfg.tz``, first to last
+    finite sample); returns the mask of those days."""
+    if reg.values.size:
+        good = np.flatnonzero(np.isfinite(reg.values))
+        if good.size:
+            span = event_day(reg.times[[good[0], good[-1]]], cfg.tz)
+            inside = (days >= span[0]) & (days <= span[1])
+        if inside.any():
+            raw[inside] = day_matrix(reg, days[inside], tz=cfg.tz)
+    return inside
 
 
 def reference_station_daily(code: str, files: list, cfg: BuildConfig, out: str):
     """The daily rows of a station that no event pairs with (no images), as ``(rows or None,
-    error or None)``; kept in ``shards/<code>.ref-<config hash>.daily.csv`` so that a resumed
-    build reads them back."""
+    error or None)``, and the seconds spent (``{"reference": s}``); kept in
+    ``shards/<code>.ref-<config hash>.daily.csv`` so that a resumed build reads them back."""
+    stages = Stages()
     base = shard_paths(out, code)[2]
     path = base[: -len(".daily.csv")] + f".ref-{cfg.content_hash()}.daily.csv"
     if os.path.exists(path):
-        return _read_daily_shard(path), None
-    return _station_daily(code, files, None, None, cfg, path)
+        return (_read_daily_shard(path), None), {"reused": 1.0}
+    with stages("reference"):
+        daily = _station_daily(code, files, None, None, cfg, path)
+    return daily, stages.seconds

@@ -19,11 +19,14 @@ one onset per day). Storms are network-wide while labels are per station, so a d
 one event is often a day before another: without the division the before/after contrast
 of a dense catalog would be weak. With ``precursor="none"`` this is a
 confounded network with no earthquake precursor at all: anything a classifier learns is
-geomagnetic activity, which the activity baseline of :mod:`seisem.confounds` must reveal.
+geomagnetic activity, which the activity controls of :mod:`seisem.controls` must reveal.
 The storms drawn are listed in ``storms.csv``. Storms use their own random stream, so
 ``storms="none"`` leaves the files exactly as before. ``storm_strength`` grades the confound:
 every storm's amplitude is multiplied by it (0: storms are drawn and listed, with amplitude 0,
 and leave the series exactly as ``storms="none"`` does; 1: as before).
+
+``interval_s`` (default 60) sets the spacing of the files' rows: 600 writes 10-minute rows as the
+AETA competition's feature files have (the minute series sampled every tenth minute).
 
 ``dst.txt`` is always written: an hourly Dst-like index of the storms planted, in the WDC
 Kyoto format :func:`seisem.geomag.read_dst` reads, one line per UTC day of the span. Each
@@ -100,6 +103,7 @@ class SynthConfig:
     storm_before_factor: float = 6.0  # before-events: rate x factor before events, / factor after
     storm_amplitude: float = 6.0  # main-phase depression in noise units
     storm_strength: float = 1.0  # multiplies every storm's amplitude: 0 = storms have no effect
+    interval_s: int = 60  # rows of the files every interval_s (a multiple of 60 dividing a day; 600: AETA)
 
     def __post_init__(self):
         check_choice("precursor", self.precursor, PRECURSORS)
@@ -116,6 +120,17 @@ class SynthConfig:
             raise ParameterError(
                 f"storm_strength={self.storm_strength!r} must be a finite number >= 0 "
                 "(0: storms have no effect, 1: full storm amplitude)"
+            )
+        if (
+            isinstance(self.interval_s, bool)
+            or not isinstance(self.interval_s, (int, np.integer))
+            or self.interval_s < 60
+            or self.interval_s % 60
+            or 86400 % self.interval_s
+        ):
+            raise ParameterError(
+                f"interval_s={self.interval_s!r} must be a whole number of minutes in seconds that divides a day "
+                "(60, 300, 600, ...)"
             )
         for name in ("stations", "events", "days"):
             if int(getattr(self, name)) < 1:
@@ -457,6 +472,7 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
             i = srng.integers(0, y.size)
             keep[i : i + int(np.exp(srng.uniform(np.log(3), np.log(2880))))] = False
         idx = np.flatnonzero(keep)
+        idx = idx[idx % (int(cfg.interval_s) // 60) == 0]  # the minute series sampled every interval_s
         dups = srng.choice(idx, size=3, replace=False)  # a few rows sent twice
         idx = np.sort(np.r_[idx, dups])
         ts = start.astype(np.int64) + 60 * idx
