@@ -23,6 +23,7 @@ from scipy.signal import welch
 
 from .._files import atomic_path
 from ..geomag import daily_activity, horizontal_nt, standardized_activity
+from .formats import FORMATS
 from .pairing import event_day
 from .qc import normalize_days
 from .series import day_matrix, regularize
@@ -178,7 +179,7 @@ def write_daily_table(out, files: dict, cfg, pairs=None, *, l9: float = 500.0, s
         "stations": int(df["station_code"].nunique()) if len(df) else 0,
         "activity_index": "largest 3-hour range after a quiet-day curve (simplified FMI method, "
         "Sucksdorff et al. 1991); see seisem.geomag",
-        "l9_nT": l9 if cfg.format == "iaga2002" else None,
+        "l9_nT": l9 if FORMATS[cfg.format].in_nt else None,
     }
 
 
