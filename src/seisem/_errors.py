@@ -51,3 +51,16 @@ def check_choice(name: str, value, choices) -> None:
 class SplitError(SeisemError, ValueError):
     """A dataset's train/dev/test split cannot support training or an honest evaluation
     (an empty split, too few event groups, one class only); the message says what to change."""
+
+
+class FetchError(SeisemError):
+    """A download failed or a service answered in a way seisem does not expect.
+
+    The message names the URL, the HTTP status (when there was one) and what was expected;
+    ``url`` and ``status`` hold them too.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.url = url
+        self.status = status

@@ -23,6 +23,7 @@ from .data.config import PRESETS
 from .data.formats import FORMATS
 from .data.pairing import distance_rule
 from .data.synth import PRECURSORS, STORMS, SynthConfig
+from .fetch import Http, fetch_catalog, fetch_observatory, stations_for_catalog
 from .io import read_catalog, read_stations, stations_from_iaga2002
 
 
@@ -496,6 +497,169 @@ def _cmd_build(args):
     )
 
 
+def _add_fetch(sub):
+    p = sub.add_parser(
+        "fetch",
+        help="download observatory minute data (IAGA-2002) and earthquake catalogs into the layouts seisem reads",
+        formatter_class=_Help,
+    )
+    kinds = p.add_subparsers(dest="fetch_kind", required=True)
+
+    def polite(q):
+        g = q.add_argument_group("politeness and retries")
+        g.add_argument(
+            "--rate", type=_positive(float), default=1.0, help="at most this many requests a second"
+        )
+        g.add_argument(
+            "--retries",
+            type=int,
+            default=4,
+            help="further tries of a request that failed transiently (HTTP 429/5xx, timeout, truncated body)",
+        )
+        g.add_argument(
+            "--backoff",
+            type=float,
+            default=2.0,
+            help="seconds before the first retry, doubled each time (a server's Retry-After wins)",
+        )
+        g.add_argument("--timeout", type=_positive(float), default=60.0, help="seconds to wait for an answer")
+        q.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    o = kinds.add_parser(
+        "observatory",
+        help="one-minute IAGA-2002 day files from INTERMAGNET or the USGS, resumably",
+        formatter_class=_Help,
+    )
+    o.add_argument(
+        "--source",
+        choices=("intermagnet", "usgs"),
+        default="intermagnet",
+        help="INTERMAGNET web service (BGS GIN, any INTERMAGNET observatory) or the USGS geomagnetism web service",
+    )
+    o.add_argument(
+        "--station",
+        nargs="+",
+        action="extend",
+        required=True,
+        metavar="CODE",
+        help="IAGA observatory codes, e.g. --station KAK MMB KNY (or KAK,MMB,KNY)",
+    )
+    o.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
+    o.add_argument("--end", required=True, help="last UTC day (included), YYYY-MM-DD")
+    o.add_argument(
+        "--type",
+        choices=("definitive", "quasi-definitive", "provisional", "best-available"),
+        default="definitive",
+        help="publication state of the data",
+    )
+    o.add_argument(
+        "--elements",
+        default="HDZF",
+        help="four elements (HDZF, XYZF; seisem build's default element is H) or 'native' (INTERMAGNET only)",
+    )
+    o.add_argument(
+        "--out",
+        required=True,
+        help="folder of the IAGA-2002 files (seisem build --format iaga2002 --data OUT)",
+    )
+    o.add_argument("--base-url", default=None, help="a mirror or test server speaking the same protocol")
+    polite(o)
+    o.set_defaults(func=_cmd_fetch_observatory)
+
+    c = kinds.add_parser(
+        "catalog",
+        help="an earthquake catalog (CSV that seisem pairs/build read) from USGS ComCat, ISC or EMSC",
+        formatter_class=_Help,
+    )
+    c.add_argument("--source", choices=("usgs", "isc", "emsc"), default="usgs", help="FDSN event service")
+    c.add_argument("--start", required=True, help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)")
+    c.add_argument("--end", required=True, help="YYYY-MM-DD (the day included) or YYYY-MM-DDTHH:MM:SS (UTC)")
+    c.add_argument("--min-magnitude", type=float, default=None, help="smallest magnitude asked for")
+    c.add_argument(
+        "--box",
+        default=None,
+        metavar="MINLAT,MAXLAT,MINLON,MAXLON",
+        help="a region, e.g. 24,46,122,150 (Japan)",
+    )
+    c.add_argument(
+        "--stations",
+        default=None,
+        help="a station list (as seisem build reads it) or a folder of IAGA-2002 files: circles of --radius-km "
+        "around its stations",
+    )
+    c.add_argument(
+        "--radius-km", type=_positive(float), default=None, help="the circles' radius with --stations"
+    )
+    c.add_argument("--out", required=True, help="the catalog file (ComCat CSV layout), e.g. catalog.csv")
+    c.add_argument("--base-url", default=None, help="another FDSN server (<base>/fdsnws/event/1/query)")
+    c.add_argument(
+        "--client",
+        choices=("auto", "obspy", "http"),
+        default="auto",
+        help="ObsPy's FDSN client (auto: when ObsPy is installed) or urllib with the service's CSV/text format",
+    )
+    c.add_argument(
+        "--window-days",
+        type=_positive(float),
+        default=None,
+        help="days per query (default: usgs 365, isc 30, emsc 180); a window over the limit is split",
+    )
+    c.add_argument(
+        "--limit",
+        type=_positive(int),
+        default=None,
+        help="events one query may return (default: usgs 20000, emsc 10000, isc none)",
+    )
+    polite(c)
+    c.set_defaults(func=_cmd_fetch_catalog)
+
+
+def _http_of(args) -> Http:
+    return Http(rate=args.rate, retries=args.retries, backoff_s=args.backoff, timeout_s=args.timeout)
+
+
+def _cmd_fetch_observatory(args):
+    s = fetch_observatory(
+        args.out,
+        args.station,
+        args.start,
+        args.end,
+        source=args.source,
+        type=args.type,
+        elements=args.elements,
+        base_url=args.base_url,
+        http=_http_of(args),
+        progress=not args.no_progress,
+    )
+    print(s.text())
+    if s.failed:
+        raise SeisemError(
+            f"{len(s.failed)} station-day(s) failed (listed above); run the same command again to fetch them "
+            "(complete files are kept and skipped)"
+        )
+
+
+def _cmd_fetch_catalog(args):
+    stations = stations_for_catalog(args.stations) if args.stations else None
+    s = fetch_catalog(
+        args.out,
+        args.start,
+        args.end,
+        source=args.source,
+        min_magnitude=args.min_magnitude,
+        box=args.box,
+        stations=stations,
+        radius_km=args.radius_km,
+        base_url=args.base_url,
+        client=args.client,
+        window_days=args.window_days,
+        limit=args.limit,
+        http=_http_of(args),
+        progress=not args.no_progress,
+    )
+    print(s.text())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seisem",
@@ -507,6 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pairs(sub)
     _add_synth(sub)
     _add_build(sub)
+    _add_fetch(sub)
     try:
         from . import cli_ml
     except ImportError:  # pragma: no cover - the training commands arrive with seisem.train
