@@ -24,6 +24,7 @@ import chirpstft
 from .test_auto import (  # noqa: F401
     test_backends_choose_the_same_rates,
     test_kernel_matches_numpy_reference,
+    test_kernel_scores_a_subset_of_frames_and_a_complex_window,
 )
 from .test_backends_agree import (  # noqa: F401
     assert_close,

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import chirpstft
-from chirpstft._auto import scores_reference, select_rates
+from chirpstft._auto import decided, scores_reference, select_bounded, select_rates
 
 FS, NFFT, HOP, DUR = 100.0, 256, 32, 30.0
 N = int(DUR * FS)
@@ -90,6 +90,153 @@ def test_reference_scores_are_the_renyi_entropy_of_each_frame(rng):
         S = chirpstft.stft(x, fs=2.0, n_fft=32, hop_length=8, chirp_rate=c, fft_mode="twosided")[:17]
         want = chirpstft.renyi_entropy(S[:, :, None], axis=(0, 2))  # one entropy per frame
         np.testing.assert_allclose(scores[:, j], want, rtol=1e-12)
+
+
+@needs_numba
+def test_kernel_scores_a_subset_of_frames_and_a_complex_window(rng):
+    from chirpstft.backends._autorate import chirp_scores
+
+    w = np.hanning(32) * np.exp(1j * np.linspace(0.0, 1.0, 32))  # complex window: no mirror pairs
+    for window in ("hann", w):
+        plan = chirpstft.ChirpSTFT(fs=3.0, n_fft=32, hop_length=5, window=window)
+        x = rng.standard_normal((2, 3, 150))
+        cand = np.array([-0.02, 0.01, 0.0, 0.02, -0.01, 0.02])  # duplicates, and -0.02 pairs once
+        m = plan.n_frames(150)
+        want = scores_reference(x, plan._spec, cand, m, 17, 3.0)
+        np.testing.assert_allclose(
+            chirp_scores(x, plan._spec, cand, m, 17, 3.0), want, rtol=1e-10, atol=1e-12
+        )
+        frames = np.array([0, 7, 6 * m - 1, m + 3, 7])
+        for scan in (chirp_scores, scores_reference):
+            got = scan(x, plan._spec, cand, m, 17, 3.0, frames=frames)
+            np.testing.assert_allclose(got, want.reshape(-1, cand.size)[frames], rtol=1e-10, atol=1e-12)
+            assert scan(x, plan._spec, cand, m, 17, 3.0, frames=np.zeros(0, np.int64)).shape == (0, cand.size)
+
+
+def test_mirror_pairs_match_each_rate_with_its_negation_once():
+    from chirpstft.backends._autorate import mirror_pairs
+
+    plus, minus = mirror_pairs(np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), True)
+    assert sorted(zip(plus.tolist(), minus.tolist())) == [(2, -1), (3, 1), (4, 0)]
+    plus, minus = mirror_pairs(np.array([1.0, 1.0, -1.0, 0.0, 0.0, 3.0]), True)
+    assert sorted(zip(plus.tolist(), minus.tolist())) == [(0, 2), (1, -1), (3, -1), (4, -1), (5, -1)]
+    plus, minus = mirror_pairs(np.array([-1.0, 1.0]), False)  # complex frames or window
+    assert plus.tolist() == [0, 1] and minus.tolist() == [-1, -1]
+
+
+def _float32_cases(rng, n=700):
+    """name -> float32 (or complex64) signals: noise, a normalised random walk, noisy chirps
+    (rates on the grid and between), extreme scales, spikes, silence and a NaN sample."""
+    t = np.arange(n) / FS
+    walk = np.cumsum(rng.standard_normal((3, n)), axis=1)
+    chirps = np.stack(
+        [np.cos(2 * np.pi * (f0 * t + 0.5 * a * t**2)) for f0, a in [(5, 3.0), (30, -4.4), (20, 0.6)]]
+    )
+    spikes = np.zeros((2, n))
+    spikes[0, ::97] = 1.0
+    spikes[1, 300] = 1e3
+    silent = rng.standard_normal((1, n))
+    silent[0, 200:500] = 0.0
+    silent[0, 50] = np.nan
+    cases = {
+        "noise": rng.standard_normal((4, n)),
+        "walk": (walk - walk.min(1, keepdims=True)) / np.ptp(walk, axis=1, keepdims=True),
+        "chirps": chirps + 0.2 * rng.standard_normal(chirps.shape),
+        "huge and tiny": rng.standard_normal((2, n)) * np.array([[3e37], [1e-30]]),
+        "spikes": spikes,
+        "silence and NaN": silent,
+        "complex": rng.standard_normal((2, n)) + 1j * rng.standard_normal((2, n)),
+        "crossing chirps": _crossing_chirps(0.0)[None, :n],
+    }
+    return {k: v.astype(np.complex64 if np.iscomplexobj(v) else np.float32) for k, v in cases.items()}
+
+
+@needs_numba
+@pytest.mark.parametrize("order", [3.0, 2.0, 0.75])
+def test_bounded_scan_bounds_its_float32_scores(rng, order):
+    """Single precision for float32 input: every score lies within its frame's bound of the
+    float64 reference (an over-estimate, but a useful one), NaN frames agree and are exact."""
+    from chirpstft.backends._autorate import chirp_scores
+
+    plan = chirpstft.ChirpSTFT(fs=FS, n_fft=64, hop_length=16)
+    cand = chirpstft.default_chirp_candidates(FS, 64)
+    for name, x in _float32_cases(rng).items():
+        m = plan.n_frames(x.shape[-1])
+        n_bins = 64 if np.iscomplexobj(x) else 33
+        want = scores_reference(x, plan._spec, cand, m, n_bins, order)
+        got, err = chirp_scores(x, plan._spec, cand, m, n_bins, order, bounded=True)
+        assert got.shape == want.shape and err.shape == want.shape[:-1], name
+        assert np.array_equal(np.isnan(got), np.isnan(want)), name
+        nan = np.isnan(want).any(axis=-1)
+        assert np.all(err[nan] == 0) and np.all(err[~nan] > 0), name
+        finite = np.isfinite(err)
+        assert finite.mean() > 0.9, name
+        off = np.abs(got - want).max(axis=-1, initial=0.0, where=~np.isnan(want))
+        assert np.all(off[finite] <= err[finite]), (name, float((off[finite] / err[finite]).max()))
+        assert 0 < np.median(err[finite & ~nan]) < 1e-2, name  # small enough to decide most frames
+    # float64 input is scanned in float64: exact, whatever `bounded`
+    x = rng.standard_normal((2, 500))
+    got, err = chirp_scores(x, plan._spec, cand, plan.n_frames(500), 33, order, bounded=True)
+    np.testing.assert_allclose(
+        got, scores_reference(x, plan._spec, cand, plan.n_frames(500), 33, order), rtol=1e-10
+    )
+    assert np.all(err == 0)
+
+
+@needs_numba
+@pytest.mark.parametrize(("smooth", "order"), [(1, 3.0), (3, 3.0), (9, 3.0), (1, 2.0), (5, 2.5)])
+def test_float32_input_chooses_the_rates_of_the_float64_scores(rng, smooth, order):
+    """The single-precision scan plus exact rescoring of the undecided frames chooses exactly
+    what the float64 reference scores choose, ties (crossing chirps) included."""
+    plan = chirpstft.ChirpSTFT(fs=FS, n_fft=64, hop_length=8)
+    cand = chirpstft.default_chirp_candidates(FS, 64)
+    for name, x in _float32_cases(rng).items():
+        m = plan.n_frames(x.shape[-1])
+        n_bins = 64 if np.iscomplexobj(x) else 33
+        want = select_rates(scores_reference(x, plan._spec, cand, m, n_bins, order), cand, smooth, order)
+        got = chirpstft.estimate_chirp_rates(x, fs=FS, n_fft=64, hop_length=8, smooth=smooth, order=order,
+                                             backend="numba")  # fmt: skip
+        np.testing.assert_array_equal(got, want, err_msg=name)
+
+
+def test_select_bounded_rescores_only_undecided_windows(rng):
+    """Scores off by at most their bound choose as the exact ones once the frames whose choice
+    the bound cannot decide (and the frames of their smoothing windows) are rescored."""
+    cand = np.linspace(-2.0, 2.0, 9)
+    exact = rng.uniform(3.0, 4.0, size=(3, 40, cand.size))
+    exact[0, 5, [2, 6]] = 2.0  # an exact tie of +-1.5: the bound can never decide it
+    exact[1, 7] = np.nan
+    err = rng.choice([0.0, 1e-3, 1e-2, np.inf], size=(3, 40), p=[0.2, 0.5, 0.2, 0.1])
+    err[1, 7] = 0.0
+    err[0, 5] = 1e-3
+    noisy = exact + np.where(np.isfinite(err), err, 1.0)[..., None] * rng.uniform(-1.0, 1.0, exact.shape)
+    noisy[np.isinf(err)] = rng.uniform(0.0, 9.0, size=(np.isinf(err).sum(), cand.size))
+    for smooth in (1, 3, 7, 101):
+        asked = []
+
+        def rescore(frames):
+            asked.append(frames.copy())
+            return exact.reshape(-1, cand.size)[frames]
+
+        got = select_bounded(noisy.copy(), err, cand, smooth, 3.0, rescore)
+        np.testing.assert_array_equal(got, select_rates(exact, cand, smooth))
+        assert len(asked) == 1
+        frames = asked[0]
+        assert np.all(err.reshape(-1)[frames] > 0)  # exact frames are never rescored
+        assert np.isinf(err).reshape(-1)[frames].sum() > 0
+        assert smooth > 1 or 5 in frames  # the tie
+    # with exact scores (the reference backend's bounds, all 0) nothing is rescored
+    got = select_bounded(
+        exact, np.zeros((3, 40)), cand, 3, 3.0, lambda f: pytest.fail("rescored exact scores")
+    )
+    np.testing.assert_array_equal(got, select_rates(exact, cand, 3))
+
+
+def test_decided_needs_a_gap_of_twice_the_bound():
+    s = np.array([[1.0, 1.5, 2.0], [1.0, 1.0, 2.0], [1.0, 1.3, 2.0], [1.0, 1.0, 1.0]])
+    err = np.array([0.2, 0.0, 0.2, 0.0])
+    assert decided(s, err, 3.0).tolist() == [True, True, False, True]
+    assert decided(s[:, :1], err, 3.0).all()  # one candidate: nothing to decide
 
 
 # --------------------------------------------------------------------------- the choice

@@ -3,7 +3,7 @@
 The request is an :class:`~chirpstft.AutoChirp` (:mod:`chirpstft.chirp`); the scores come from
 the backend's candidate scan (its ``chirp_scores`` capability; the NumPy reference is
 :func:`chirpstft.backends.numpy_ref.chirp_scores`); this module chooses from them
-(:func:`select_rates`, :func:`rates_for`). :func:`chirpstft.estimate_chirp_rates` is the public
+(:func:`select_rates`, :func:`select_bounded`, :func:`rates_for`). :func:`chirpstft.estimate_chirp_rates` is the public
 entry point.
 
 For every frame of every signal, each candidate rate ``c`` is scored by the Rényi entropy of
@@ -14,6 +14,14 @@ choice. Ties go to the candidate of smallest magnitude, so a frame that carries 
 information (all zeros, NaN or inf) gets the rate closest to 0; scores equal to within a
 relative tolerance scaled to their rounding error (:data:`TIE_RTOL`) count as tied, so that
 backends whose scans differ in the last bits resolve true ties alike.
+
+Exact choices from a faster, less precise scan: :func:`rates_for` asks the backend for scores
+with error bounds (``bounded=True``; the numba backend then scans float32 input in float32,
+about twice as fast). A frame whose lowest (smoothed) score is ahead of the second lowest by
+more than twice the bound plus the tie tolerance has the same choice as the exact scores
+(:func:`decided`); the others, typically 0.5-3 % of the frames, and the frames of their
+smoothing windows are rescored in float64 (:func:`select_bounded`). The rates are therefore
+those of the float64 scores, up to the last-bit differences that :data:`TIE_RTOL` absorbs.
 
 Why only the non-negative bins of a real signal: a real chirp ``cos(phi)`` is the sum of
 ``exp(1j*phi)`` (slope ``+a``) and ``exp(-1j*phi)`` (slope ``-a``); over all bins the
@@ -39,7 +47,7 @@ import os
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
+from scipy.ndimage import maximum_filter1d, uniform_filter1d
 
 from ._spec import FrameSpec, n_freqs_for
 from ._validation import check_size
@@ -50,9 +58,12 @@ from .chirp import AutoChirp, default_chirp_candidates
 __all__ = [
     "AutoChirp",
     "check_scan_size",
+    "choose",
+    "decided",
     "default_chirp_candidates",
     "rates_for",
     "scores_reference",
+    "select_bounded",
     "select_rates",
     "smooth_scores",
 ]
@@ -101,24 +112,78 @@ def select_rates(scores: np.ndarray, candidates: np.ndarray, smooth: int, order:
     and ``-a`` of a signal symmetric in rate) choose the same candidate whatever the last
     bits of each backend's scan.
     """
-    s = smooth_scores(np.where(np.isnan(scores), 0.0, scores), smooth)
+    return choose(smooth_scores(np.where(np.isnan(scores), 0.0, scores), smooth), candidates, order)
+
+
+def choose(s: np.ndarray, candidates: np.ndarray, order: float) -> np.ndarray:
+    """The rule of :func:`select_rates` applied to smoothed scores ``s`` (no NaN)."""
     by_size = np.lexsort((np.arange(candidates.size), np.abs(candidates)))
-    s = s[..., by_size]
+    rank = np.empty(candidates.size, dtype=np.int64)
+    rank[by_size] = np.arange(candidates.size)
     with np.errstate(invalid="ignore", over="ignore"):
         low = s.min(axis=-1, keepdims=True)
         tol = TIE_RTOL * (np.abs(low) + 1.0 / abs(1.0 - order))
         tied = s <= low + np.where(np.isfinite(tol), tol, 0.0)
-    best = np.argmax(tied, axis=-1)  # the first tied candidate in order of magnitude
-    return candidates[by_size][best]
+    # the tied candidate of smallest magnitude, then earliest
+    return candidates[np.argmin(np.where(tied, rank, candidates.size), axis=-1)]
+
+
+def decided(s: np.ndarray, err: np.ndarray, order: float) -> np.ndarray:
+    """Frames whose choice from smoothed scores ``s`` (no NaN) is that of the exact scores.
+
+    ``err`` (shape ``s.shape[:-1]``) bounds ``|s - exact|`` for every candidate of a frame. A
+    frame is decided when its error is 0, or when its second lowest score exceeds the lowest by
+    more than twice the error plus the tie tolerance at the lowest exact score can reach: then
+    the exact lowest is the same candidate, and no other is tied with it.
+    """
+    if s.shape[-1] < 2:
+        return np.ones(s.shape[:-1], dtype=bool)
+    two = np.partition(s, 1, axis=-1)
+    low, second = two[..., 0], two[..., 1]
+    with np.errstate(invalid="ignore", over="ignore"):
+        tol = TIE_RTOL * (np.abs(low) + err + 1.0 / abs(1.0 - order))
+        return (err == 0) | (second - low > 2.0 * err + tol)
+
+
+def select_bounded(
+    scores: np.ndarray, err: np.ndarray, candidates: np.ndarray, smooth: int, order: float, exact: Any
+) -> np.ndarray:
+    """:func:`select_rates` of the exact scores, from scores known within ``err`` of them.
+
+    ``scores`` ``(B, M, C)``, ``err`` ``(B, M)``: a bound of ``|scores - exact|`` for every
+    candidate of each frame (0 where exact, inf where unknown). A smoothed score is a mean over
+    ``smooth`` frames, so its error is at most the largest bound of those frames (a running
+    maximum: exact, where a running mean of bounds could cancel). Frames that this bound cannot decide
+    (:func:`decided`) get exact scores for every frame of their smoothing window:
+    ``exact(flat_frames)`` returns them, ``(len(flat_frames), C)``, for flat indices
+    ``b*M + m``. Returns the rates ``(B, M)``, equal to ``select_rates`` of the exact scores.
+    """
+    filled = np.where(np.isnan(scores), 0.0, scores)
+    s = smooth_scores(filled, smooth)
+    e = maximum_filter1d(err, size=smooth, axis=-1, mode="nearest") if smooth > 1 else err
+    todo = ~decided(s, e, order)
+    if todo.any():
+        window = maximum_filter1d(todo, size=smooth, axis=-1, mode="nearest") if smooth > 1 else todo
+        flat = np.flatnonzero(window & (err > 0))
+        if flat.size:
+            rows = filled.reshape(-1, filled.shape[-1])
+            fresh = exact(flat)
+            rows[flat] = np.where(np.isnan(fresh), 0.0, fresh)
+            s[todo] = smooth_scores(filled, smooth)[todo]
+    return choose(s, candidates, order)
 
 
 #: Bytes per candidate and frame sample of the candidate scan (4 complex128 values): the table
 #: ``conj(w) * exp(-1j*pi*c*t**2)`` of every candidate and the arrays it is built from, or one
 #: frame's chirped copies and spectra in the NumPy reference (measured: 34 Numba, 48 NumPy).
 SCAN_BYTES = 64
-#: Bytes per candidate lane and frame sample of one thread's scratch in the Numba scan (4
-#: float64 arrays of ``n_fft x lanes``, up to 64 lanes), counted for every CPU.
-SCAN_LANE_BYTES = 32
+#: Bytes per frame lane and frame sample of one thread's scratch in the Numba scan (6
+#: float64 arrays of ``n_fft x lanes``, up to 64 lanes of frames; 96 lanes of float32 take
+#: less), counted for every CPU.
+SCAN_LANE_BYTES = 48
+#: float64 arrays of all the scores at once: the scan's, a NaN-free copy, smoothed ones and
+#: the choice's temporaries (:func:`select_bounded`).
+SCORE_ARRAYS = 6
 
 
 def check_scan_size(n_candidates: int, n_fft: int, batch: int, n_frames: int) -> None:
@@ -127,9 +192,11 @@ def check_scan_size(n_candidates: int, n_fft: int, batch: int, n_frames: int) ->
     The default grid has about ``n_fft/4`` candidates, so the scan's table grows as
     ``n_fft**2``: 16 GiB at ``n_fft=2**15`` already.
     """
-    per_sample = n_candidates * SCAN_BYTES + min(n_candidates, 64) * SCAN_LANE_BYTES * (os.cpu_count() or 1)
+    per_sample = n_candidates * SCAN_BYTES + min(batch * n_frames, 64) * SCAN_LANE_BYTES * (
+        os.cpu_count() or 1
+    )
     check_size(
-        n_fft * per_sample + 3 * 8 * batch * n_frames * n_candidates, 1,
+        n_fft * per_sample + SCORE_ARRAYS * 8 * batch * n_frames * n_candidates, 1,
         f"chirp_rate='auto' with n_fft={n_fft} and {n_candidates} candidate rates (the scan of every candidate)",
         "pass a smaller n_fft, or fewer candidates: AutoChirp(candidates=[...]) as chirp_rate, or "
         "estimate_chirp_rates(..., candidates=[...])",
@@ -140,10 +207,26 @@ def rates_for(auto: AutoChirp, backend: Capabilities, x: Any, spec: FrameSpec, n
     """Chosen rates, float64 ``(..., n_frames)``, for signal(s) ``x`` framed by ``spec``.
 
     The candidates are scored by the backend's scan (its ``chirp_scores`` capability) over
-    bins ``0..n_fft//2`` of a real signal, all bins of a complex one.
+    bins ``0..n_fft//2`` of a real signal, all bins of a complex one. The scan is asked for
+    scores with error bounds (``bounded=True``: the numba backend then scans float32 input in
+    single precision); the frames that the bounds cannot decide are rescored exactly
+    (:func:`select_bounded`), so the rates are those of the float64 scores.
     """
     candidates = auto.grid(spec.fs, spec.n_fft)
-    check_scan_size(candidates.size, spec.n_fft, int(np.prod(np.shape(x)[:-1], dtype=np.int64)), n_frames)
+    batch = tuple(np.shape(x)[:-1])
+    check_scan_size(candidates.size, spec.n_fft, int(np.prod(batch, dtype=np.int64)), n_frames)
     n_bins = n_freqs_for("twosided" if np.iscomplexobj(x) else "onesided", spec.n_fft)
-    s = backend.scores(x, spec, candidates, n_frames, n_bins, auto.order)
-    return select_rates(s, candidates, auto.smooth, auto.order)
+    s, err = backend.scores(x, spec, candidates, n_frames, n_bins, auto.order, bounded=True)
+
+    def exact(frames: np.ndarray) -> np.ndarray:
+        return backend.scores(x, spec, candidates, n_frames, n_bins, auto.order, frames=frames)
+
+    rates = select_bounded(
+        s.reshape(-1, n_frames, candidates.size),
+        err.reshape(-1, n_frames),
+        candidates,
+        auto.smooth,
+        auto.order,
+        exact,
+    )
+    return rates.reshape(*batch, n_frames)

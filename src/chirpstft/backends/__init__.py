@@ -166,8 +166,11 @@ class Capabilities:
     stft, spectrogram, istft : callable
         Required, with the signatures of :mod:`chirpstft.backends.numpy_ref`.
     chirp_scores : callable or None
-        ``chirp_scores(x, spec, candidates, n_frames, n_bins, order)``: entropies
-        ``(..., n_frames, n_candidates)`` of every frame and candidate rate. None: the backend
+        ``chirp_scores(x, spec, candidates, n_frames, n_bins, order, frames=None, bounded=False)``:
+        entropies ``(..., n_frames, n_candidates)`` of every frame and candidate rate, in float64
+        (``frames``: only those flat frame indices; ``bounded=True``: ``(scores, errors)``, where
+        the scores may be computed in lower precision and ``errors`` bounds, per frame, their
+        distance to the float64 ones; see :func:`chirpstft._auto.rates_for`). None: the backend
         has no scan, and ``chirp_rate="auto"`` raises :class:`~chirpstft.BackendUnavailableError`.
     render : callable or None
         The fused signals -> images kernel (see :func:`chirpstft.render`). None: render uses
@@ -191,7 +194,9 @@ class Capabilities:
     frame_granule: Callable[..., int] = _single_frames
     asarray: Callable[[Any], Any] = np.asarray
 
-    def scores(self, x: Any, spec: Any, candidates: Any, n_frames: int, n_bins: int, order: float) -> Any:
+    def scores(
+        self, x: Any, spec: Any, candidates: Any, n_frames: int, n_bins: int, order: float, **options: Any
+    ) -> Any:
         """The candidate scan, or a clear error for a backend without one."""
         if self.chirp_scores is None:
             raise BackendUnavailableError(
@@ -199,7 +204,7 @@ class Capabilities:
                 f"or estimate the rates on the host with chirpstft.estimate_chirp_rates and pass them as "
                 f"chirp_rate"
             )
-        return self.chirp_scores(x, spec, candidates, n_frames, n_bins, order)
+        return self.chirp_scores(x, spec, candidates, n_frames, n_bins, order, **options)
 
 
 def _missing(name: str, what: str) -> Callable[..., Any]:

@@ -29,22 +29,43 @@ def _frames(x: np.ndarray, spec: FrameSpec, n_frames: int) -> np.ndarray:
     return view[..., :: spec.hop_length, :][..., :n_frames, :]
 
 
-def chirp_scores(x: np.ndarray, spec: FrameSpec, candidates, n_frames: int, n_bins: int, order: float):
+def chirp_scores(
+    x: np.ndarray,
+    spec: FrameSpec,
+    candidates,
+    n_frames: int,
+    n_bins: int,
+    order: float,
+    frames=None,
+    bounded=False,
+):
     """NumPy reference of the candidate scan: entropies ``(..., n_frames, n_candidates)``.
 
     Frame, window, multiply by each candidate's chirp, FFT, and the Rényi entropy of the
     normalised power over bins ``0..n_bins-1``, all in float64; NaN for frames with a
     non-finite sample or no energy. Processes a bounded number of frames at a time.
+    ``frames`` (flat indices ``b*n_frames + m``) scores only those frames, shape
+    ``(len(frames), n_candidates)``; ``bounded=True`` returns ``(scores, errors)`` with
+    ``errors`` 0 (every score is computed in float64), as the capability's contract asks.
     """
     work = np.complex128 if np.iscomplexobj(x) else np.float64
-    frames = _frames(np.asarray(x, dtype=work), spec, n_frames)  # (..., M, n_fft) view
+    view = _frames(np.asarray(x, dtype=work), spec, n_frames)  # (..., M, n_fft) view
+    if frames is None:
+        batch_shape = view.shape[:-2]
+        blocks = [(b, view[b]) for b in np.ndindex(batch_shape)]
+        shape = (*batch_shape, n_frames, len(candidates))
+    else:
+        flat = view.reshape(-1, n_frames, spec.n_fft) if view.size else view.reshape(0, n_frames, spec.n_fft)
+        idx = np.asarray(frames, dtype=np.int64)
+        blocks = [((), flat[idx // n_frames, idx % n_frames])] if idx.size else []
+        shape = (idx.size, len(candidates))
     g = np.conj(spec.window)[None, :] * np.exp(-1j * np.pi * np.outer(candidates, spec.t2))  # (C, n_fft)
-    out = np.empty((*frames.shape[:-2], n_frames, len(candidates)), dtype=np.float64)
+    out = np.empty(shape, dtype=np.float64)
     # frames per pass: at most 8192 spectra and 2**22 values (64 MiB of complex128) at a time
     step = max(1, min(8192 // len(candidates), (1 << 22) // (len(candidates) * spec.n_fft)))
-    for b in np.ndindex(frames.shape[:-2]):
-        for m0 in range(0, n_frames, step):
-            f = frames[b][m0 : m0 + step, None, :]  # (m, 1, n_fft)
+    for b, fr in blocks:
+        for m0 in range(0, fr.shape[0], step):
+            f = fr[m0 : m0 + step, None, :]  # (m, 1, n_fft)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf samples: NaN scores
                 power = np.abs(scipy.fft.fft(f * g, axis=-1)[..., :n_bins]) ** 2
                 total = power.sum(axis=-1, keepdims=True)
@@ -52,7 +73,7 @@ def chirp_scores(x: np.ndarray, spec: FrameSpec, candidates, n_frames: int, n_bi
                 h = np.log2((p**order).sum(axis=-1)) / (1.0 - order)
             bad = ~np.all(np.isfinite(f), axis=(-2, -1))[..., None] | (total[..., 0] <= 0)
             out[b][m0 : m0 + step, :] = np.where(bad, np.nan, h)
-    return out
+    return (out, np.zeros(out.shape[:-1])) if bounded else out
 
 
 def _analysis_window(spec: FrameSpec, rates: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
