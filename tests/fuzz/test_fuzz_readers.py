@@ -11,8 +11,10 @@ Every outcome is classified:
 * a result whose rows are the unmutated rows' values: every kept row is a row of the base file,
   except at most one per mutated/inserted line; a row at the key (time, id, code) of an
   untouched line carries that line's values (no shifted or guessed row); in a values-only raw
-  export every untouched line keeps its own sample time; a truncated IAGA record is never
-  kept; untouched rows that are missing are counted as dropped in the report.
+  export every kept sample is the number on the line of its own slot (slot 0: the line after
+  the header), within ``RAW_VALUE_RANGE`` and never from an unterminated (maybe cut) last
+  line; an AETA value lies in its feature's domain; a truncated IAGA record is never kept;
+  untouched rows that are missing are counted as dropped in the report.
 
 Anything else (another exception, an unnamed error, a silent wrong result) fails.
 ``FUZZ_PROFILE=ci`` (default): 30 examples per reader; ``thorough``: 2,000 per reader;
@@ -44,6 +46,7 @@ from seisem.io import (
     read_iaga2002,
     read_raw_export,
 )
+from seisem.io.aeta import HEADER_PATTERN, RAW_VALUE_RANGE, feature_domain
 
 from ._counts import new_counts, report
 
@@ -333,6 +336,37 @@ def mutate(lines, ops):
     return lines, ends, kinds
 
 
+_VALUE_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:nan)")
+
+
+def _values_layout(lines):
+    """Slot 0 and the start time of a values-only export, by the documented rule: the header is
+    the leading run of '#' lines (except a '#' and a bare number: a commented-out sample) and
+    header-pattern lines, blank lines among them; every line after its last line is a slot."""
+    hdr = re.compile(HEADER_PATTERN)
+    last, start = -1, None
+    for j, (raw, _) in enumerate(lines):
+        try:
+            text = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            break
+        if not text:
+            continue
+        if not (text.startswith("#") or hdr.match(text)):
+            break
+        if text.startswith("#") and _VALUE_TEXT.fullmatch(text[1:].strip()):
+            continue
+        m = hdr.match(text)
+        if m and m.group("start") and start is None:
+            start = m.group("start")
+        last = j
+    try:
+        t0 = np.datetime64(start.replace(" ", "T"), "s") if start else None
+    except ValueError:
+        t0 = None
+    return last + 1, t0
+
+
 # --- the classification ---------------------------------------------------------------------------
 
 
@@ -418,18 +452,21 @@ def check(reader, base, ops, tmp):
                 if got[k] != want[k] and orig[i].split(b",")[0][:10] not in new_text:
                     problems.append(f"row at {k} (untouched line {i + 1}) has {got[k]}, not {want[k]}")
         else:
-            if reader == "raw_export_values":  # slot = position among the lines after the header
-                first = min(
-                    (j for j, (_, o) in enumerate(lines) if o is None or o >= data_idx[0]), default=None
-                )
-                if first is not None:
-                    t0 = np.datetime64("2021-03-01T00:00")
-                    want_vals = dict(zip(data_idx, (v for _, v in base_rows), strict=True))
-                    for j, (_, o) in enumerate(lines[first:]):
-                        if o in data_set:
-                            k = str(t0 + np.timedelta64(j, "m"))[:19]
-                            if k in got and got[k] != want_vals[o]:
-                                problems.append(f"sample of line {o + 1} shifted: {k} has {got[k]}")
+            if reader == "raw_export_values":  # every kept sample at the slot of its own line
+                slot0, t0 = _values_layout(lines)
+                for k, (val,) in rows if t0 is not None else ():
+                    j = slot0 + int((np.datetime64(k) - t0) // np.timedelta64(60, "s"))
+                    text = lines[j][0].decode("utf-8", "replace").strip() if 0 <= j < len(lines) else None
+                    if text is None or not _VALUE_TEXT.fullmatch(text) or _f(float(text)) != val:
+                        problems.append(f"sample {val} at {k} is not the value of its line {j + 1}: {text!r}")
+                    elif not ends and j == len(lines) - 1:
+                        problems.append(f"sample {val} of the unterminated (maybe cut) last line kept")
+                    elif val != "nan" and not RAW_VALUE_RANGE[0] <= float(val) <= RAW_VALUE_RANGE[1]:
+                        problems.append(f"sample {val} outside {RAW_VALUE_RANGE} kept")
+        if reader == "aeta_features":  # values inside the feature's domain (NaN: a missing value)
+            lo, hi = feature_domain("magn@abs_mean")
+            problems += [f"{val} outside [{lo}, {hi}] kept at {k}" for k, (val,) in rows
+                         if not (val == "nan" or lo <= float(val) <= hi)]  # fmt: skip
         if reader == "iaga2002":
             for kind, o in kinds:
                 if kind == "cut" and o in data_set:
@@ -454,6 +491,17 @@ def check(reader, base, ops, tmp):
 def _report_counts():
     yield
     report("reader fuzz counts", COUNTS)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _csv_fast_path_on_small_files():
+    """The fuzzed files are small: let the clean-CSV fast path (pyarrow) read them too, as it
+    reads large ones; the line-by-line path reads every file it refuses."""
+    from seisem.io import _csv
+
+    before, _csv.FAST_MIN_BYTES = _csv.FAST_MIN_BYTES, 0
+    yield
+    _csv.FAST_MIN_BYTES = before
 
 
 @pytest.mark.parametrize("reader", sorted(READERS))

@@ -82,18 +82,94 @@ ISO_TIME = re.compile(
 )
 
 
+_ISO_GROUPS = ISO_TIME.pattern.replace(r"^\d{4}", r"^(?P<year>\d{4})", 1)
+
+
+def iso_matches(texts):
+    """For stripped texts: whether each is strict ISO 8601 (:data:`ISO_TIME`), whether it
+    carries a zone (``Z`` or an offset), and its year as written (0 where no match).
+    Vectorised with pyarrow's regular expressions for ASCII texts (where they match exactly
+    what :mod:`re` matches), text by text otherwise."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = texts if isinstance(texts, list) else list(texts)
+    if len(texts) >= 32 and "".join(texts).isascii():
+        groups = pc.extract_regex(pa.array(texts, pa.string()), _ISO_GROUPS)
+        ok = groups.is_valid().to_numpy(zero_copy_only=False)
+        zone = pc.fill_null(pc.not_equal(groups.field("zone"), ""), False).to_numpy(zero_copy_only=False)
+        year = pc.fill_null(pc.cast(groups.field("year"), pa.int32()), 0).to_numpy(zero_copy_only=False)
+        return ok, zone & ok, year
+    ms = [ISO_TIME.match(t) for t in texts]
+    ok = np.array([m is not None for m in ms], dtype=bool)
+    zone = np.array([m is not None and m.group("zone") is not None for m in ms], dtype=bool)
+    year = np.array(
+        [int(t[:4]) if m is not None else 0 for t, m in zip(texts, ms, strict=True)], dtype=np.int32
+    )
+    return ok, zone, year
+
+
 def parse_iso_times(texts, tz="UTC"):
     """Strict ISO 8601 texts to UTC ``datetime64[ns]``; NaT where a text is not a complete,
     valid time (never an exception: pandas' parse and bounds errors become NaT).
 
     Times without a zone are local times in ``tz``; ambiguous or non-existent local times
-    (DST changes) are NaT too.
+    (DST changes) are NaT too. Each text is judged on its own (a bad one never takes its
+    neighbours with it): the texts with a zone and those without are each parsed at once,
+    and one by one if pandas refuses a whole group.
     """
+    return parse_iso_times_zoned(texts, tz)[0]
+
+
+def parse_iso_times_zoned(texts, tz="UTC"):
+    """:func:`parse_iso_times`, and whether each text is ISO 8601 with a zone."""
+    import numpy as np
+
+    texts = texts.tolist() if hasattr(texts, "tolist") else list(texts)
+    texts = [t.strip() if type(t) is str else str(t).strip() for t in texts]
+    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(texts) < 32:
+        return _parse_one_by_one(texts, tz, out), iso_matches(texts)[1]
+    ok, zoned, year = iso_matches(texts)
+    ok &= (year >= 1900) & (year < 2100)  # the documented range, on the year as written
+    for group in (ok & ~zoned, ok & zoned):
+        idx = np.flatnonzero(group)
+        if idx.size:
+            sub = [texts[i] for i in idx]
+            try:
+                out[idx] = _parse_group(sub, tz, zoned=bool(zoned[idx[0]]))
+            except (ValueError, OverflowError, TypeError):
+                out[idx] = _parse_one_by_one(sub, tz)
+    # what the strict parse refused, pd.Timestamp may read (a date with an offset and no time,
+    # digits of other scripts): those few are decided one by one, as they always were
+    again = np.flatnonzero(ok & np.isnat(out))
+    if again.size:
+        out[again] = _parse_one_by_one([texts[i] for i in again], tz)
+    return out, zoned
+
+
+def _parse_group(texts, tz, zoned):
+    """Valid-looking ISO texts of one kind (all zoned or all naive) parsed at once."""
+    import pandas as pd
+
+    s = pd.Series([t.replace(" ", "T", 1) for t in texts], dtype=object)
+    if zoned:
+        utc = pd.to_datetime(s, format="ISO8601", errors="coerce", utc=True)
+    else:
+        local = pd.to_datetime(s, format="ISO8601", errors="coerce")
+        if getattr(local.dt, "tz", None) is not None:  # (cannot happen: no zone in the text)
+            raise ValueError("zone in a text without one")
+        utc = local.astype("datetime64[ns]").dt.tz_localize(parse_tz(tz), ambiguous="NaT", nonexistent="NaT")
+    return utc.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]").to_numpy()
+
+
+def _parse_one_by_one(texts, tz, out=None):
     import numpy as np
     import pandas as pd
 
-    texts = [str(t).strip() for t in texts]
-    out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
+    if out is None:
+        out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")
     for i, t in enumerate(texts):
         if not ISO_TIME.match(t):
             continue

@@ -324,25 +324,32 @@ def _event_ids(prefix, times, lat, lon):
     """Stable event ids from origin time (UTC, to the second) and location (0.01 degree)."""
     import pandas as pd
 
-    t = pd.Series(pd.DatetimeIndex(times).strftime("%Y%m%dT%H%M%S")).fillna("NaT")
-    la = pd.Series(np.round(lat, 2)).map("{:+.2f}".format)
-    lo = pd.Series(np.round(lon, 2)).map("{:+.2f}".format)
-    return prefix + t + "_" + la + "_" + lo
+    t = pd.DatetimeIndex(times).strftime("%Y%m%dT%H%M%S").fillna("NaT")
+    # built as Python text: with pyarrow installed pandas stores strings in Arrow, where an empty
+    # float Series does not concatenate with text
+    return pd.Series(
+        [
+            f"{prefix}{a}_{b:+.2f}_{c:+.2f}"
+            for a, b, c in zip(t, np.round(lat, 2), np.round(lon, 2), strict=True)
+        ],
+        dtype=str,
+    )
 
 
 def _local_times(text, tz, time_format, report, what="origin times"):
     """Parse time text; naive times are local times in ``tz`` (the report says so)."""
     import pandas as pd
 
-    from ._time import ISO_TIME, parse_iso_times, tz_name
+    from ._time import parse_iso_times_zoned, tz_name
 
     text = pd.Series(text).astype(str).str.strip()
     if time_format is None:  # strict ISO 8601, row by row: partial dates are not completed
-        if not text.map(lambda t: bool((m := ISO_TIME.match(t)) and m.group("zone"))).all():
+        times, zoned = parse_iso_times_zoned(text, tz)
+        if not zoned.all():
             report.note(
                 f"{what} have no time zone: read as {tz_name(tz)} (pass tz= / --catalog-tz otherwise)"
             )
-        return pd.Series(pd.DatetimeIndex(parse_iso_times(text, tz)).tz_localize("UTC"), index=text.index)
+        return pd.Series(pd.DatetimeIndex(times).tz_localize("UTC"), index=text.index)
     try:
         local = pd.to_datetime(text, format=time_format, errors="coerce")
     except (ValueError, TypeError, OverflowError):  # mixed zone offsets

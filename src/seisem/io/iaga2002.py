@@ -9,6 +9,7 @@ arc, as in the file. Times are UTC.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._errors import ReadError
+from ._csv import read_bytes
 from ._report import ReadReport, check_errors
 
 #: Header keys as they appear in the file -> the names used in :attr:`IAGA2002.header`.
@@ -133,6 +135,12 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
     IAGA2002
         ``header`` (``station_code``, ``latitude``, ``longitude``, ``elevation`` as floats,
         ``data_type``, ``interval_type``, ...), ``times`` (UTC), ``values`` per element.
+
+    Notes
+    -----
+    A data block of equal 70-character records in the standard layout (``F10.2`` fields,
+    times increasing, nothing malformed) is parsed column-wise at once; any other block is
+    read record by record, which reports each bad record. Both give the same values.
     """
     check_errors(errors)
     path = os.fspath(path)
@@ -142,12 +150,11 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
     columns = None
     times: list = []
     rows: list = []
-    from ._csv import read_bytes, split_lines
-
-    lines, ends = split_lines(read_bytes(path))
-    last = None
-    last_no = lines[-1][0] if lines else 0
-    for no, raw in lines:
+    data = read_bytes(path)
+    ends = data.endswith(b"\n")
+    last = fast = None
+    last_no = None  # the number of the last line, counted when the checked loop needs it
+    for no, raw, after in _lines(data):
         try:
             line = raw.decode("ascii")
         except UnicodeDecodeError as exc:
@@ -176,6 +183,10 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
                     t[len(code) :] if code and t.startswith(code) and len(t) > len(code) else t
                     for t in tokens[3:]
                 ]
+                fast = _clean_block(data, after, len(columns))
+                if fast is not None:  # the whole data block, checked column-wise
+                    report.rows_read = report.rows_kept = fast[0].size
+                    break
             elif line.startswith(" "):
                 key, value = _parse_header_line(line)
                 name = HEADER_KEYS.get(key.lower())
@@ -210,6 +221,8 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
             continue
         width = len(line.rstrip())
         if width != RECORD_WIDTH:
+            if last_no is None:
+                last_no = data.count(b"\n") + (0 if ends else 1)
             truncated = no == last_no and not ends
             report.drop(
                 no,
@@ -245,7 +258,143 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
         raise ReadError(f"{path}: no column record ('DATE TIME DOY ...') found: truncated or not IAGA-2002")
     if "station_code" not in header:
         raise ReadError(f"{path}: header has no 'IAGA CODE' record; not an IAGA-2002 file")
-    data = np.asarray(rows, dtype=np.float64).reshape(-1, len(columns))
+    if fast is not None:
+        t, data = fast
+    else:
+        t = np.asarray(times, dtype="datetime64[ns]")
+        data = np.asarray(rows, dtype=np.float64).reshape(-1, len(columns))
     data[(np.abs(data - MISSING) < 0.5) | (np.abs(data - NOT_RECORDED) < 0.5)] = np.nan
     values = {c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)}
-    return IAGA2002(header, comments, np.asarray(times, dtype="datetime64[ns]"), values, report.finish())
+    return IAGA2002(header, comments, t, values, report.finish())
+
+
+def _lines(data: bytes):
+    """``(line_no, bytes without the line end, offset after its line end)`` for every line, as
+    :func:`seisem.io._csv.split_lines` numbers them, one at a time (the data block is often
+    parsed at once from the offset after the column record)."""
+    pos = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    no = 0
+    while pos < len(data):
+        end = data.find(b"\n", pos)
+        if end < 0:
+            end = len(data)
+        no += 1
+        yield no, data[pos:end].rstrip(b"\r"), end + 1
+        pos = end + 1
+
+
+# The clean-block parse works on the file's bytes translated once (bytes.translate): a digit
+# becomes its value 0-9, anything else a class code 0x10-0x70 (low nibble 0). The high nibbles
+# give every byte's class, the low nibbles the digits' values, read 8 bytes at a time.
+_SPACE, _PLUS, _MINUS, _POINT, _COLON, _PRINT, _OTHER = 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70
+_TABLE = bytearray([_OTHER]) * 256
+_TABLE[0x21:0x7F] = bytes([_PRINT]) * (0x7F - 0x21)
+_TABLE[0x30:0x3A] = bytes(range(10))
+_TABLE[ord(" ")], _TABLE[ord("+")], _TABLE[ord("-")] = _SPACE, _PLUS, _MINUS
+_TABLE[ord(".")], _TABLE[ord(":")] = _POINT, _COLON
+_TABLE = bytes(_TABLE)
+_HIGH, _LOW = np.uint64(0xF0F0F0F0F0F0F0F0), np.uint64(0x0F0F0F0F0F0F0F0F)
+
+
+def _word(classes) -> np.uint64:
+    """Eight byte classes (first byte lowest, as a little-endian load reads them) as a word."""
+    return np.uint64(int.from_bytes(bytes(classes), "little"))
+
+
+# "YYYY-MM-DD hh:mm:ss.sss " in three words (digits: class 0)
+_STAMP = [_word(c) for c in ([0, 0, 0, 0, _MINUS, 0, 0, _MINUS], [0, 0, _SPACE, 0, 0, _COLON, 0, 0],
+                             [_COLON, 0, 0, _POINT, 0, 0, 0, _SPACE])]  # fmt: skip
+#: the classes of the first 8 bytes of an F10.2 field: a space, more spaces, an optional sign,
+#: at least one digit, the point (16 patterns); ``_NEGATIVE``: those with a minus sign
+_FIELD = {
+    (a, sign): _word([_SPACE] * a + ([sign] if sign else []) + [0] * (7 - a - bool(sign)) + [_POINT])
+    for a in range(1, 7)
+    for sign in (None, _PLUS, _MINUS)
+    if 7 - a - bool(sign) >= 1
+}
+_FIELDS = np.array(sorted(_FIELD.values()), dtype=np.uint64)
+_NEGATIVE = np.isin(_FIELDS, [w for (_a, sign), w in _FIELD.items() if sign == _MINUS])  # by index
+_DECIMALS = np.uint64(_POINT)  # the field's bytes 7..9, the top three of its word at byte 2: ".dd"
+_NS_PER = (3_600_000_000_000, 60_000_000_000, 1_000_000_000, 1_000_000)  # hour, minute, second, ms
+
+
+def _eight_digits(w):
+    """The decimal number of 8 digit values in a little-endian word (first byte most significant)."""
+    w = ((w & _LOW) * np.uint64(2561)) >> np.uint64(8)
+    w = ((w & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+    return ((w & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)) >> np.uint64(32)
+
+
+def _clean_block(data: bytes, start: int, n_columns: int):
+    """Times and an ``(n, 4)`` value array of a clean data block, or ``None`` (then the records
+    are read one by one and whatever is wrong is reported).
+
+    Clean means: records of exactly 70 characters, each with one LF or CRLF line end (none
+    missing at the end), in the standard layout (``YYYY-MM-DD hh:mm:ss.sss``, a day of year of
+    three printable characters, four space-separated right-aligned ``F10.2``-like fields
+    ``[sign]digits.dd``), valid times in 1900-2099 strictly increasing. Every byte of a record
+    is checked, so a clean record is one the checked path keeps. A value is its digits as an
+    integer divided by 100: an exact integer divided exactly, so correctly rounded, which is
+    what ``float`` makes of the text.
+    """
+    if n_columns != 4 or start >= len(data) or not data.endswith(b"\n"):
+        return None
+    width = 71 if data[start + RECORD_WIDTH : start + RECORD_WIDTH + 1] == b"\n" else 72
+    n = (len(data) - start) // width
+    if (len(data) - start) % width:
+        return None
+    raw = np.frombuffer(data, np.uint8, offset=start).reshape(n, width)
+    if not (raw[:, -1] == 10).all() or (width == 72 and not (raw[:, 70] == 13).all()):
+        return None
+    tr = data.translate(_TABLE)
+    cls = np.frombuffer(tr, np.uint8, offset=start).reshape(n, width)
+
+    def words(offset, shape=(n,), strides=(width,)):  # 8 bytes from each record's byte `offset`
+        return np.ndarray(shape, "<u8", tr, offset=start + offset, strides=strides)
+
+    stamp = [words(8 * i) for i in range(3)]
+    doy = cls[:, 24:27]
+    if not (
+        all(((w & _HIGH) == c).all() for w, c in zip(stamp, _STAMP, strict=True))
+        and ((doy != _SPACE) & (doy != _OTHER)).all()  # one token of printable characters
+        and (cls[:, 27:30] == _SPACE).all()
+    ):
+        return None
+    head = words(30, (n, 4), (width, 10)) & _HIGH  # the fields' first 8 bytes
+    tail = words(32, (n, 4), (width, 10))  # their bytes 2..9
+    at = np.searchsorted(_FIELDS, head).clip(max=len(_FIELDS) - 1)
+    if not (
+        (_FIELDS[at] == head).all() and ((tail >> np.uint64(40)) & np.uint64(0xF0F0F0) == _DECIMALS).all()
+    ):
+        return None
+    integer = _eight_digits(words(30, (n, 4), (width, 10)))  # (integer part) x 10: the point reads 0
+    cents = ((tail >> np.uint64(48)) & np.uint64(15)) * np.uint64(10) + (tail >> np.uint64(56))
+    values = (integer * np.uint64(10) + cents).astype(np.float64) / 100.0
+    np.negative(values, out=values, where=_NEGATIVE[at])
+    if not ((values >= VALUE_RANGE[0]) & (values <= VALUE_RANGE[1])).all():
+        return None
+    # the times, from their digits (valid fields only: hour < 24, day within the month)
+    ymd = _eight_digits(stamp[0]).astype(np.int64)  # "YYYY-MM-" reads YYYY0MM0
+    dhm = _eight_digits(stamp[1]).astype(np.int64)  # "DD hh:mm" reads DD0hh0mm
+    sms = _eight_digits(stamp[2]).astype(np.int64)  # ":ss.sss " reads 0ss0sss0
+    year, month, day = ymd // 10_000, ymd // 10 % 100, dhm // 1_000_000
+    hms = (dhm // 1000 % 100, dhm % 100, sms // 100_000 % 100, sms // 10 % 1000)
+    if not (
+        ((year >= 1900) & (year < 2100)).all()
+        and ((month >= 1) & (month <= 12)).all()
+        and (day >= 1).all()
+        and (hms[0] < 24).all()
+        and (hms[1] < 60).all()
+        and (hms[2] < 60).all()
+    ):
+        return None
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    if not (day <= ((months + 1).astype("datetime64[D]") - first).astype(np.int64)).all():
+        return None
+    ns = (first.astype(np.int64) + day - 1) * 86_400_000_000_000
+    for part, per in zip(hms, _NS_PER, strict=True):
+        ns += part * per
+    if ns.size > 1 and not (np.diff(ns) > 0).all():
+        return None
+    return ns.view("datetime64[ns]"), values
