@@ -79,7 +79,7 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
     data: the paired ones and the unpaired reference stations of the activity control)."""
     import collections
 
-    import seisem.data.station
+    import seisem.data.formats
     from seisem.data import BuildConfig, build_dataset, synthesize
     from seisem.data.build import station_files
     from seisem.data.daily import write_daily_table
@@ -88,13 +88,13 @@ def test_build_reads_each_file_once_and_its_daily_table_equals_the_standalone_on
     p = synthesize(tmp_path / "synth", stations=3, events=6, days=40, seed=4)
     cfg = BuildConfig.preset("aeta", min_split_groups=1, on_bad_split="warn")
     reads = collections.Counter()
-    real_reader = seisem.data.station.read_aeta_features
+    real_reader = seisem.data.formats.read_aeta_features
 
     def counting(path, *a, **kw):
         reads[str(path)] += 1
         return real_reader(path, *a, **kw)
 
-    monkeypatch.setattr(seisem.data.station, "read_aeta_features", counting)
+    monkeypatch.setattr(seisem.data.formats, "read_aeta_features", counting)
     stations, catalog = read_stations(p["stations"]), read_catalog(p["catalog"])
     m = build_dataset(
         stations, catalog, p["data"], tmp_path / "ds", cfg, scheduler="synchronous", progress=False

@@ -42,7 +42,7 @@ from .._files import atomic_path, write_json
 from .._progress import progress_bar
 from .config import IMAGE_FIELDS, BuildConfig
 from .daily import write_daily_table
-from .formats import FORMATS, common_interval, probe_file
+from .formats import FORMATS, probe_file, resolve_interval
 from .images import image_record, image_shape, make_images
 from .pairing import background_days, exclude_near_events, label_days, pair_events
 from .shards import build_station, reference_station_daily, shard_valid, write_shard
@@ -127,27 +127,6 @@ def station_files(data, fmt: str, stations) -> dict:
 def file_codes(infos: dict) -> list:
     """Every station code found in the data files."""
     return sorted({c for info in infos.values() for c in info.stations})
-
-
-def resolve_interval(cfg: BuildConfig, infos: dict) -> tuple[BuildConfig, dict]:
-    """``cfg`` with the sampling interval the station files' time stamps give, and a record of
-    where it came from (for the manifest). A given ``cfg.interval_s`` that disagrees with the
-    files raises :class:`~seisem.ParameterError` naming both; files at different intervals too."""
-    told = {f: i for f, i in infos.items() if i.stations}
-    found = common_interval(told)
-    voters = sum(1 for i in told.values() if i.interval_s)
-    if found is None:
-        if cfg.interval_s is None:
-            raise ParameterError(
-                f"interval_s: none of the {len(told)} station file(s) has two time stamps in its first rows, so "
-                "the sampling interval cannot be read from them; pass it (--interval-s, e.g. 600 for 10-minute "
-                "AETA features)"
-            )
-        return cfg, {"interval_s": cfg.interval_s, "from": "given (the files do not tell)"}
-    given = cfg.interval_s is not None
-    cfg = cfg.resolve(found)
-    how = f"the time stamps of {voters} file(s)" + (", agreeing with the given value" if given else "")
-    return cfg, {"interval_s": cfg.interval_s, "from": how}
 
 
 def _few(items, n: int = 3) -> str:

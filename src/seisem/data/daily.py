@@ -23,7 +23,7 @@ from scipy.signal import welch
 
 from .._files import atomic_path
 from ..geomag import daily_activity, horizontal_nt, standardized_activity
-from .formats import FORMATS
+from .formats import FORMATS, probe_file, resolve_interval
 from .pairing import event_day
 from .qc import normalize_days
 from .series import day_matrix, regularize
@@ -115,6 +115,8 @@ def daily_table(files: dict, cfg, *, l9: float = 500.0):
 
     ``files``: station code -> its data files (as :func:`seisem.data.build.station_files`).
     """
+    if not cfg.resolved:  # the interval the files' time stamps give, as a build reads it
+        cfg, _ = resolve_interval(cfg, {f: probe_file(f, cfg.format) for fl in files.values() for f in fl})
     parts = [station_daily(code, sorted(fl), cfg, l9=l9) for code, fl in sorted(files.items())]
     return daily_table_of(parts)
 

@@ -22,7 +22,15 @@ from .._errors import ParameterError, ReadError, require
 from ..io import read_aeta_features, read_iaga2002, read_obspy
 from ..io.aeta import FILE_PATTERN
 
-__all__ = ["FORMATS", "FileInfo", "Part", "StationFormat", "common_interval", "probe_file"]
+__all__ = [
+    "FORMATS",
+    "FileInfo",
+    "Part",
+    "StationFormat",
+    "common_interval",
+    "probe_file",
+    "resolve_interval",
+]
 
 #: Rows of a file's head whose time stamps give its interval (the median spacing).
 PROBE_ROWS = 400
@@ -208,3 +216,24 @@ def common_interval(infos: dict) -> float | None:
             "have one length: build the groups of files separately (--data), or resample them to one interval"
         )
     return next(iter(groups))
+
+
+def resolve_interval(cfg, infos: dict) -> tuple:
+    """``cfg`` with the sampling interval the station files' time stamps give, and a record of
+    where it came from (for the manifest). A given ``cfg.interval_s`` that disagrees with the
+    files raises :class:`~seisem.ParameterError` naming both; files at different intervals too."""
+    told = {f: i for f, i in infos.items() if i.stations}
+    found = common_interval(told)
+    voters = sum(1 for i in told.values() if i.interval_s)
+    if found is None:
+        if cfg.interval_s is None:
+            raise ParameterError(
+                f"interval_s: none of the {len(told)} station file(s) has two time stamps in its first rows, so "
+                "the sampling interval cannot be read from them; pass it (--interval-s, e.g. 600 for 10-minute "
+                "AETA features)"
+            )
+        return cfg, {"interval_s": cfg.interval_s, "from": "given (the files do not tell)"}
+    given = cfg.interval_s is not None
+    cfg = cfg.resolve(found)
+    how = f"the time stamps of {voters} file(s)" + (", agreeing with the given value" if given else "")
+    return cfg, {"interval_s": cfg.interval_s, "from": how}
