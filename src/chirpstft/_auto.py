@@ -160,10 +160,13 @@ def select_bounded(
     """
     filled = np.where(np.isnan(scores), 0.0, scores)
     s = smooth_scores(filled, smooth)
-    e = maximum_filter1d(err, size=smooth, axis=-1, mode="nearest") if smooth > 1 else err
+    # a window of 2*M + 1 frames already covers every frame of a signal from any centre: a wider
+    # one (smooth can be any size, 2**40 included) changes nothing and must not be allocated
+    width = min(smooth, 2 * err.shape[-1] + 1)
+    e = maximum_filter1d(err, size=width, axis=-1, mode="nearest") if width > 1 else err
     todo = ~decided(s, e, order)
     if todo.any():
-        window = maximum_filter1d(todo, size=smooth, axis=-1, mode="nearest") if smooth > 1 else todo
+        window = maximum_filter1d(todo, size=width, axis=-1, mode="nearest") if width > 1 else todo
         flat = np.flatnonzero(window & (err > 0))
         if flat.size:
             rows = filled.reshape(-1, filled.shape[-1])
