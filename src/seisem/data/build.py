@@ -32,7 +32,6 @@ import time
 import warnings
 
 import dask
-import distributed
 import h5py
 import pandas as pd
 from dask.callbacks import Callback
@@ -156,6 +155,8 @@ def _run_tasks(tasks, scheduler, progress):
     """Compute dask delayed tasks with a progress bar; ``scheduler`` is a dask scheduler name
     (``"processes"``, ``"threads"``, ``"synchronous"``) or a distributed scheduler address."""
     if scheduler not in ("processes", "threads", "synchronous", "sync"):
+        import distributed  # a cluster only: its import costs a fifth of a second on every build
+
         try:
             client = distributed.Client(scheduler)
         except OSError as exc:
