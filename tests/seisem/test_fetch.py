@@ -26,9 +26,10 @@ import pytest
 from seisem.cli import main
 from seisem.fetch import FetchError, Http, fetch_catalog, fetch_observatory, stations_for_catalog
 from seisem.fetch._http import retry_after_s
-from seisem.fetch.catalog import event_id, parse_box, regions_from
+from seisem.fetch.catalog import parse_box, regions_from
 from seisem.fetch.observatory import check_day, complete_on_disk, day_range, parse_elements, parse_stations
-from seisem.io import read_catalog, read_iaga2002
+from seisem.io import read_catalog, read_iaga2002, read_quakeml
+from seisem.io.catalog import event_id
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIONS = {  # IAGA code -> (name, latitude, east longitude, elevation)
@@ -1307,3 +1308,14 @@ def test_check_day_on_real_files(real):
         check_day(bou, "KAK", date(2014, 11, 1))
     with pytest.raises(Unexpected, match="not the one-minute records of 2011-03-01"):
         check_day(real / "iaga2002" / "mmb201103dmin.min", "MMB", date(2011, 3, 1))
+
+
+def test_read_quakeml_keeps_usgs_event_ids(tmp_path):
+    """USGS QuakeML ids end in '&format=quakeml': every event used to be called 'quakeml' (and
+    the catalog refused as holding one id many times)."""
+    pytest.importorskip("obspy")
+    path = tmp_path / "usgs.xml"
+    events = _events()[:3]
+    path.write_bytes(quakeml(events))
+    cat = read_quakeml(path)
+    assert len(cat) == 3 and set(cat["source_id"]) == {e["id"] for e in events}

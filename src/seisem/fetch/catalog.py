@@ -33,7 +33,7 @@ from .._files import atomic_path, write_json, write_text
 from .._progress import progress_bar
 from ..data.build import data_files
 from ..io import read_catalog, read_stations, stations_from_iaga2002
-from ..io.catalog import DEPTH_RANGE, MAG_RANGE
+from ..io.catalog import DEPTH_RANGE, MAG_RANGE, event_id
 from ._http import Http, Response, Truncated, Unexpected
 from .terms import TERMS, terms_summary, terms_text
 
@@ -276,20 +276,6 @@ def _utc_text(t: str) -> str:
     if not t or t.endswith("Z") or "+" in t[10:] or t[10:].count("-") > 0:
         return t
     return t + "Z"
-
-
-def event_id(resource_id: str) -> str:
-    """A short event id from a QuakeML resource id (USGS ``...?eventid=us7000abcd&format=quakeml``,
-    ISC ``smi:ISC/evid=600516598``, EMSC ``quakeml:eu.emsc/event/20170919_0000091``)."""
-    rid = str(resource_id)
-    query = urllib.parse.urlsplit(rid).query if "?" in rid else ""
-    for key in ("eventid", "evid"):
-        values = urllib.parse.parse_qs(query).get(key)
-        if values:
-            return values[0]
-        if f"{key}=" in rid and "?" not in rid:
-            return rid.split(f"{key}=", 1)[1].split("&", 1)[0]
-    return rid.rstrip("/").split("/")[-1]
 
 
 def _obspy_rows(catalog) -> list:

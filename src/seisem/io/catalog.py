@@ -20,6 +20,7 @@ report says so (``report.notes``).
 from __future__ import annotations
 
 import os
+import urllib.parse
 
 import numpy as np
 
@@ -557,6 +558,20 @@ def read_cenc_catalog(path, *, errors: str = "raise"):
     return out
 
 
+def event_id(resource_id: str) -> str:
+    """A short event id from a QuakeML resource id (USGS ``...?eventid=us7000abcd&format=quakeml``,
+    ISC ``smi:ISC/evid=600516598``, EMSC ``quakeml:eu.emsc/event/20170919_0000091``)."""
+    rid = str(resource_id)
+    query = urllib.parse.urlsplit(rid).query if "?" in rid else ""
+    for key in ("eventid", "evid"):
+        values = urllib.parse.parse_qs(query).get(key)
+        if values:
+            return values[0]
+        if f"{key}=" in rid and "?" not in rid:
+            return rid.split(f"{key}=", 1)[1].split("&", 1)[0]
+    return rid.rstrip("/").split("/")[-1]
+
+
 def read_quakeml(path, *, errors: str = "raise"):
     """A QuakeML file through ObsPy (preferred origin and magnitude of each event)."""
     check_errors(errors)
@@ -573,7 +588,7 @@ def read_quakeml(path, *, errors: str = "raise"):
         mag = ev.preferred_magnitude() or (ev.magnitudes[0] if ev.magnitudes else None)
         rows.append(
             {
-                "id": str(ev.resource_id).split("/")[-1].split("=")[-1],
+                "id": event_id(ev.resource_id),
                 "time": str(org.time) if org is not None and org.time is not None else "",
                 "lat": "" if org is None or org.latitude is None else str(org.latitude),
                 "lon": "" if org is None or org.longitude is None else str(org.longitude),
