@@ -37,14 +37,17 @@ def parse_args(argv=None):
     p.add_argument("--stations", type=int, default=160)
     p.add_argument("--days", type=int, default=1500)
     p.add_argument("--events", type=int, default=1100)
+    p.add_argument(
+        "--interval-s", type=int, default=600, help="row spacing of the files (60: the paper's minutes)"
+    )
     p.add_argument("--scheduler", default="threads")
     p.add_argument("--only", choices=("auto", "fixed"), default=None, help="one build only")
     return p.parse_args(argv)
 
 
-def network(work: Path, stations: int, days: int, events: int) -> dict:
+def network(work: Path, stations: int, days: int, events: int, interval_s: int = 600) -> dict:
     """The synthetic network (written once; reused when its settings match)."""
-    want = {"stations": stations, "days": days, "events": events, "interval_s": 600, "seed": 7}
+    want = {"stations": stations, "days": days, "events": events, "interval_s": interval_s, "seed": 7}
     cfg_path = work / "net" / "synth.json"
     if cfg_path.exists():
         have = json.loads(cfg_path.read_text())
@@ -90,7 +93,7 @@ def main(argv=None):
     args = parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    paths = network(work, args.stations, args.days, args.events)
+    paths = network(work, args.stations, args.days, args.events, args.interval_s)
     size_mb = sum(f.stat().st_size for f in Path(paths["data"]).iterdir()) / 1e6
     runs = []
     for rate in ("auto", "0"):
@@ -106,6 +109,7 @@ def main(argv=None):
             "stations": args.stations,
             "days": args.days,
             "events": args.events,
+            "interval_s": args.interval_s,
             "files_mb": round(size_mb, 1),
         },
         "runs": runs,
