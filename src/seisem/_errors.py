@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 
 class SeisemError(Exception):
     """Base class of every error seisem raises on purpose."""
@@ -25,7 +27,6 @@ class MissingDependencyError(SeisemError, ImportError):
 
 def require(module: str, extra: str, feature: str):
     """Import ``module`` or raise :class:`MissingDependencyError` naming the pip extra."""
-    import importlib
 
     try:
         return importlib.import_module(module)

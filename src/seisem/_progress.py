@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._errors import require
 
 
 def progress_bar(total: int, desc: str, unit: str, *, enable: bool = True):
     """A tqdm bar that writes plain lines (no terminal control codes) when stderr is not a
     terminal (a log file, CI): one line per step, carriage returns and ANSI codes never."""
-    import sys
 
     tqdm = require("tqdm", "seisem", "progress bars").tqdm
     tty = bool(getattr(sys.stderr, "isatty", lambda: False)())
@@ -26,7 +27,6 @@ class _PlainProgress:
         self.total, self.desc, self.unit, self.n = int(total), desc, unit, 0
 
     def update(self, k: int = 1) -> None:
-        import sys
 
         self.n += k
         print(f"{self.desc}: {self.n}/{self.total} {self.unit}", file=sys.stderr, flush=True)

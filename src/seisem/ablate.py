@@ -17,12 +17,21 @@ is reported as "no detectable difference at this size".
 from __future__ import annotations
 
 import os
+import platform
 import time
 
 import numpy as np
+from scipy.stats import rankdata
 
 from ._errors import ParameterError
+from ._files import write_json, write_text
+from ._progress import progress_bar
+from .data.build import rerender_dataset
 from .data.splits import split_groups
+from .data.store import SeisemDataset
+from .evaluate import predict
+from .models import _keras
+from .train import train
 
 #: Pipeline name -> image options of :func:`seisem.data.build.rerender_dataset`. ``chirp``'s
 #: rate is the ``constant_rate`` argument.
@@ -53,7 +62,6 @@ def _balanced_accuracy(y, pred):
 
 def _roc_auc(y, s):
     """Rank (Mann-Whitney) AUC per row, ties counted half; NaN with one class."""
-    from scipy.stats import rankdata
 
     r = rankdata(s, axis=-1)
     pos = y == 1
@@ -206,13 +214,6 @@ def ablate(
     Writes ``ablation.json`` and ``ablation.md`` into ``out`` (runs under ``out/runs``) and
     returns the JSON content.
     """
-    from ._files import write_json, write_text
-    from ._progress import progress_bar
-    from .data.build import rerender_dataset
-    from .data.store import SeisemDataset
-    from .evaluate import predict
-    from .models import _keras
-    from .train import train
 
     pipelines = list(dict.fromkeys(pipelines))
     bad = [p for p in pipelines if p not in PIPELINES]
@@ -332,7 +333,6 @@ def ablate(
 
 
 def _machine() -> dict:
-    import platform
 
     return {
         "cpu_count": os.cpu_count(),

@@ -15,6 +15,7 @@ import numpy as np
 
 import chirpstft
 
+from . import cli_ml
 from ._errors import ParameterError, SeisemError
 from ._files import atomic_path
 from .data import BuildConfig, QCConfig, build_dataset, pair_events, read_pairs, synthesize
@@ -672,12 +673,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_synth(sub)
     _add_build(sub)
     _add_fetch(sub)
-    try:
-        from . import cli_ml
-    except ImportError:  # pragma: no cover - the training commands arrive with seisem.train
-        cli_ml = None
-    if cli_ml is not None:
-        cli_ml.add_commands(sub)
+    cli_ml.add_commands(sub)
     return parser
 
 

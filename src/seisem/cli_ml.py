@@ -5,6 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from .ablate import ablate, ablation_markdown
+from .cnn_null import null_catalogs
+from .demo import run_demo
+from .evaluate import evaluate
+from .report import write_report
+from .sweep import sweep
+from .train import train
+
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
     """Shows every option's default after its help text."""
@@ -204,7 +212,6 @@ def add_commands(sub):
 
 
 def _train(a):
-    from .train import train
 
     info = train(
         a.dataset,
@@ -226,7 +233,6 @@ def _train(a):
 
 
 def _evaluate(a):
-    from .evaluate import evaluate
 
     m = evaluate(
         a.run,
@@ -258,14 +264,12 @@ def _evaluate(a):
 
 
 def _report(a):
-    from .report import write_report
 
     r = write_report(a.run, filters=not a.no_filters, progress=not a.no_progress)
     print(f"report: {r['html']} and {r['markdown']}")
 
 
 def _sweep(a):
-    from .sweep import sweep
 
     eps = [int(v) for v in a.report_epochs.split(",")] if a.report_epochs else None
     print(
@@ -284,7 +288,6 @@ def _sweep(a):
 
 
 def _ablate(a):
-    from .ablate import ablate
 
     try:
         rate = float(a.constant_rate)
@@ -307,14 +310,12 @@ def _ablate(a):
         n_boot=a.n_boot,
         progress=not a.no_progress,
     )
-    from .ablate import ablation_markdown
 
     print(ablation_markdown(r))
     print(f"ablation.json and ablation.md in {a.out}")
 
 
 def _null_catalogs(a):
-    from .cnn_null import null_catalogs
 
     r = null_catalogs(
         a.run,
@@ -330,7 +331,6 @@ def _null_catalogs(a):
 
 
 def _demo(a):
-    from .demo import run_demo
 
     run_demo(
         a.out,

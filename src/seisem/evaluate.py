@@ -26,6 +26,7 @@ from .controls.skill import skill_beyond_activity
 from .data.daily import band_powers, load_daily, lookup
 from .data.splits import BACKGROUND, split_groups
 from .data.store import SeisemDataset
+from .feed import make_sequence
 from .metrics import (
     binary_metrics,
     confusion,
@@ -124,7 +125,6 @@ def _logistic_baseline(train: SeisemDataset, test: SeisemDataset, fs: float) -> 
 
 
 def predict(model, dataset: SeisemDataset, batch_size: int = 256) -> np.ndarray:
-    from .feed import make_sequence
 
     seq = make_sequence(dataset, batch_size=batch_size)
     return np.asarray(model.predict(seq, verbose=0)).reshape(-1).astype(np.float64)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import ParameterError
+from .models import _keras
 
 
 class TimeShift:
@@ -117,7 +118,6 @@ def make_sequence(
     ``(x, rng) -> x``) transforms each batch, both from ``seed`` and the epoch number, so a
     run is reproducible.
     """
-    from .models import _keras
 
     keras = _keras()
     if int(batch_size) < 1:

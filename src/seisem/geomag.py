@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ._errors import ParameterError, ReadError
@@ -204,7 +205,6 @@ def standardized_activity(table, column: str = "activity_log_range"):
     """The daily mean log10 3-hour range standardised per station (median and MAD over all
     the station's days, no labels used): stations of different gain and latitude become
     comparable."""
-    import pandas as pd
 
     v = table[column].to_numpy(dtype=np.float64).copy()
     s = pd.Series(v, index=table.index)
@@ -225,7 +225,6 @@ def read_kp(path):
     (missing values, -1 in the file, are dropped). Reference: Matzka, J. et al. (2021), "The
     geomagnetic Kp index and derived indices of geomagnetic activity", *Space Weather* 19.
     """
-    import pandas as pd
 
     rows = []
     with open(path, encoding="utf-8", errors="replace") as fh:
@@ -259,7 +258,6 @@ def read_dst(path):
     Returns a DataFrame with one row per UTC day: ``date``, ``dst_min`` (nT, the most
     negative hour), ``dst_mean``.
     """
-    import pandas as pd
 
     rows = []
     with open(path, encoding="ascii", errors="replace") as fh:

@@ -8,8 +8,12 @@ import json
 import os
 
 import numpy as np
+import pandas as pd
 
 from ._errors import ParameterError
+from ._files import atomic_path, write_json, write_text
+from .evaluate import evaluate
+from .train import train
 
 #: Fewest seeds per batch size: one seed cannot separate a batch size from its initialisation.
 MIN_SEEDS = 3
@@ -59,11 +63,6 @@ def sweep(
 
     ``seed`` (one number) is an older spelling: the seeds become ``seed, seed+1, seed+2``.
     """
-    import pandas as pd
-
-    from ._files import atomic_path, write_json, write_text
-    from .evaluate import evaluate
-    from .train import train
 
     if seed is not None:
         seeds = tuple(int(seed) + k for k in range(MIN_SEEDS))

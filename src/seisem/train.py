@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import time
 
 import numpy as np
 
 from ._errors import ParameterError
-from ._files import write_json
+from ._files import atomic_path, write_json
 from .data.store import SeisemDataset
 from .feed import augmentations_for, make_sequence
 from .models import HEADS, MODELS, _keras, build_model, compile_model
@@ -42,7 +43,6 @@ def distribution_strategy():
 
 
 def _make_callbacks(keras, out, history_rows, patience):
-    from ._files import atomic_path
 
     class _RunLog(keras.callbacks.Callback):
         """Best-on-dev checkpoint and history CSV, both written atomically every epoch."""
@@ -131,8 +131,6 @@ def train(
             "the dataset with more events or other --fractions (e.g. 0.6,0.2,0.2)"
         )
     if verbose == "auto":
-        import sys
-
         # Keras's progress bar writes terminal control codes: one line per epoch in a log file
         verbose = 1 if getattr(sys.stdout, "isatty", lambda: False)() else 2
     out = os.fspath(out)
@@ -155,7 +153,6 @@ def train(
     t0 = time.perf_counter()
     net.fit(train_seq, validation_data=dev_seq, epochs=int(epochs), callbacks=callbacks, verbose=verbose)
     wall = time.perf_counter() - t0
-    from ._files import atomic_path
 
     with atomic_path(os.path.join(out, "model.keras"), suffix=".keras") as tmp:
         net.save(tmp)

@@ -11,11 +11,14 @@ any callable mapping an array of magnitudes to radii in km.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
-from .._errors import ParameterError, check_choice, require
+from .._errors import ParameterError, ReadError, check_choice, require
+from ..io._time import parse_tz
 from .splits import BACKGROUND
 
 EARTH_RADIUS_KM = 6371.0
@@ -133,7 +136,6 @@ def pair_events(
         One row per pair, sorted by origin time, station code: the columns of
         :data:`PAIR_COLUMNS`.
     """
-    import pandas as pd
 
     check_choice("method", method, METHODS)
     if not np.isfinite(min_magnitude):
@@ -185,11 +187,6 @@ def read_pairs(path):
     coordinates; ``path_distance_km``, source coordinates and ``source_radius_km`` are kept
     when present (NaN otherwise). Origin times without a zone are read as UTC.
     """
-    import os
-
-    import pandas as pd
-
-    from .._errors import ReadError
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -248,9 +245,6 @@ class LabelReport:
 
 def event_day(times, tz) -> np.ndarray:
     """Calendar day (``datetime64[D]``) of each UTC instant in time zone ``tz``."""
-    import pandas as pd
-
-    from ..io._time import parse_tz
 
     idx = pd.DatetimeIndex(times)
     if idx.tz is None:
@@ -281,7 +275,6 @@ def label_days(
         day_offset`` (day minus the primary event's day), station coordinates.
     report : LabelReport
     """
-    import pandas as pd
 
     check_choice("collision", collision, COLLISIONS)
     for name, val in (("before_days", before_days), ("after_days", after_days)):
@@ -419,7 +412,6 @@ def background_days(
     ``"background"``, no magnitude, origin time or distance, ``day_offset`` the signed offset
     to the station's nearest paired event (``|day_offset| >= min_days``).
     """
-    import pandas as pd
 
     if not (isinstance(min_days, (int, np.integer)) and min_days >= 1):
         raise ParameterError(
@@ -500,7 +492,6 @@ def exclude_near_events(
         ``excluded`` (count), ``days``, ``rule``, and ``events``: the events responsible, largest
         first (id, magnitude, time, stations, samples left out), at most 20.
     """
-    import pandas as pd
 
     if not (isinstance(days, (int, np.integer)) and days >= 0):
         raise ParameterError(f"days={days!r} must be a non-negative integer number of days")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .._errors import ParameterError, check_choice
+from ..io._time import parse_tz
 
 DUPLICATES = ("mean", "first", "last", "raise")
 
@@ -104,9 +106,6 @@ def regularize(
 
 def day_starts_utc(days, tz) -> np.ndarray:
     """UTC instants (``datetime64[ns]``) of local midnight of each calendar ``day`` in ``tz``."""
-    import pandas as pd
-
-    from ..io._time import parse_tz
 
     idx = pd.DatetimeIndex(pd.to_datetime(np.asarray(days, dtype="datetime64[D]")))
     return idx.tz_localize(parse_tz(tz)).tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")

@@ -68,7 +68,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .._errors import ParameterError, check_choice, require
-from .._files import write_json
+from .._files import atomic_path, write_json
 from .pairing import haversine_km
 
 PRECURSORS = ("chirp", "none", "power-matched")
@@ -315,7 +315,6 @@ def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwar
     ``config`` or keyword arguments (the fields of :class:`SynthConfig`).
     """
     pd = require("pandas", "seisem", "the synthetic generator")
-    from .._files import atomic_path
 
     cfg = config or SynthConfig(**kwargs)
     rng = np.random.default_rng(cfg.seed)

@@ -17,6 +17,7 @@ import os
 import re
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -119,7 +120,6 @@ def csv_frame(path, report, errors, data=None):
     A clean file (see :func:`_clean_frame`) is split by pyarrow's CSV reader instead, into the
     same strings; any other is read line by line.
     """
-    import pandas as pd
 
     if data is None:
         data = read_bytes(path)
@@ -142,7 +142,6 @@ def _clean_frame(data: bytes):
     one data line, a line end after the last, no line longer than the csv module's field
     limit, and every line with the header's number of fields (pyarrow raises otherwise). On
     such a file splitting each line at its commas is all the csv module does."""
-    import pandas as pd
 
     begin = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     if (

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._errors import ParameterError
 
@@ -33,8 +39,6 @@ def parse_tz(tz):
         delta = timedelta(hours=hh, minutes=mm)
         return timezone(-delta if sign == "-" else delta)
     try:
-        from zoneinfo import ZoneInfo
-
         return ZoneInfo(s)
     except Exception as exc:
         raise ParameterError(
@@ -53,7 +57,6 @@ def tz_name(tz) -> str:
 
 def unix_to_datetime64(seconds):
     """Unix seconds (float array, UTC) to ``datetime64[ns]``, rounded to the millisecond."""
-    import numpy as np
 
     ms = np.round(np.asarray(seconds, dtype=np.float64) * 1e3).astype(np.int64)
     return ms.astype("datetime64[ms]").astype("datetime64[ns]")
@@ -61,7 +64,6 @@ def unix_to_datetime64(seconds):
 
 def to_utc_index(values, tz="UTC"):
     """Naive local timestamps (or tz-aware ones) to a tz-aware UTC ``DatetimeIndex``."""
-    import pandas as pd
 
     idx = pd.DatetimeIndex(values)
     if idx.tz is None:
@@ -90,9 +92,6 @@ def iso_matches(texts):
     carries a zone (``Z`` or an offset), and its year as written (0 where no match).
     Vectorised with pyarrow's regular expressions for ASCII texts (where they match exactly
     what :mod:`re` matches), text by text otherwise."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
     texts = texts if isinstance(texts, list) else list(texts)
     if len(texts) >= 32 and "".join(texts).isascii():
@@ -124,7 +123,6 @@ def parse_iso_times(texts, tz="UTC"):
 
 def parse_iso_times_zoned(texts, tz="UTC"):
     """:func:`parse_iso_times`, and whether each text is ISO 8601 with a zone."""
-    import numpy as np
 
     texts = texts.tolist() if hasattr(texts, "tolist") else list(texts)
     texts = [t.strip() if type(t) is str else str(t).strip() for t in texts]
@@ -151,7 +149,6 @@ def parse_iso_times_zoned(texts, tz="UTC"):
 
 def _parse_group(texts, tz, zoned):
     """Valid-looking ISO texts of one kind (all zoned or all naive) parsed at once."""
-    import pandas as pd
 
     s = pd.Series([t.replace(" ", "T", 1) for t in texts], dtype=object)
     if zoned:
@@ -165,8 +162,6 @@ def _parse_group(texts, tz, zoned):
 
 
 def _parse_one_by_one(texts, tz, out=None):
-    import numpy as np
-    import pandas as pd
 
     if out is None:
         out = np.full(len(texts), np.datetime64("NaT"), dtype="datetime64[ns]")

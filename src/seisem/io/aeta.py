@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -106,7 +107,6 @@ class StationSeries:
     report: ReadReport | None = field(default=None, repr=False)
 
     def to_series(self):
-        import pandas as pd
 
         return pd.Series(
             self.values,
@@ -196,7 +196,6 @@ def read_aeta_features(
 
 def _read_checked(path, data, col, station, domain, report, errors):
     """Every line on its own (see :mod:`seisem.io._csv`): each bad row is reported or raises."""
-    import pandas as pd
 
     df = csv_frame(path, report, errors, data)  # undecodable lines, short/long rows: reported there
     lines = df.attrs["lines"]

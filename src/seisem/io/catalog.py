@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import os
 import urllib.parse
+import xml.etree.ElementTree as ET
 
 import numpy as np
+import pandas as pd
 
 from .._errors import ParameterError, ReadError, check_choice, require
+from ._csv import csv_frame
 from ._report import ReadReport, check_errors
-from ._time import parse_tz
+from ._time import UNIX_MAX, UNIX_MIN, parse_iso_times_zoned, parse_tz, tz_name
+from .iaga2002 import read_iaga2002_header
 
 CATALOG_COLUMNS = (
     "source_id",
@@ -170,7 +174,6 @@ def _read_csv(path, report, errors):
     """The file as a DataFrame of str, checked line by line (see :mod:`seisem.io._csv`):
     undecodable lines and lines with the wrong number of fields are reported/raised there."""
     require("pandas", "seisem", "reading catalogs and station lists")
-    from ._csv import csv_frame
 
     return csv_frame(path, report, errors)
 
@@ -186,7 +189,6 @@ def _need(df, cols, path, what):
 
 
 def _numbers(series):
-    import pandas as pd
 
     return pd.to_numeric(series.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
 
@@ -216,7 +218,6 @@ def _check_rows(report, df, raw, checks, errors):
 def _finish_catalog(
     report, raw, *, ids, times, lat, lon, depth, mag, mag_type, place, errors, extra_checks=None
 ):
-    import pandas as pd
 
     lon = np.where(lon >= 180.0, lon - 360.0, lon)
     df = pd.DataFrame(
@@ -265,9 +266,6 @@ def read_aeta_catalog(path, *, errors: str = "raise"):
     ``source_id`` is ``"aeta<Timestamp>"``.
     """
     check_errors(errors)
-    import pandas as pd
-
-    from ._time import UNIX_MAX, UNIX_MIN
 
     report = ReadReport(os.path.basename(os.fspath(path)))
     raw = _read_csv(path, report, errors)
@@ -300,7 +298,6 @@ def read_aeta_catalog(path, *, errors: str = "raise"):
 def read_comcat_csv(path, *, errors: str = "raise"):
     """A USGS ComCat CSV (``time, latitude, longitude, depth, mag, magType, ..., id, ..., place``)."""
     check_errors(errors)
-    import pandas as pd
 
     report = ReadReport(os.path.basename(os.fspath(path)))
     raw = _read_csv(path, report, errors)
@@ -323,7 +320,6 @@ def read_comcat_csv(path, *, errors: str = "raise"):
 
 def _event_ids(prefix, times, lat, lon):
     """Stable event ids from origin time (UTC, to the second) and location (0.01 degree)."""
-    import pandas as pd
 
     t = pd.DatetimeIndex(times).strftime("%Y%m%dT%H%M%S").fillna("NaT")
     # built as Python text: with pyarrow installed pandas stores strings in Arrow, where an empty
@@ -339,9 +335,6 @@ def _event_ids(prefix, times, lat, lon):
 
 def _local_times(text, tz, time_format, report, what="origin times"):
     """Parse time text; naive times are local times in ``tz`` (the report says so)."""
-    import pandas as pd
-
-    from ._time import parse_iso_times_zoned, tz_name
 
     text = pd.Series(text).astype(str).str.strip()
     if time_format is None:  # strict ISO 8601, row by row: partial dates are not completed
@@ -385,7 +378,6 @@ def read_catalog_csv(
     ``unix_time=True``. Without an id column, ids are made from time and location.
     """
     check_errors(errors)
-    import pandas as pd
 
     parse_tz(tz)  # a bad tz fails before the file is read
     given = parse_columns(columns, "catalog")
@@ -403,8 +395,6 @@ def read_catalog_csv(
     report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
     tcol = raw[columns["source_origin_time"]].str.strip()
     if unix_time:
-        from ._time import UNIX_MAX, UNIX_MIN
-
         secs = _numbers(tcol)
         secs = np.where((secs >= UNIX_MIN) & (secs < UNIX_MAX), secs, np.nan)
         times = pd.to_datetime(secs, unit="s", utc=True, errors="coerce")
@@ -450,7 +440,6 @@ def _is_spreadsheetml(path) -> bool:
 
 def _spreadsheetml_rows(path):
     """Rows of the first worksheet of a SpreadsheetML 2003 file, as lists of cell text."""
-    import xml.etree.ElementTree as ET
 
     ns = "{" + _SS_NS + "}"
     rows = []
@@ -499,7 +488,6 @@ def read_cenc_catalog(path, *, errors: str = "raise"):
     ``"M"`` (CENC's reported magnitude).
     """
     check_errors(errors)
-    import pandas as pd
 
     rows = _spreadsheetml_rows(path)
     if not rows:
@@ -575,7 +563,6 @@ def event_id(resource_id: str) -> str:
 def read_quakeml(path, *, errors: str = "raise"):
     """A QuakeML file through ObsPy (preferred origin and magnitude of each event)."""
     check_errors(errors)
-    import pandas as pd
 
     obspy = require("obspy", "obspy", "reading QuakeML")
     try:
@@ -679,7 +666,6 @@ def read_catalog(
 
 
 def _finish_stations(report, raw, *, code, lat, lon, name, has_em, errors, extra_checks=None):
-    import pandas as pd
 
     lon = np.where(lon >= 180.0, lon - 360.0, lon)
     df = pd.DataFrame(
@@ -711,7 +697,6 @@ def read_aeta_stations(path, *, errors: str = "raise"):
     """The AETA station list (``StationInfo.csv``: UTF-8 with BOM; ``Title, StationID,
     Longitude, Latitude, MagnData, ...``). ``station_has_em`` comes from ``MagnData``."""
     check_errors(errors)
-    import pandas as pd
 
     report = ReadReport(os.path.basename(os.fspath(path)))
     raw = _read_csv(path, report, errors)
@@ -738,7 +723,6 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
     (:data:`STATION_ALIASES`: ``code``/``station``/``name``, ``lat``/``latitude``,
     ``lon``/``long``/``longitude``)."""
     check_errors(errors)
-    import pandas as pd
 
     given = parse_columns(columns, "stations")
     report = ReadReport(os.path.basename(os.fspath(path)))
@@ -800,9 +784,6 @@ def stations_from_iaga2002(files, *, errors: str = "raise"):
     """A station list from the headers of IAGA-2002 files (IAGA code, geodetic latitude and
     longitude, station name): for IAGA data given without a station list. Files of one
     station must agree on its coordinates (to 0.001 degree)."""
-    import pandas as pd
-
-    from .iaga2002 import read_iaga2002_header
 
     rows, seen = [], {}
     for f in files:

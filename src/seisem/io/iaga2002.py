@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .._errors import ReadError
 from ._csv import read_bytes
@@ -70,7 +71,6 @@ class IAGA2002:
 
     def to_frame(self):
         """A pandas DataFrame indexed by a UTC ``DatetimeIndex``."""
-        import pandas as pd
 
         idx = pd.DatetimeIndex(self.times, name="time").tz_localize("UTC")
         return pd.DataFrame(self.values, index=idx)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
+
 from .._errors import ParameterError, check_choice, require
 
 MODELS = ("improved-vgg", "vgg16")
@@ -84,8 +86,6 @@ def _head(keras, x, *, head, dropout, units, reg=None):
 def _finish_head(model, head):
     """Fix the paper head's selection weights (column 1 of the softmax: "before")."""
     if head == "paper":
-        import numpy as np
-
         model.get_layer("before_probability").set_weights([np.array([[0.0], [1.0]], dtype="float32")])
     return model
 
