@@ -30,7 +30,7 @@ from .data.build import rerender_dataset
 from .data.splits import split_groups
 from .data.store import SeisemDataset
 from .evaluate import predict
-from .models import _keras
+from .models import load_keras
 from .train import train
 
 #: Pipeline name -> image options of :func:`seisem.data.build.rerender_dataset`. ``chirp``'s
@@ -234,7 +234,7 @@ def ablate(
     src = SeisemDataset(dataset)
     if len(src.test()) == 0:
         raise ParameterError(f"{src.path}: the test split is empty; nothing to compare on")
-    keras = _keras()
+    keras = load_keras()
     t0 = time.perf_counter()
     datasets, seconds = {}, {}
     for p in pipelines:

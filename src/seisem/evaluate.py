@@ -35,7 +35,7 @@ from .metrics import (
     subset_row,
     unit_interval,
 )
-from .models import _keras
+from .models import load_keras
 
 MAG_BINS = (3.6, 4.0, 4.5, 5.0, np.inf)
 #: What a test split needs before its numbers mean something (see :func:`reliability`).
@@ -222,7 +222,7 @@ def evaluate(
     ``per_activity_level``, ``date_overlap``, ``splits``, ``pseudo_events``
     (``pseudo_events`` shifted catalogs, 0 to skip), ``superposed_epoch`` and ``molchan``.
     """
-    keras = _keras()
+    keras = load_keras()
     run = os.fspath(run)
     info_path = os.path.join(run, "run.json")
     if not os.path.exists(info_path):

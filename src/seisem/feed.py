@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._errors import ParameterError
-from .models import _keras
+from .models import load_keras
 
 
 class TimeShift:
@@ -119,7 +119,7 @@ def make_sequence(
     run is reproducible.
     """
 
-    keras = _keras()
+    keras = load_keras()
     if int(batch_size) < 1:
         raise ParameterError(f"batch_size={batch_size!r} must be a positive integer")
     if len(dataset) == 0:

@@ -153,13 +153,13 @@ def _unit_index(groups, n: int, name: str = "groups"):
     return np.unique(g.astype(str), return_inverse=True)
 
 
-def _unit_counts(y, pred, inv, k: int) -> np.ndarray:
+def unit_counts(y, pred, inv, k: int) -> np.ndarray:
     """Per unit ``[tn, fp, fn, tp]`` (shape ``(k, 4)``) of boolean labels and predictions."""
     cell = 2 * y.astype(np.int64) + pred.astype(np.int64)
     return np.bincount(inv * 4 + cell, minlength=4 * k).reshape(k, 4)
 
 
-def _bacc_counts(tn, fp, fn, tp):
+def bacc_of_counts(tn, fp, fn, tp):
     """Balanced accuracy from (arrays of) confusion counts, as :func:`binary_metrics`: the
     mean of the recalls of the classes present, 0 when none is."""
     pos, neg = tp + fn, tn + fp
@@ -183,7 +183,7 @@ def _metrics_counts(tn, fp, fn, tp) -> dict:
     denom = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
     return {
         "accuracy": div(tp + tn, tp + tn + fp + fn),
-        "balanced_accuracy": _bacc_counts(tn, fp, fn, tp),
+        "balanced_accuracy": bacc_of_counts(tn, fp, fn, tp),
         "precision": div(tp, tp + fp),
         "recall": div(tp, tp + fn),
         "f1": div(2 * tp, 2 * tp + fp + fn),
@@ -256,9 +256,9 @@ def group_permutation_null(
     y = y.astype(int)
     uniq, inv = np.unique(g.astype(str), return_inverse=True)
     k = int(uniq.size)
-    counts = _unit_counts(y == 1, p >= 0.5, inv, k)  # (k, 4): tn, fp, fn, tp
+    counts = unit_counts(y == 1, p >= 0.5, inv, k)  # (k, 4): tn, fp, fn, tp
     tot = counts.sum(axis=0)
-    observed = float(_bacc_counts(*tot)) if y.size else float("nan")
+    observed = float(bacc_of_counts(*tot)) if y.size else float("nan")
     exact = k <= 20 and 2**k <= int(n_perm)
     if exact:
         flips = ((np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1).astype(bool)
@@ -269,7 +269,7 @@ def group_permutation_null(
     f = flips.astype(np.int64)
     swapped = counts[:, [2, 3, 0, 1]]
     null_counts = tot[None, :] + f @ (swapped - counts)
-    null = _bacc_counts(*null_counts.T)
+    null = bacc_of_counts(*null_counts.T)
     n_ge = int(np.sum(null >= observed - 1e-12))
     pval = n_ge / null.size if exact else (1 + n_ge) / (null.size + 1)
     return {
@@ -383,7 +383,7 @@ def unit_interval(y, score, units, *, level: float = 0.95, threshold: float = 0.
         )
         return out
     yb = y == 1
-    counts = _unit_counts(yb, s >= threshold, inv, g)
+    counts = unit_counts(yb, s >= threshold, inv, g)
     tot = counts.sum(axis=0)
     full = _metrics_counts(*tot)
     loo = _metrics_counts(*(tot[None, :] - counts).T)

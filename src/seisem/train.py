@@ -13,13 +13,13 @@ from ._errors import ParameterError
 from ._files import atomic_path, write_json
 from .data.store import SeisemDataset
 from .feed import augmentations_for, make_sequence
-from .models import HEADS, MODELS, _keras, build_model, compile_model
+from .models import HEADS, MODELS, build_model, compile_model, load_keras
 
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and the Keras backend, and ask TensorFlow for deterministic ops,
     so that a run on the CPU is repeatable for a given seed."""
-    keras = _keras()
+    keras = load_keras()
     keras.utils.set_random_seed(int(seed))
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -33,7 +33,7 @@ def seed_everything(seed: int) -> None:
 def distribution_strategy():
     """``tf.distribute.MirroredStrategy`` when several GPUs are visible, else the default
     (single-device) strategy. Other backends: ``None``."""
-    keras = _keras()
+    keras = load_keras()
     if keras.backend.backend() != "tensorflow":
         return None
     import tensorflow as tf
@@ -112,7 +112,7 @@ def train(
     dict
         The content of ``run.json``.
     """
-    keras = _keras()
+    keras = load_keras()
     if model not in MODELS:
         raise ParameterError(f"model={model!r} is not supported; choose one of {MODELS}")
     if head not in HEADS:

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .._errors import ParameterError
-from ..metrics import _bacc_counts, _unit_counts, jackknife_t
+from ..metrics import bacc_of_counts, jackknife_t, unit_counts
 
 #: Ridge (L2) penalty of the logistic fits, on standardised features, relative to the
 #: (class-balanced) weight of one sample: small, it only keeps separable folds finite.
@@ -265,10 +265,10 @@ def skill_beyond_activity(
     }
     full, loo = {}, {}
     for name, pr in preds.items():
-        c = _unit_counts(yb, pr, sinv, n_units)
+        c = unit_counts(yb, pr, sinv, n_units)
         tot = c.sum(axis=0)
-        full[name] = float(_bacc_counts(*tot))
-        loo[name] = _bacc_counts(*(tot[None, :] - c).T)
+        full[name] = float(bacc_of_counts(*tot))
+        loo[name] = bacc_of_counts(*(tot[None, :] - c).T)
     jk = {name: jackknife_t(full[name], loo[name], level=level, bounds=(0.0, 1.0)) for name in preds}
     diff = full["model_and_activity"] - full["activity"]
     jd = jackknife_t(diff, loo["model_and_activity"] - loo["activity"], level=level, bounds=(-1.0, 1.0))
