@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test check-science bench lint format clean docs dist dist-check
+.PHONY: demo test check-science bench lint format clean docs dist dist-check browser-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,18 @@ bench: $(VENV)/.installed-dev
 		--benchmark-group-by=group --benchmark-sort=mean --benchmark-min-rounds=10 \
 		--benchmark-json=out/bench.json
 	$(PY) bench/report.py out/bench.json
+
+# the browser check (issue 28; not part of `make test`): a demo report (seisem demo --size tiny, about a
+# minute) and, when built (`make docs`), the site's pages, rendered in headless Chromium at 1280 and 390 px;
+# fails on sideways overflow, broken images, raw markup, a missing viewport and images without alt text.
+# Needs the system Chromium (Debian: apt-get install chromium; or CHROMIUM=/path). Screenshots and
+# summary.json in out/browser-check
+$(VENV)/.installed-browser: $(PROJECTS) $(VENV)/.installed-demo
+	$(PY) -m pip install --quiet --group browser
+	touch $@
+
+browser-check: $(VENV)/.installed-browser
+	$(PY) tools/browser_check.py --demo --docs docs/_build/html --out out/browser-check
 
 # the documentation site (Sphinx): warnings are errors, then every internal link is checked
 # (the gallery waits for its kernels: its pictures never depend on how far a compile got)

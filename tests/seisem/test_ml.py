@@ -19,6 +19,8 @@ from seisem.feed import TimeShear, TimeShift, make_sequence  # noqa: E402
 from seisem.metrics import binary_metrics, bootstrap_ci, permutation_null, roc_auc  # noqa: E402
 from seisem.models import build_model, compile_model  # noqa: E402
 
+from .test_report_view import assert_reads_well  # noqa: E402
+
 # --- models -----------------------------------------------------------------------------
 
 
@@ -195,6 +197,7 @@ def test_cli_train_evaluate_report_and_sweep(small_dataset, tmp_path, capsys):
     assert "report:" in out and "permutation p" in out
     html = (run / "report.html").read_text()
     assert "<table>" in html and "loss.png" in html and "filters_s1c_conv.png" in html
+    assert_reads_well(html)  # viewport, tables in scroll boxes, figures with alt text and captions
     for f in ("loss.png", "accuracy.png", "filters_s3c_conv.png"):
         assert (run / f).stat().st_size > 1000
     # the sweep (several seeds, selection on dev) is tested in test_presets.py
