@@ -84,8 +84,13 @@ def spectrogram_figures(files: dict, element: str, out_dir: Path) -> list:
             x = np.where(np.isfinite(x), x, np.nanmean(x))
             x = detrend_days(x[None, :], "linear")[0]
             S = plan.stft(x)
-            plot.specshow(S, plan=plan, start=t[sel][0], ax=ax, top_db=60, cmap="magma")
-            ax.set_ylim(0, 1000 / 120)  # the positive frequencies of the real series, mHz
+            # each frequency relative to its own median over the window: the lowest bins hold most
+            # of the power, and on one scale with them every change above 1 mHz sits 40-60 dB down
+            level = np.sqrt(np.median(np.abs(S) ** 2, axis=1, keepdims=True))
+            plot.specshow(np.abs(S) / np.maximum(level, 1e-30), plan=plan, start=t[sel][0], ax=ax, top_db=30,
+                          cmap="magma")  # fmt: skip
+            fig.axes[-1].set_ylabel("power / band median, dB re its max")
+            ax.set_ylim(0, 5)  # mHz: where the record has power (the band above is noise)
             if tag == "mainshock":
                 ax.axvline(MAIN_SHOCK.astype("datetime64[ms]").astype(object), color="cyan", lw=1.2, ls="--")
             ax.set_title(f"{code} {element}, linear trend removed: chirp STFT {title}", fontsize=11)
