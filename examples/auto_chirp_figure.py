@@ -12,6 +12,7 @@ Usage: ``python examples/auto_chirp_figure.py [--out docs/auto_chirp.png]``
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +23,6 @@ import numpy as np
 
 import chirpstft
 from chirpstft import plot
-from chirpstft._atomic import atomic_path
 
 FS, N_FFT, HOP, DUR = 100.0, 256, 32, 30.0  # Hz, samples, samples, s
 F_MOD, SLOPE = 1 / 15, 6.0  # modulation frequency (Hz), largest IF slope (Hz/s)
@@ -68,8 +68,10 @@ def main(argv: list[str] | None = None) -> Path:
         fontsize=10,
     )
     try:
-        with atomic_path(args.out) as tmp:
-            fig.savefig(tmp, dpi=90, format="png")
+        # written whole under a temporary name, then renamed: a reader never sees half a file
+        tmp = Path(args.out).with_name(f".{Path(args.out).name}.tmp")
+        fig.savefig(tmp, dpi=90, format="png")
+        os.replace(tmp, args.out)
     finally:
         plt.close(fig)
     print(f"wrote {args.out}")

@@ -10,12 +10,12 @@ inverses. Run with ``make demo`` or ``python examples/chirp_demo.py --out DIR``.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import numpy as np
 
 import chirpstft
-from chirpstft._atomic import atomic_path
 
 
 def make_signal(fs: float = 100.0, seconds: float = 8.0, f0: float = 2.0, rate: float = 3.5, seed: int = 0):
@@ -76,8 +76,10 @@ def _plot(out: Path, plan, S_plain, S_matched, n, rate, results) -> Path:
     fig.colorbar(mesh, ax=axes, label="dB re peak")
     path = out / "chirp_demo.png"
     try:
-        with atomic_path(path) as tmp:  # a reader never sees a half-written file
-            fig.savefig(tmp, dpi=110, format="png")
+        # written whole under a temporary name, then renamed: a reader never sees half a file
+        tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, path)
     finally:
         plt.close(fig)
     return path

@@ -12,6 +12,7 @@ Usage: ``python examples/render_figure.py [--out docs/render_demo.png]``
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +23,6 @@ import numpy as np
 
 import chirpstft
 from chirpstft import plot
-from chirpstft._atomic import atomic_path
 
 FS, RATE = 100.0, 3.5  # Hz, Hz/s
 
@@ -55,8 +55,10 @@ def main(argv: list[str] | None = None) -> Path:
         )
         axes[row, 2].set_axis_off()
     try:
-        with atomic_path(args.out) as tmp:
-            fig.savefig(tmp, dpi=90, format="png")
+        # written whole under a temporary name, then renamed: a reader never sees half a file
+        tmp = Path(args.out).with_name(f".{Path(args.out).name}.tmp")
+        fig.savefig(tmp, dpi=90, format="png")
+        os.replace(tmp, args.out)
     finally:
         plt.close(fig)
     print(f"wrote {args.out}")
