@@ -135,6 +135,18 @@ def csv_frame(path, report, errors, data=None):
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
+def plain_text(data: bytes) -> bool:
+    """Whether ``data`` is text a columnar fast path may take as it is: UTF-8, CR only as part
+    of CRLF, no line longer than the csv module's field limit (the checks every fast reader
+    shares; each adds its own)."""
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return not (b"\r" in data and _LONE_CR.search(data)) and lines_within_field_limit(data)
+
+
 def _clean_frame(data: bytes):
     """The DataFrame of str :func:`csv_frame` makes of ``data``, or ``None`` unless the file is
     clean: UTF-8, no quotes, no NUL, CR only in CRLF, no blank line, no space at the start of a
@@ -150,14 +162,7 @@ def _clean_frame(data: bytes):
         or data[begin : begin + 1] in (b" ", b"\n", b"\r")
     ):
         return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if b"\r" in data and _LONE_CR.search(data):
-        return None
-    if not lines_within_field_limit(data):
+    if not plain_text(data):
         return None
     nl = data.index(b"\n", begin)
     header = [h.strip() for h in data[begin:nl].rstrip(b"\r").decode("utf-8").split(",")]

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .._errors import ParameterError, ReadError, require
-from ._csv import csv_frame, lines_within_field_limit, read_bytes, split_lines
+from ._csv import csv_frame, plain_text, read_bytes, split_lines
 from ._report import ReadReport, check_errors
 from ._time import UNIX_MAX, UNIX_MIN, parse_iso_times, unix_to_datetime64
 
@@ -252,7 +252,6 @@ def _read_checked(path, data, col, station, domain, report, errors):
 
 
 _BOM = b"\xef\xbb\xbf"
-_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def _read_clean(data, col, station, domain):
@@ -267,12 +266,7 @@ def _read_clean(data, col, station, domain):
     """
     if not data.endswith(b"\n") or b'"' in data:
         return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    if (b"\r" in data and _LONE_CR.search(data)) or not lines_within_field_limit(data):
+    if not plain_text(data):
         return None
     begin = len(_BOM) if data.startswith(_BOM) else 0
     nl = data.find(b"\n", begin)
