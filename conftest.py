@@ -25,7 +25,7 @@ collect_ignore: list[str] = [
     path for module, paths in _OPTIONAL.items() if importlib.util.find_spec(module) is None for path in paths
 ]
 # the GPU backend fails to import without CuPy *and* a usable device, and has no doctests
-collect_ignore.append("src/chirpstft/backends/cupy_gpu.py")
+collect_ignore.append("src/chirpstft/backends/cuda/backend.py")
 # the documentation site: its Markdown pages are doctested (--doctest-glob='*.md'); its Sphinx
 # configuration, build output and generated gallery are not test modules
 collect_ignore += ["docs/conf.py", "docs/_build", "docs/gallery", "docs/api"]

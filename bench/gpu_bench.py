@@ -20,7 +20,7 @@ faster than ``cupyx.scipy.signal.stft``; chirp STFT at least 60 % of the copy ba
 image path at least 50 %. Without a GPU it exits with a message saying what is missing.
 
 ``--traffic`` needs no GPU: for each case it prints the bytes the GPU kernels move in global
-memory, per the per-kernel formulas of :mod:`chirpstft.backends._fused_plan`, divided by the
+memory, per the per-kernel formulas of :mod:`chirpstft.backends.cuda.tiles`, divided by the
 bytes of input + output, as ``<case>: traffic N.NN x`` (targets: chirp stft <= 1.3x, images
 <= 1.5x, istft <= 1.3x), and the shared-memory footprint and occupancy bound of the fused kernels per n_fft.
 A ratio near 1 means a kernel can approach the copy bandwidth; it is not a timing.
@@ -92,7 +92,7 @@ TRAFFIC_TARGETS = {"chirp stft": 1.3, "images (uint8)": 1.5, "istft (ls)": 1.3}
 
 def traffic_report(batch: int = 4096) -> list[tuple[str, float, float | None, str]]:
     """``(case, ratio, target, path)`` for the timed cases, from the kernels' traffic formulas."""
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     kw = dict(fs=FS, n_fft=N_FFT, hop_length=HOP)
     n_frames = chirpstft.ChirpSTFT(**kw).n_frames(N_SAMPLES)
@@ -130,7 +130,7 @@ def traffic_report(batch: int = 4096) -> list[tuple[str, float, float | None, st
 
 def print_traffic(batch: int) -> bool:
     """Print the traffic table and the fused kernels' shared memory; whether every target holds."""
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     print(
         f"global-memory traffic, batch {batch} x {N_SAMPLES} float32, n_fft {N_FFT}, hop {HOP} (no GPU needed;"

@@ -40,8 +40,8 @@ def main() -> int:
         print(f"no NVVM to compile with: {exc}")
         return 3
 
-    from chirpstft.backends import _cuda_fused as FK
-    from chirpstft.backends import _cuda_kernels as K
+    from chirpstft.backends.cuda import fused as FK
+    from chirpstft.backends.cuda import kernels as K
 
     def arr(dtype, ndim):
         return T.Array(dtype, ndim, "C")

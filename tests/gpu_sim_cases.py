@@ -40,7 +40,7 @@ def kernels():
     from numba.core import config
 
     assert config.ENABLE_CUDASIM
-    from chirpstft.backends import _cuda_kernels
+    from chirpstft.backends.cuda import kernels as _cuda_kernels
 
     return _cuda_kernels
 
@@ -48,8 +48,8 @@ def kernels():
 @pytest.fixture(autouse=True)
 def sim(kernels, monkeypatch):
     """``backend="cupy"`` is the GPU backend on NumPy + simulator for the length of a test."""
-    from chirpstft.backends import _fused_plan
-    from chirpstft.backends._gpu_core import DeviceBackend
+    from chirpstft.backends.cuda import tiles as _fused_plan
+    from chirpstft.backends.cuda.device import DeviceBackend
 
     monkeypatch.setattr(kernels, "THREADS_PER_BLOCK", 8)
     monkeypatch.setattr(_fused_plan, "MAX_TILE_FRAMES", 4)  # fused kernels: several (and partial) tiles
@@ -207,7 +207,7 @@ def test_fused_stft_and_spectrogram(no_cufft_path, sim, dtype, chirp, pad_mode, 
 @pytest.mark.parametrize("through_global", [False, True])
 def test_fused_render(kernels, sim, monkeypatch, dtype, through_global):
     """render_fused (power rows in shared memory), or stft_tiles' power rows + render_images."""
-    from chirpstft.backends import _fused_plan
+    from chirpstft.backends.cuda import tiles as _fused_plan
 
     monkeypatch.setattr(kernels, "gather_frames", None)
     monkeypatch.setattr(kernels, "reorder", None)
@@ -233,7 +233,7 @@ def test_fused_render(kernels, sim, monkeypatch, dtype, through_global):
 def test_fused_istft(kernels, sim, monkeypatch, dtype, method, chirp, fft_mode, center):
     """istft_tiles: several output tiles (7 samples: not whole hops, so tiles straddle frames),
     several rounds of frames per tile, odd lengths (trimmed and padded), real and complex output."""
-    from chirpstft.backends import _fused_plan
+    from chirpstft.backends.cuda import tiles as _fused_plan
 
     monkeypatch.setattr(kernels, "overlap_add", None)  # the cuFFT path's inverse is gone
     monkeypatch.setattr(_fused_plan, "ISTFT_TILE_SAMPLES", 7)

@@ -80,6 +80,57 @@ def test_inverse_envelope_cache_is_bounded():
     assert len(plan._envelopes) <= 16
 
 
+def test_plan_cache_is_safe_under_threads(monkeypatch):
+    """Threads asking at once for the same plan get one object; many keys at once keep the memo
+    bounded and never raise (the memo is shared by streams, Dask workers and users' pools)."""
+    import threading
+
+    chirpstft.clear_plan_cache()
+    barrier = threading.Barrier(8)
+    made = []
+    real_init = chirpstft.ChirpSTFT.__init__
+
+    def slow_init(self, *args, **kwargs):  # widen the window between "not cached" and "stored"
+        barrier.wait(timeout=30) if len(made) < 8 else None
+        made.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(chirpstft.ChirpSTFT, "__init__", slow_init)
+    got, errors = [], []
+
+    def same_key():
+        try:
+            got.append(chirpstft._plan.cached_plan(n_fft=16, hop_length=4))
+        except Exception as exc:  # pragma: no cover - what the test is looking for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=same_key) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    assert not errors and len(got) == 8
+    assert all(p is got[0] for p in got), "two threads got two plans for one key"
+    monkeypatch.setattr(chirpstft.ChirpSTFT, "__init__", real_init)
+
+    def many_keys(seed):
+        try:
+            for i in range(300):
+                n_fft = 8 + (seed * 7 + i) % 48
+                chirpstft._plan.cached_plan(n_fft=n_fft)
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=many_keys, args=(s,)) for s in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not errors
+    assert len(chirpstft._plan._PLAN_CACHE) <= 32
+    chirpstft.clear_plan_cache()
+
+
 def test_demo_runs(tmp_path):
     pytest.importorskip("matplotlib")
     spec = importlib.util.spec_from_file_location("chirp_demo", ROOT / "examples" / "chirp_demo.py")

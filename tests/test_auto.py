@@ -49,7 +49,7 @@ needs_numba = pytest.mark.skipif("numba" not in chirpstft.available_backends(), 
     ],
 )
 def test_kernel_matches_numpy_reference(rng, n_fft, hop, center, pad_mode, complex_x, order, n_cand):
-    from chirpstft.backends._autorate import chirp_scores
+    from chirpstft.backends.numba.autorate import chirp_scores
 
     plan = chirpstft.ChirpSTFT(fs=7.0, n_fft=n_fft, hop_length=hop, center=center, pad_mode=pad_mode)
     x = rng.standard_normal((2, 3, 301))
@@ -69,7 +69,7 @@ def test_kernel_matches_numpy_reference(rng, n_fft, hop, center, pad_mode, compl
 
 @needs_numba
 def test_kernel_float32_and_strided_input_score_in_float64(rng):
-    from chirpstft.backends._autorate import chirp_scores
+    from chirpstft.backends.numba.autorate import chirp_scores
 
     plan = chirpstft.ChirpSTFT(fs=1.0, n_fft=32, hop_length=8)
     x = rng.standard_normal((4, 400)).astype(np.float32)[::2, ::2]
@@ -94,7 +94,7 @@ def test_reference_scores_are_the_renyi_entropy_of_each_frame(rng):
 
 @needs_numba
 def test_kernel_scores_a_subset_of_frames_and_a_complex_window(rng):
-    from chirpstft.backends._autorate import chirp_scores
+    from chirpstft.backends.numba.autorate import chirp_scores
 
     w = np.hanning(32) * np.exp(1j * np.linspace(0.0, 1.0, 32))  # complex window: no mirror pairs
     for window in ("hann", w):
@@ -114,7 +114,7 @@ def test_kernel_scores_a_subset_of_frames_and_a_complex_window(rng):
 
 
 def test_mirror_pairs_match_each_rate_with_its_negation_once():
-    from chirpstft.backends._autorate import mirror_pairs
+    from chirpstft.backends.numba.autorate import mirror_pairs
 
     plus, minus = mirror_pairs(np.array([-2.0, -1.0, 0.0, 1.0, 2.0]), True)
     assert sorted(zip(plus.tolist(), minus.tolist())) == [(2, -1), (3, 1), (4, 0)]
@@ -156,7 +156,7 @@ def _float32_cases(rng, n=700):
 def test_bounded_scan_bounds_its_float32_scores(rng, order):
     """Single precision for float32 input: every score lies within its frame's bound of the
     float64 reference (an over-estimate, but a useful one), NaN frames agree and are exact."""
-    from chirpstft.backends._autorate import chirp_scores
+    from chirpstft.backends.numba.autorate import chirp_scores
 
     plan = chirpstft.ChirpSTFT(fs=FS, n_fft=64, hop_length=16)
     cand = chirpstft.default_chirp_candidates(FS, 64)

@@ -17,14 +17,18 @@ from numba import njit
 from numba.core import event
 
 import chirpstft
-from chirpstft.backends import _jit, backend_for, numba_cpu
-from chirpstft.backends._compiling import KernelCompiling, answering_now, wants_answer_now
+from chirpstft.backends import COMPILER, KernelCompiling, backend_for
+from chirpstft.backends.numba import backend as numba_cpu
+from chirpstft.backends.numba.launch import launch
+
+answering_now = COMPILER.answering_now
+wants_answer_now = COMPILER.wants_answer_now
 
 
 @pytest.fixture
 def background(monkeypatch):
     monkeypatch.setenv("CHIRPSTFT_BACKGROUND_COMPILE", "1")
-    chirpstft.backends._warned.discard("interim")
+    monkeypatch.setattr(COMPILER, "_warned", False)
 
 
 class _Hold(event.Listener):
@@ -49,15 +53,15 @@ def _held(kernel):
 
 
 def _drain():
-    assert _jit._idle.wait(300), "the background compile did not finish"
+    assert COMPILER.wait(300), "the background compile did not finish"
 
 
 def test_a_call_that_may_wait_runs_the_kernel(background):
     total = njit(lambda a: a.sum())
     a = np.arange(5.0)
     assert not wants_answer_now()
-    assert _jit.launch(total, a) == 10.0  # compiled in the foreground: no background job
-    assert _jit.pending() == 0
+    assert launch(total, a) == 10.0  # compiled in the foreground: no background job
+    assert COMPILER.pending() == 0
 
 
 def test_answer_now_raises_while_compiling_then_runs_the_kernel(background):
@@ -68,16 +72,16 @@ def test_answer_now_raises_while_compiling_then_runs_the_kernel(background):
         with answering_now():
             assert wants_answer_now()
             with pytest.raises(KernelCompiling):
-                _jit.launch(total, a)
-            assert _jit.pending() == 1
+                launch(total, a)
+            assert COMPILER.pending() == 1
             with pytest.raises(KernelCompiling):  # still compiling: no second job, no wait
-                _jit.launch(total, a)
-            assert _jit.pending() == 1
+                launch(total, a)
+            assert COMPILER.pending() == 1
         hold.release.set()
         _drain()
         assert len(total.overloads) == 1
         with answering_now():
-            assert _jit.launch(total, a) == 12.0
+            assert launch(total, a) == 12.0
     finally:
         hold.release.set()
         event.unregister("numba:compile", hold)
@@ -88,8 +92,8 @@ def test_switched_off_by_the_environment(monkeypatch):
     total = njit(lambda a: a.sum() + 1)
     with answering_now():
         assert not wants_answer_now()
-        assert _jit.launch(total, np.ones(3)) == 4.0
-    assert _jit.pending() == 0
+        assert launch(total, np.ones(3)) == 4.0
+    assert COMPILER.pending() == 0
 
 
 def test_a_kernel_that_fails_to_compile_reports_in_the_foreground(background):
@@ -98,11 +102,11 @@ def test_a_kernel_that_fails_to_compile_reports_in_the_foreground(background):
     try:
         with answering_now():
             with pytest.raises(KernelCompiling):
-                _jit.launch(bad, np.ones(2))
+                launch(bad, np.ones(2))
             hold.release.set()
             _drain()
             with pytest.raises(Exception, match="no_such_attribute"):  # Numba's typing error, not swallowed
-                _jit.launch(bad, np.ones(2))
+                launch(bad, np.ones(2))
     finally:
         hold.release.set()
         event.unregister("numba:compile", hold)

@@ -199,7 +199,7 @@ def test_device_arrays_are_never_silently_copied(monkeypatch):
     fake.ndarray = ndarray
     monkeypatch.setitem(sys.modules, "cupy", fake)
     monkeypatch.setattr(backends, "_failed", {})  # don't let this fake CuPy's failure stick
-    monkeypatch.delitem(sys.modules, "chirpstft.backends.cupy_gpu", raising=False)
+    monkeypatch.delitem(sys.modules, "chirpstft.backends.cuda.backend", raising=False)
     # a CuPy input goes to the GPU backend, which says why it cannot run (this fake has no device)
     with pytest.raises(
         chirpstft.BackendUnavailableError,

@@ -39,7 +39,7 @@ def fresh_registry(monkeypatch):
     """Forget loaded/failed backends so that a fake ``cupy`` module is really imported."""
     monkeypatch.setattr(backends, "_failed", {})
     monkeypatch.setattr(backends, "_loaded", {k: v for k, v in backends._loaded.items() if k != "cupy"})
-    monkeypatch.delitem(sys.modules, "chirpstft.backends.cupy_gpu", raising=False)
+    monkeypatch.delitem(sys.modules, "chirpstft.backends.cuda.backend", raising=False)
 
 
 def fake_cupy(monkeypatch, device_count):
@@ -175,7 +175,7 @@ def test_kernels_compile_for_a_real_gpu():
     assert run.stdout.count("ok sm_80 ") == run.stdout.count("ok sm_90 ") == 18
     assert run.stdout.count(" istft_tiles ") == 4, run.stdout  # the fused inverse, both precisions
     # the fused kernels' static shared memory is what _fused_plan accounts for (under 48 KiB)
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     assert "stft_tiles (array(float32, 2d, C), array(float32, 3d, C)): " in run.stdout
     for line in run.stdout.splitlines():
@@ -194,7 +194,7 @@ def test_kernels_compile_for_a_real_gpu():
 # --------------------------------------------------------------------------- fused kernels: plan + traffic
 def test_fused_plan_geometry():
     """Which sizes are fused, how many frames a tile holds: checked on the CPU."""
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     assert FP.fused_size(1024, 4) and FP.fused_size(1024, 8) and FP.fused_size(2048, 4)
     assert not FP.fused_size(2048, 8) and not FP.fused_size(12, 4) and not FP.fused_size(4096, 4)
@@ -213,7 +213,7 @@ def test_fused_plan_geometry():
 
 
 def test_traffic_of_the_cufft_path_is_what_the_issue_counted():
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     moved, io = FP.traffic_stft(4096, 1440, 46, 128, 32, 128, fused=False)
     assert 210e6 < io < 225e6 and 4.3 < moved / io < 5.2  # the issue: ~990 MB for 217 MB (4.6x)
@@ -224,7 +224,7 @@ def test_traffic_of_the_cufft_path_is_what_the_issue_counted():
 def test_traffic_of_the_fused_inverse_counts_its_reads():
     """istft_tiles reads, per tile of output samples, every frame overlapping it (brute force here)
     and writes each output sample once; a frame overlapping two tiles is counted twice."""
-    from chirpstft.backends import _fused_plan as FP
+    from chirpstft.backends.cuda import tiles as FP
 
     for n_fft, hop, length, start, n_frames in [(128, 32, 1440, 64, 46), (16, 3, 100, 0, 29), (8, 8, 50, 4, 7),
                                                 (1024, 1000, 5000, 512, 6), (2048, 2048, 9000, 0, 5)]:  # fmt: skip

@@ -9,7 +9,9 @@ an STFT into an :class:`~chirpstft._prepared.Inverse`, which the in-memory path
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -44,16 +46,47 @@ from ._validation import (
     real_dtype_of,
     sampling_rate,
 )
-from .backends import backend_for, get_backend
+from .backends import Capabilities, backend_for, get_backend
 from .backends.numpy_ref import overlap_add
 from .chirp import AutoChirp, check_static, is_static_zero
 from .windows import cola_holds, get_window, nola_holds
 
 __all__ = ["ChirpSTFT", "cached_plan", "clear_plan_cache"]
 
-_CACHE_SIZE = 16
-_PLAN_CACHE: OrderedDict[tuple, ChirpSTFT] = OrderedDict()
-_PLAN_CACHE_SIZE = 32
+
+class _Memo:
+    """A bounded least-recently-used memo, safe under threads (a plan is shared by the threads of a
+    stream, a Dask graph or a user's pool). A value is made outside the lock; when two threads make
+    the same key at once, the first stored wins, so a key always gives one object."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()
+        with self._lock:
+            value = self._items.setdefault(key, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+#: Plans of the functional interface, by parameters (see :func:`cached_plan`).
+_PLAN_CACHE = _Memo(32)
 
 
 @fill_doc
@@ -147,7 +180,7 @@ class ChirpSTFT:
         if static is not None and np.size(static):
             finite_phase(float(np.max(np.abs(static))), self._max_t2, "chirp_rate")
         self._unpadded = self._spec.unpadded()
-        self._envelopes: OrderedDict[tuple, tuple[np.ndarray, int]] = OrderedDict()
+        self._envelopes = _Memo(16)  # inverse envelopes by (n_frames, method, start, length)
         self._conditions: dict[str, bool] = {}
 
     # ------------------------------------------------------------------ properties
@@ -267,8 +300,7 @@ class ChirpSTFT:
             ``auto`` request), fft mode and number of frames.
         """
         lazy = _dask.is_dask_array(x)
-        # a one-shot call answers at once while its kernel compiles; streams and Dask graphs wait
-        backend = backend_for(self._backend, None if lazy else x, interim=whole and not lazy)
+        backend = self._backend_for(x, whole)
         x = as_working_array(x, name, (lambda a: a) if lazy else backend.asarray)
         if x.ndim == 0:
             raise ParameterError(
@@ -459,7 +491,7 @@ class ChirpSTFT:
             As :meth:`istft`.
         """
         method = option(method, "method", METHODS)
-        backend = backend_for(self._backend, S, interim=whole and not _dask.is_dask_array(S))
+        backend = self._backend_for(S, whole)
         S = as_working_array(S, "S", backend.asarray, spectra=True)
         if S.ndim < 2:
             what = (
@@ -613,14 +645,22 @@ class ChirpSTFT:
             return "twosided"
         return "onesided"
 
+    def _backend_for(self, a: Any, whole: bool) -> Capabilities:
+        """The backend for input ``a``, and the one rule for interim answers while a kernel compiles
+        (:mod:`chirpstft.backends.compiling`): a whole in-memory input (a one-shot call) answers at
+        once; a stream's chunk and a Dask graph wait for the kernel."""
+        lazy = _dask.is_dask_array(a)
+        return backend_for(self._backend, None if lazy else a, interim=whole and not lazy)
+
     def _inverse_envelope(
         self, n_frames: int, method: str, start: int, length: int
     ) -> tuple[np.ndarray, int]:
         """Reciprocal overlap-added window envelope on output samples, and uncovered count."""
-        key = (n_frames, method, start, length)
-        if key in self._envelopes:
-            self._envelopes.move_to_end(key)
-            return self._envelopes[key]
+        return self._envelopes.get_or_make(
+            (n_frames, method, start, length), lambda: self._make_envelope(n_frames, method, start, length)
+        )
+
+    def _make_envelope(self, n_frames: int, method: str, start: int, length: int) -> tuple[np.ndarray, int]:
         self.check_inverse(method)
         w = self._spec.window
         base = np.abs(w) ** 2 if method == "ls" else np.conj(w)
@@ -632,11 +672,7 @@ class ChirpSTFT:
         inv = np.zeros_like(env)
         inv[good] = 1.0 / env[good]
         inv.setflags(write=False)
-        result = (inv, int(length - np.count_nonzero(good)))
-        self._envelopes[key] = result
-        if len(self._envelopes) > _CACHE_SIZE:
-            self._envelopes.popitem(last=False)
-        return result
+        return inv, int(length - np.count_nonzero(good))
 
 
 def cached_plan(**params: Any) -> ChirpSTFT:
@@ -650,15 +686,7 @@ def cached_plan(**params: Any) -> ChirpSTFT:
         hash(key)
     except TypeError:
         return ChirpSTFT(**params)
-    plan = _PLAN_CACHE.get(key)
-    if plan is None:
-        plan = ChirpSTFT(**params)
-        _PLAN_CACHE[key] = plan
-        if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
-            _PLAN_CACHE.popitem(last=False)
-    else:
-        _PLAN_CACHE.move_to_end(key)
-    return plan
+    return _PLAN_CACHE.get_or_make(key, lambda: ChirpSTFT(**params))
 
 
 def clear_plan_cache() -> None:

@@ -36,7 +36,7 @@ from ._errors import InputTypeError, ParameterError
 from ._plan import cached_plan
 from ._spec import PadMode
 from ._validation import check_size, option, positive_int, real_number
-from .backends import backend_for, is_device_array
+from .backends import KernelCompiling, is_device_array
 
 __all__ = [
     "COLORMAPS",
@@ -550,24 +550,25 @@ def render(
         fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
         chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
     )  # fmt: skip
-    fused = backend_for(plan.backend, x).render
-    if is_device_array(x) and (fused is None or callable(ref)):
+    if is_device_array(x) and callable(ref):  # the device backend always has a fused render
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
             "callable ref needs the NumPy pipeline): pass ref='max', or copy x to the host "
             "with cupy.asnumpy(x)"
         )
     analysis = plan.prepare(x, scaling="power")  # CuPy arrays stay on the device
+    fused = analysis.backend.render
     freqs = plan.frequencies("centered")
     if fmin is None and not analysis.is_complex:
         fmin = 0.0
     if fused is not None and not callable(ref):
-        images = _render_fused(
-            analysis, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
-            fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
-        )  # fmt: skip
-        if images is not None:  # None: the kernel is compiling, the NumPy pipeline answers
-            return images
+        try:
+            return _render_fused(
+                analysis, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
+                fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
+            )  # fmt: skip
+        except KernelCompiling:  # the kernel is compiling: the NumPy pipeline answers
+            pass
     return spectrogram_image(
         analysis.run(), freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range,
         fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
@@ -594,8 +595,6 @@ def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, s
         cols_matrix=_resample_matrix(analysis.n_frames, width), lut=lut, channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,
     )  # fmt: skip
-    if out is None:
-        return None
     return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
 
 

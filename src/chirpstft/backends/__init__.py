@@ -26,10 +26,9 @@ There is never a silent fallback from a requested backend to another one.
 input type (10-15 s for a Numba kernel; then it is loaded from Numba's disk cache in well under a
 second). ``backend_for(None, x, interim=True)`` (what the in-memory calls ask for) returns the
 automatic choice with one difference: a call whose kernel is not compiled yet answers from the
-NumPy reference (equal to rounding) while the kernel compiles in the background
-(:mod:`._jit`), instead of waiting. A named backend, a stream and a Dask graph always wait.
-``CHIRPSTFT_BACKGROUND_COMPILE=0`` turns this off; ``python -m chirpstft warmup`` compiles
-everything ahead of time.
+NumPy reference (equal to rounding) while the kernel compiles in the background, instead of
+waiting. A named backend, a stream and a Dask graph always wait. All of that, and what happens at
+exit, is one object: :data:`COMPILER` (:mod:`.compiling`).
 """
 
 from __future__ import annotations
@@ -44,12 +43,14 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import BackendUnavailableError, InputTypeError, ParameterError, warn_caller
-from ._compiling import KernelCompiling, answering_now
+from .._errors import BackendUnavailableError, InputTypeError, ParameterError
+from .compiling import COMPILER, KernelCompiling
 
 __all__ = [
+    "COMPILER",
     "PREFERENCE",
     "Capabilities",
+    "KernelCompiling",
     "available_backends",
     "backend_for",
     "capabilities",
@@ -59,9 +60,9 @@ __all__ = [
 
 #: Known backends and the module implementing each.
 _MODULES: dict[str, str] = {
-    "numba": "chirpstft.backends.numba_cpu",
+    "numba": "chirpstft.backends.numba.backend",
     "numpy": "chirpstft.backends.numpy_ref",
-    "cupy": "chirpstft.backends.cupy_gpu",
+    "cupy": "chirpstft.backends.cuda.backend",
 }
 
 #: Order of preference of the automatic choice for host (NumPy) arrays.
@@ -229,33 +230,6 @@ def capabilities(backend: Any) -> Capabilities:
     return Capabilities(name=name, **required, **declared)
 
 
-def _interim(
-    fast: Callable[..., Any] | None, reference: Callable[..., Any] | None
-) -> Callable[..., Any] | None:
-    """``fast``, answered by ``reference`` (None: declined) while ``fast``'s kernel compiles."""
-    if fast is None:
-        return None
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with answering_now():
-            try:
-                return fast(*args, **kwargs)
-            except KernelCompiling:
-                pass
-        if "interim" not in _warned:
-            _warned.add("interim")
-            warn_caller(
-                "chirpstft is compiling its Numba kernels in the background (once per install, about "
-                "10 s per kernel); until each is ready, calls answer from the NumPy backend, equal to "
-                "rounding. Run `python -m chirpstft warmup` once to compile them ahead of time, or set "
-                "CHIRPSTFT_BACKGROUND_COMPILE=0 to wait for them instead",
-                RuntimeWarning,
-            )
-        return None if reference is None else reference(*args, **kwargs)
-
-    return run
-
-
 def backend_for(name: str | None, x: Any = None, *, interim: bool = False) -> Capabilities:
     """:func:`get_backend` then :func:`capabilities`: what the chosen backend can do.
 
@@ -268,7 +242,10 @@ def backend_for(name: str | None, x: Any = None, *, interim: bool = False) -> Ca
     reference = capabilities(_load("numpy"))
     return replace(
         chosen,
-        **{f: _interim(getattr(chosen, f), getattr(reference, f)) for f in ("stft", "spectrogram", "istft")},
-        chirp_scores=_interim(chosen.chirp_scores, reference.chirp_scores),
-        render=_interim(chosen.render, None),
+        **{
+            f: COMPILER.interim(getattr(chosen, f), getattr(reference, f))
+            for f in ("stft", "spectrogram", "istft")
+        },
+        chirp_scores=COMPILER.interim(chosen.chirp_scores, reference.chirp_scores),
+        render=COMPILER.interim(chosen.render, None),  # KernelCompiling goes on: render answers
     )

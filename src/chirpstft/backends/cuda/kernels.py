@@ -23,15 +23,15 @@ import math
 import numba
 from numba import cuda
 
-from ._common import pad_index
+from ..rules import pad_index as _pad_index_py
 
-#: Threads per block of every launch (a power of two, at most ``_SHARED``). The tests lower
+#: Threads per block of every launch (a power of two, at most ``SHARED``). The tests lower
 #: it (the simulator runs each thread of a block as a Python thread).
 THREADS_PER_BLOCK = 256
 #: Most blocks of one grid-stride launch.
 MAX_BLOCKS = 65535
 #: Size of the shared-memory reduction buffers of :func:`render_images`.
-_SHARED = 256
+SHARED = 256
 
 
 def blocks(n_units: int) -> int:
@@ -46,11 +46,11 @@ def frame_threads(n_fft: int) -> int:
 
 # --------------------------------------------------------------------------- device helpers
 #: :func:`._common.pad_index` (the CPU kernels' rule) compiled as a device function: -1 means a zero.
-_pad_index = cuda.jit(device=True)(pad_index)
+pad_index = cuda.jit(device=True)(_pad_index_py)
 
 
 @cuda.jit(device=True)
-def _rate(rates, b, m):
+def rate_of(rates, b, m):
     """Rate of signal ``b``, frame ``m`` from a (1 or B, 1 or M) table."""
     rb = b if rates.shape[0] > 1 else 0
     rm = m if rates.shape[1] > 1 else 0
@@ -58,24 +58,24 @@ def _rate(rates, b, m):
 
 
 @cuda.jit(device=True)
-def _larger(a, b):
+def larger(a, b):
     return a if a > b else b  # (builtin max/min are avoided: not every CUDA target types them)
 
 
 @cuda.jit(device=True)
-def _smaller(a, b):
+def smaller(a, b):
     return a if a < b else b
 
 
 @cuda.jit(device=True)
-def _clip01(v):
+def clip01(v):
     if v < 0.0:
         return 0.0
     return 1.0 if v > 1.0 else v
 
 
 @cuda.jit(device=True)
-def _block_max(sh, value):
+def block_max(sh, value):
     """Maximum of ``value`` over the block (a power-of-two block size)."""
     t = cuda.threadIdx.x
     sh[t] = value
@@ -111,9 +111,9 @@ def gather_frames(x, out, hr, hi, t2, rates, per_frame, n_frames, n_fft, hop, pa
         m = row % n_frames
         b = row // n_frames
         first = m * hop - pad  # signal index of the frame's sample 0
-        a = _rate(rates, b, m) if per_frame else 0.0
+        a = rate_of(rates, b, m) if per_frame else 0.0
         for k in range(cuda.threadIdx.x, n_fft, cuda.blockDim.x):
-            j = _pad_index(first + k, n, pad_mode)
+            j = pad_index(first + k, n, pad_mode)
             xr = 0.0
             xi = 0.0
             if j >= 0:
@@ -249,7 +249,7 @@ def overlap_add(y, out, sr, si, t2, rates, per_frame, er, ei, hop, start, y_comp
                 gr = sr[k]
                 gi = si[k]
                 if per_frame:
-                    angle = math.pi * _rate(rates, b, m) * t2[k]
+                    angle = math.pi * rate_of(rates, b, m) * t2[k]
                     c = math.cos(angle)
                     s = math.sin(angle)
                     gr, gi = gr * c - gi * s, gr * s + gi * c
@@ -278,7 +278,7 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
     resize uses banded matrices given as (start, count, weights) per output row/column.
     ``lut``: (256, 3) colormap, or (0, 3) for gray repeated over C channels.
     """
-    sh = cuda.shared.array(_SHARED, numba.float64)
+    sh = cuda.shared.array(SHARED, numba.float64)
     t = cuda.threadIdx.x
     nt = cuda.blockDim.x
     n_rows = P.shape[1]
@@ -297,8 +297,8 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
                 v = P[b, e // n_cols, e % n_cols]
                 if math.isfinite(v) and v > local:
                     local = v
-            ref = _block_max(sh, local)
-        ref_db = 10.0 * math.log10(_larger(amin, ref)) if math.isfinite(ref) else 0.0
+            ref = block_max(sh, local)
+        ref_db = 10.0 * math.log10(larger(amin, ref)) if math.isfinite(ref) else 0.0
         # 2. decibels (NaN marks a non-finite value), and their maximum
         local = -inf
         for e in range(t, size, nt):
@@ -306,13 +306,13 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
             c = e % n_cols
             v = P[b, r, c]
             if math.isfinite(v):
-                d = 10.0 * math.log10(_larger(amin, v)) - ref_db
+                d = 10.0 * math.log10(larger(amin, v)) - ref_db
                 P[b, r, c] = d
                 if d > local:
                     local = d
             else:
                 P[b, r, c] = math.nan
-        top = _block_max(sh, local)
+        top = block_max(sh, local)
         # 3. top_db floor, and the normalisation range
         fixed = db_hi > db_lo
         local_lo = inf
@@ -325,13 +325,13 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
                 if top_db >= 0.0 and d < top - top_db:
                     d = top - top_db
                     P[b, r, c] = d
-                local_lo = _smaller(local_lo, d)
-                local_hi = _larger(local_hi, d)
+                local_lo = smaller(local_lo, d)
+                local_hi = larger(local_hi, d)
         lo = db_lo
         hi = db_hi
         if not fixed:
-            lo = -_block_max(sh, -local_lo)
-            hi = _block_max(sh, local_hi)
+            lo = -block_max(sh, -local_lo)
+            hi = block_max(sh, local_hi)
         span = hi - lo
         # 4. normalise to [0, 1]
         for e in range(t, size, nt):
@@ -339,7 +339,7 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
             c = e % n_cols
             d = P[b, r, c]
             if math.isfinite(d) and span > 0.0:
-                P[b, r, c] = _clip01((d - lo) / span)
+                P[b, r, c] = clip01((d - lo) / span)
             else:
                 P[b, r, c] = 0.0
         cuda.syncthreads()
@@ -357,11 +357,11 @@ def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_coun
                     for z in range(w_count[w]):
                         partial += w_w[w, z] * P[b, rr, w_start[w] + z]
                     value += rw * partial
-            value = _clip01(value)
+            value = clip01(value)
             if lut.shape[0] > 0:
                 index = round(value * 255.0)
                 for ch in range(channels):
-                    level = _clip01(lut[index, ch])
+                    level = clip01(lut[index, ch])
                     out[b, h, w, ch] = round(level * 255.0) if to_uint8 else level
             else:
                 for ch in range(channels):

@@ -1,6 +1,6 @@
 """Fused Numba CUDA kernels of the GPU backend: frames never leave shared memory.
 
-For power-of-two ``n_fft`` that fit a block's FFT tile (:func:`._fused_plan.fused_size`:
+For power-of-two ``n_fft`` that fit a block's FFT tile (:func:`.tiles.fused_size`:
 up to 2048 in float32, 1024 in float64) one thread block takes a *tile* of ``tf``
 consecutive frames of one signal (a grid-stride loop over the tiles) and
 
@@ -20,7 +20,7 @@ synthesis window / de-chirp and overlap-adds them into a float64 accumulator in 
 memory (a gather: each thread owns its samples, no races, no atomics), then writes each
 output sample once, times the inverse envelope. Frames overlapping two tiles are read by both.
 
-Only the signal is read and only the result is written; see :mod:`._fused_plan` for the
+Only the signal is read and only the result is written; see :mod:`.tiles` for the
 traffic of each kernel. :func:`render_fused` goes one step further: the power rows of one
 signal's image stay in shared memory and the block finishes dB / normalisation / resize /
 colormap, writing only the image.
@@ -38,8 +38,8 @@ import math
 import numba
 from numba import cuda
 
-from . import _fused_plan as plan
-from ._cuda_kernels import _block_max, _clip01, _larger, _pad_index, _rate, _smaller
+from . import tiles as plan
+from .kernels import block_max, clip01, larger, pad_index, rate_of, smaller
 
 __all__ = ["inverse_kernel", "kernels"]
 
@@ -68,7 +68,7 @@ def _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames,
         vr = 0.0
         vi = 0.0
         if m < n_frames:
-            j = _pad_index(m * hop - pad + k, n, pad_mode)
+            j = pad_index(m * hop - pad + k, n, pad_mode)
             if j >= 0:
                 xr = 0.0
                 xi = 0.0
@@ -80,7 +80,7 @@ def _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames,
                 gr = hr[k]
                 gi = hi[k]
                 if per_frame:
-                    angle = -math.pi * _rate(rates, b, m) * t2[k]
+                    angle = -math.pi * rate_of(rates, b, m) * t2[k]
                     c = math.cos(angle)
                     s = math.sin(angle)
                     gr, gi = gr * c - gi * s, gr * s + gi * c
@@ -175,7 +175,7 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
                      w_count, w_w, lut, to_uint8):  # fmt: skip
         """Fused render, one block per signal: power of the image rows (``rows``: FFT bins,
         ascending frequency) into shared memory tile by tile, then dB -> [0, 1] -> resize ->
-        colormap / gray -> ``out`` (B, H, W, C), as :func:`._cuda_kernels.render_images`."""
+        colormap / gray -> ``out`` (B, H, W, C), as :func:`.kernels.render_images`."""
         re = cuda.shared.array(render_elems, ftype)
         im = cuda.shared.array(render_elems, ftype)
         P = cuda.shared.array(image_elems, ftype)
@@ -218,20 +218,20 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
                     v = P[e]
                     if math.isfinite(v) and v > local:
                         local = v
-                ref = _block_max(red, local)
-            ref_db = 10.0 * math.log10(_larger(amin, ref)) if math.isfinite(ref) else 0.0
+                ref = block_max(red, local)
+            ref_db = 10.0 * math.log10(larger(amin, ref)) if math.isfinite(ref) else 0.0
             # 2. decibels (NaN marks a non-finite value), and their maximum
             local = -inf
             for e in range(t, size, nt):
                 v = P[e]
                 if math.isfinite(v):
-                    d = 10.0 * math.log10(_larger(amin, v)) - ref_db
+                    d = 10.0 * math.log10(larger(amin, v)) - ref_db
                     P[e] = d
                     if d > local:
                         local = d
                 else:
                     P[e] = math.nan
-            top = _block_max(red, local)
+            top = block_max(red, local)
             # 3. top_db floor, and the normalisation range
             fixed = db_hi > db_lo
             local_lo = inf
@@ -242,19 +242,19 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
                     if top_db >= 0.0 and d < top - top_db:
                         d = top - top_db
                         P[e] = d
-                    local_lo = _smaller(local_lo, d)
-                    local_hi = _larger(local_hi, d)
+                    local_lo = smaller(local_lo, d)
+                    local_hi = larger(local_hi, d)
             lo_db = db_lo
             hi_db = db_hi
             if not fixed:
-                lo_db = -_block_max(red, -local_lo)
-                hi_db = _block_max(red, local_hi)
+                lo_db = -block_max(red, -local_lo)
+                hi_db = block_max(red, local_hi)
             span = hi_db - lo_db
             # 4. normalise to [0, 1]
             for e in range(t, size, nt):
                 d = P[e]
                 if math.isfinite(d) and span > 0.0:
-                    P[e] = _clip01((d - lo_db) / span)
+                    P[e] = clip01((d - lo_db) / span)
                 else:
                     P[e] = 0.0
             cuda.syncthreads()
@@ -272,11 +272,11 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
                         for z in range(w_count[w]):
                             partial += w_w[w, z] * P[rr * n_cols + w_start[w] + z]
                         value += rw * partial
-                value = _clip01(value)
+                value = clip01(value)
                 if lut.shape[0] > 0:
                     index = round(value * 255.0)
                     for ch in range(channels):
-                        level = _clip01(lut[index, ch])
+                        level = clip01(lut[index, ch])
                         out[b, h, w, ch] = round(level * 255.0) if to_uint8 else level
                 else:
                     for ch in range(channels):
@@ -351,7 +351,7 @@ def _build_inverse(ftype, elems: int, acc_elems: int):
             if count > tile_len:
                 count = tile_len
             p0 = start + j0
-            # the frames overlapping padded samples [p0, p0 + count) (as _fused_plan.istft_frame_range)
+            # the frames overlapping padded samples [p0, p0 + count) (as tiles.istft_frame_range)
             num = p0 - n_fft + 1
             first = 0
             if num > 0:
@@ -386,7 +386,7 @@ def _build_inverse(ftype, elems: int, acc_elems: int):
                         gr = sr[k]
                         gi = si[k]
                         if per_frame:
-                            angle = math.pi * _rate(rates, b, m) * t2[k]
+                            angle = math.pi * rate_of(rates, b, m) * t2[k]
                             c = math.cos(angle)
                             sn = math.sin(angle)
                             gr, gi = gr * c - gi * sn, gr * sn + gi * c

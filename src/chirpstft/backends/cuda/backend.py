@@ -4,7 +4,7 @@ Chosen automatically for CuPy inputs and explicitly with ``backend="cupy"``. The
 where the input lived: CuPy in, CuPy out (no host round trip); a NumPy input with
 ``backend="cupy"`` is copied to the device, computed there, and copied back (which lets the
 whole CPU test suite run on the GPU backend where a GPU is present). The work is done by
-:class:`chirpstft.backends._gpu_core.DeviceBackend` with ``xp = cupy``: Numba CUDA kernels
+:class:`chirpstft.backends.cuda.device.DeviceBackend` with ``xp = cupy``: Numba CUDA kernels
 for framing + window + chirp (written straight into the FFT input buffer), bin selection +
 transpose (+ magnitude), the race-free overlap-add of the inverse and the fused rendering;
 cuFFT through :mod:`cupy.fft` with CuPy's plan cache; every kernel on CuPy's current stream.
@@ -60,7 +60,7 @@ if not cuda.is_available():
         "(pip install 'chirpstft[gpu]', which brings numba-cuda[cu12]; numba.cuda.detect() says more)"
     )
 
-from ._gpu_core import DeviceBackend  # noqa: E402 - imports numba.cuda kernels: only once the checks passed
+from .device import DeviceBackend  # noqa: E402 - imports numba.cuda kernels: only once the checks passed
 
 NAME = "cupy"
 

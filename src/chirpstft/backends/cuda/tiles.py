@@ -1,6 +1,6 @@
 """Geometry and global-memory traffic of the fused GPU kernels (plain Python, no Numba).
 
-The fused kernels of :mod:`chirpstft.backends._cuda_fused` run one thread block per *tile*
+The fused kernels of :mod:`chirpstft.backends.cuda.fused` run one thread block per *tile*
 of consecutive frames of one signal: the tile's frames are gathered from the signal, windowed,
 chirped and transformed in shared memory, and only the result is written to global memory.
 This module says which sizes take that path, how many frames a tile holds, how much shared

@@ -4,16 +4,16 @@
 :mod:`chirpstft.backends.numpy_ref` (``stft``, ``spectrogram``, ``istft``, plus ``render``
 and ``asarray``) with three ingredients:
 
-- the Numba CUDA kernels of :mod:`chirpstft.backends._cuda_kernels` (framing + window + chirp
+- the Numba CUDA kernels of :mod:`chirpstft.backends.cuda.kernels` (framing + window + chirp
   written straight into the FFT input buffer; bin selection + transpose (+ magnitude); the
   race-free overlap-add of the inverse; the fused per-image rendering);
 - ``xp.fft`` for the FFTs (cuFFT, with CuPy's plan cache, when ``xp`` is CuPy);
 - a ``launch`` hook that starts a kernel on the array module's current stream.
 
-With ``xp = cupy`` (:mod:`chirpstft.backends.cupy_gpu`) everything stays on the device. With
+With ``xp = cupy`` (:mod:`chirpstft.backends.cuda`) everything stays on the device. With
 ``xp = numpy`` and ``NUMBA_ENABLE_CUDASIM=1`` the very same code runs on the CPU: that is how
 the test suite executes the GPU backend without a GPU. Only the two CuPy-specific hooks of
-``cupy_gpu`` (the stream handed to Numba, and zero-copy wrapping of CuPy arrays for Numba)
+:mod:`chirpstft.backends.cuda` (the stream handed to Numba, and zero-copy wrapping of CuPy arrays for Numba)
 cannot run here.
 
 Small host tables (window, chirp phases, rates, inverse envelope, resampling matrices) are
@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from .._spec import FrameSpec
-from .._validation import complex_dtype
-from .._validation import real_dtype_of as _real_of
-from . import _cuda_fused as FK
-from . import _cuda_kernels as K
-from . import _fused_plan as FP
-from ._common import PAD_CODES, sparse_rows
+from ..._spec import FrameSpec
+from ..._validation import complex_dtype
+from ..._validation import real_dtype_of as _real_of
+from ..rules import PAD_CODES, sparse_rows
+from . import fused as FK
+from . import kernels as K
+from . import tiles as FP
 
 __all__ = ["DeviceBackend"]
 
@@ -118,7 +118,7 @@ class DeviceBackend:
             self._launch_fn(kernel, K.blocks(n_units), threads, *args)
 
     def _launch_reorder(self, F, out, src, power, scale) -> None:
-        """:func:`_cuda_kernels.reorder`, one transpose tile per unit of work."""
+        """:func:`.kernels.reorder`, one transpose tile per unit of work."""
         tiles = K.reorder_tiles(F.shape[0], src.shape[0], F.shape[1])
         self._launch(K.reorder, tiles, K.THREADS_PER_BLOCK, F, out, src, power, scale)
 
@@ -194,7 +194,7 @@ class DeviceBackend:
         return x2, real, args
 
     def _fused_forward(self, x, spec: FrameSpec, rates, fft_mode, n_frames: int, power: int, scale, src=None):
-        """stft (``power == 0``) or ``|S|**power * scale`` by :func:`_cuda_fused` ``stft_tiles``
+        """stft (``power == 0``) or ``|S|**power * scale`` by :mod:`.fused` ``stft_tiles``
         (output bin ``q`` is FFT bin ``src[q]``, by default the bins of ``fft_mode``)."""
         xp = self.xp
         x2, real, args = self._fused_args(x, spec, rates, n_frames)
@@ -309,7 +309,7 @@ class DeviceBackend:
         return out.reshape(*batch, length)
 
     def _fused_istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
-        """Inverse by :func:`_cuda_fused.inverse_kernel` (``istft_tiles``): one block per tile of
+        """Inverse by :func:`.fused.inverse_kernel` (``istft_tiles``): one block per tile of
         output samples; frames are read, inverse-transformed, weighted and overlap-added in
         shared memory, and each output sample is written once."""
         xp = self.xp
@@ -381,6 +381,6 @@ class DeviceBackend:
         out = xp.empty((n_batch, height, width, channels), dtype=out_dtype)
         if n_batch:
             self._launch_fn(
-                K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K._SHARED), P, out, *finish
+                K.render_images, K.blocks(n_batch), min(K.THREADS_PER_BLOCK, K.SHARED), P, out, *finish
             )
         return out.reshape(*batch, height, width, channels)

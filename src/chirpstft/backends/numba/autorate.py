@@ -11,7 +11,7 @@ one pass over the bins gives both sums). Lower is more concentrated. Only the
 scratch of ``n_fft x lanes`` values, so no array of all the spectra is ever built.
 
 Layout: a block of frames (of any signals: 64 in float64, 96 in float32) sits in the SIMD lanes
-of :func:`._lanefft.fft_lanes`, gathered once; the kernel then loops over the candidates, one
+of :func:`.lanefft.fft_lanes`, gathered once; the kernel then loops over the candidates, one
 lane-parallel FFT each. Work is split over blocks of frames (``prange``).
 
 Mirror pairs: for a real frame and a real window the weight of ``-c`` is the conjugate of that of
@@ -53,10 +53,10 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ._common import PAD_CODES
-from ._jit import launch, readonly
-from ._lanefft import fft_lanes, twiddles
-from ._numba_rules import pad_index as _pad_index
+from ..rules import PAD_CODES
+from .frames import pad_index
+from .lanefft import fft_lanes, twiddles
+from .launch import launch, readonly
 
 __all__ = ["chirp_scores", "mirror_pairs"]
 
@@ -149,7 +149,7 @@ def _gather(x, b, p0, n_fft, pad_mode, aw, fr, fi, lane, is_complex):
     for k in range(n_fft):
         p = p0 + k
         if p < 0 or p >= n:
-            p = _pad_index(p, n, pad_mode)
+            p = pad_index(p, n, pad_mode)
         if p >= 0:
             v = x[b, p]
             fr[k, lane] = v.real

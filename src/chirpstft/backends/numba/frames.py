@@ -1,0 +1,294 @@
+"""The frame side every Numba CPU kernel shares: lanes of frames, the chirp recurrence, the gather
+from the (virtually padded) signal, the forward block (gather + FFT) and the stores of its rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+from ..._spec import FrameSpec
+from ..rules import pad_index as _pad_index_py
+from .lanefft import fft_lanes
+from .launch import readonly
+
+#: :func:`..rules.pad_index` compiled (with ``NUMBA_DISABLE_JIT=1``, the Python function itself).
+pad_index = njit(cache=True, nogil=True)(_pad_index_py)
+
+MODE_CODES = {"onesided": 0, "twosided": 1, "centered": 2}
+_RESEED = 256
+
+
+def lanes(n_fft: int, n_frames: int, pair: bool) -> int:
+    """Frames per FFT lane block: up to 64 (measured best for n_fft 128 and 1024 on the
+    2-core reference machine), no idle lanes when a signal has few frames (a packed pair
+    block holds two frames per lane), and whole 8-wide vectors."""
+    lanes = 64
+    per_signal = -(-n_frames // 2) if pair else n_frames
+    per_signal = -(-per_signal // 8) * 8  # whole vectors: no scalar remainder per row
+    return max(1, min(lanes, per_signal))
+
+
+def frame_granule(spec: FrameSpec, rates, is_complex: bool, n_frames: int | None = None) -> int:
+    """Frames per packed block of the real unchirped analysis, else 1 (see the registry).
+
+    That analysis packs two real frames into one complex FFT: frames ``m0 .. m0+L-1`` with
+    ``m0+L .. m0+2L-1`` for blocks starting at multiples of ``2L`` (``L`` from :func:`lanes`:
+    64 for 113 frames or more). Computing a part of the signal in blocks that start at
+    multiples of ``2L`` and hold at least ``2L`` frames reproduces the same pairs, hence the
+    same rounding. ``rates`` is the resolved rate (a float when the same for every frame);
+    ``n_frames`` None means a long signal.
+    """
+    if is_complex or not spec.window_is_real or not isinstance(rates, float) or rates != 0.0:
+        return 1
+    return 2 * lanes(spec.n_fft, 1 << 30 if n_frames is None else n_frames, True)
+
+
+# --------------------------------------------------------------------------- helpers
+@njit(cache=True, nogil=True)
+def chirp_lanes(rates, b, m_first, m_step, cnt, alpha_unit, center, sign, zr, zi):
+    """``zr + j*zi = exp(sign*j*pi*a_m*t_k**2)`` for lanes of frames ``m_first + l*m_step``.
+
+    ``alpha_unit = pi / fs**2``; ``t_k = (k - center)/fs``; float64 throughout. With
+    ``u = k - center`` the phase ``alpha*u**2`` advances by ``alpha*(2u+1)``, whose own
+    factor advances by ``exp(2j*alpha)``: two complex products per sample, run across
+    lanes (vectorised), re-seeded exactly from cos/sin every ``_RESEED`` samples (the
+    recurrence's relative error stays below ``_RESEED**2/2 * eps``, about 4e-12).
+    """
+    n = zr.shape[0]
+    cr = np.empty(cnt)
+    ci = np.empty(cnt)
+    dr = np.empty(cnt)
+    di = np.empty(cnt)
+    rr = np.empty(cnt)
+    ri = np.empty(cnt)
+    alpha = np.empty(cnt)
+    for lane in range(cnt):
+        alpha[lane] = sign * alpha_unit * rates[b, m_first + lane * m_step]
+        rr[lane] = math.cos(2.0 * alpha[lane])
+        ri[lane] = math.sin(2.0 * alpha[lane])
+    for k in range(n):
+        if k % _RESEED == 0:
+            u = k - center
+            for lane in range(cnt):
+                ph = alpha[lane] * u * u
+                cr[lane] = math.cos(ph)
+                ci[lane] = math.sin(ph)
+                ph = alpha[lane] * (2 * u + 1)
+                dr[lane] = math.cos(ph)
+                di[lane] = math.sin(ph)
+        else:
+            for lane in range(cnt):
+                tr = cr[lane] * dr[lane] - ci[lane] * di[lane]
+                ci[lane] = cr[lane] * di[lane] + ci[lane] * dr[lane]
+                cr[lane] = tr
+                tr = dr[lane] * rr[lane] - di[lane] * ri[lane]
+                di[lane] = dr[lane] * ri[lane] + di[lane] * rr[lane]
+                dr[lane] = tr
+        for lane in range(cnt):
+            zr[k, lane] = cr[lane]
+            zi[k, lane] = ci[lane]
+
+
+@njit(cache=True, nogil=True)
+def gather(x, b, m0, cnt, hop, pad, mode, gr, gi, per_lane, ar, ai, slot):
+    """Frames ``m0 .. m0+cnt-1`` of signal ``b``, times the analysis window, into lanes.
+
+    ``g = gr + j*gi`` has shape (n_fft, lanes) when ``per_lane`` (per-frame chirp), else
+    (n_fft, 1). ``slot``: 0 complex product into (ar, ai); 1 real part times ``gr``
+    into ``ar`` with ``ai = 0``; 2 real part times ``gr`` into ``ai`` (the second
+    frame of a packed real pair). Reads are contiguous per frame; only frames that
+    reach into the padding map indices. Returns False if a sample is NaN or inf.
+    """
+    n = x.shape[1]
+    n_fft = ar.shape[0]
+    finite = True
+    for lane in range(cnt):
+        p0 = (m0 + lane) * hop - pad
+        col = lane if per_lane else 0
+        acc = 0.0
+        interior = p0 >= 0 and p0 + n_fft <= n
+        for k in range(n_fft):
+            if interior:
+                v = x[b, p0 + k]
+                vr = v.real
+                vi = v.imag
+            else:
+                p = pad_index(p0 + k, n, mode)
+                if p >= 0:
+                    v = x[b, p]
+                    vr = v.real
+                    vi = v.imag
+                else:
+                    vr = 0.0
+                    vi = 0.0
+            acc += vr + vi
+            wr = gr[k, col]
+            if slot == 0:
+                wi = gi[k, col]
+                ar[k, lane] = vr * wr - vi * wi
+                ai[k, lane] = vr * wi + vi * wr
+            elif slot == 1:
+                ar[k, lane] = vr * wr
+                ai[k, lane] = 0.0
+            else:
+                ai[k, lane] = vr * wr
+        if acc - acc != 0:
+            finite = False
+    return finite
+
+
+@njit(cache=True, nogil=True)
+def row_of(q, n_fft, mode_code):
+    """FFT row of output bin ``q`` (``centered`` is fftshifted)."""
+    if mode_code == 2:
+        return (q + (n_fft + 1) // 2) % n_fft
+    return q
+
+
+@njit(cache=True, nogil=True)
+def forward_block(
+    x,
+    b,
+    m0,
+    n_frames,
+    hop,
+    pad,
+    pad_mode,
+    hr,
+    hi,
+    rates,
+    per_frame,
+    alpha_unit,
+    pair,
+    twr,
+    twi,
+    ar,
+    ai,
+    br,
+    bi,
+    zr,
+    zi,
+):
+    """Gather, window and FFT one task's frames. Returns (in_a, cnt_a, cnt_b, paired).
+
+    ``hr, hi``: the analysis window ``conj(w)`` (times the chirp for a constant rate),
+    shape (n_fft, 1). With ``per_frame`` the per-lane window ``conj(w) * chirp_m`` is
+    built in ``zr, zi``. With ``pair`` (a real analysis) frames ``m0..m0+cnt_a-1`` go to
+    the real slots and the next ``cnt_b`` frames to the imaginary slots of the same
+    lanes; a block with a non-finite sample is left unpacked (``paired`` False).
+    """
+    lanes = ar.shape[1]
+    n_fft = ar.shape[0]
+    cnt_a = min(lanes, n_frames - m0)
+    cnt_b = 0
+    paired = False
+    if per_frame:
+        chirp_lanes(rates, b, m0, 1, cnt_a, alpha_unit, n_fft // 2, -1.0, zr, zi)
+        for k in range(n_fft):
+            for lane in range(cnt_a):
+                cr = zr[k, lane]
+                ci = zi[k, lane]
+                zr[k, lane] = hr[k, 0] * cr - hi[k, 0] * ci
+                zi[k, lane] = hr[k, 0] * ci + hi[k, 0] * cr
+        gather(x, b, m0, cnt_a, hop, pad, pad_mode, zr, zi, True, ar, ai, 0)
+    elif pair:
+        finite = gather(x, b, m0, cnt_a, hop, pad, pad_mode, hr, hi, False, ar, ai, 1)
+        cnt_b = min(lanes, n_frames - m0 - cnt_a)
+        paired = True
+        if cnt_b > 0:
+            finite_b = gather(x, b, m0 + cnt_a, cnt_b, hop, pad, pad_mode, hr, hi, False, ar, ai, 2)
+            if not (finite and finite_b):  # keep non-finite values in their own frames
+                for k in range(n_fft):
+                    for lane in range(cnt_b):
+                        ai[k, lane] = 0.0
+                cnt_b = 0
+                paired = False
+    else:
+        gather(x, b, m0, cnt_a, hop, pad, pad_mode, hr, hi, False, ar, ai, 0)
+    in_a = fft_lanes(ar, ai, br, bi, cnt_a, twr, twi)
+    return in_a, cnt_a, cnt_b, paired
+
+
+@njit(cache=True, nogil=True)
+def real_slot(yr, yi, row, mirror, lane):
+    """Spectrum at ``row`` of the frame packed in the real slot of ``lane`` (``mirror`` is
+    ``(n_fft - row) % n_fft``): ``(Y[row] + conj(Y[mirror])) / 2``."""
+    return 0.5 * (yr[row, lane] + yr[mirror, lane]), 0.5 * (yi[row, lane] - yi[mirror, lane])
+
+
+@njit(cache=True, nogil=True)
+def imag_slot(yr, yi, row, mirror, lane):
+    """Spectrum at ``row`` of the frame packed in the imaginary slot of ``lane``:
+    ``(Y[row] - conj(Y[mirror])) / 2j``. (Two functions rather than one with a slot argument,
+    and the mirror row computed once per row: that keeps the loops over lanes vectorised.)"""
+    return 0.5 * (yi[row, lane] + yi[mirror, lane]), -0.5 * (yr[row, lane] - yr[mirror, lane])
+
+
+def store(out, b, q, m, vr, vi, power, scale):
+    """out[b, q, m] = vr + j*vi (complex out) or |v|**power * scale[q] (real out).
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code uses the overload below.
+    """
+    if out.dtype.kind == "c":
+        out[b, q, m] = complex(vr, vi)
+    else:
+        mag2 = vr * vr + vi * vi
+        out[b, q, m] = (mag2 if power == 2 else math.sqrt(mag2)) * scale[q]
+
+
+@overload(store, jit_options={"cache": True})
+def _store_impl(out, b, q, m, vr, vi, power, scale):
+    if isinstance(out.dtype, types.Complex):
+
+        def impl(out, b, q, m, vr, vi, power, scale):
+            out[b, q, m] = complex(vr, vi)
+
+    else:
+
+        def impl(out, b, q, m, vr, vi, power, scale):
+            mag2 = vr * vr + vi * vi
+            out[b, q, m] = (mag2 if power == 2 else math.sqrt(mag2)) * scale[q]
+
+    return impl
+
+
+@njit(cache=True, nogil=True)
+def store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale):
+    """Store a packed pair block (see :func:`store`): output row ``q`` of frames
+    ``m0 .. m0+cnt_a-1`` from FFT row ``rows[q]`` of the real slots, of the next ``cnt_b``
+    frames from the imaginary ones; one vectorised loop over lanes per output row (unpacking
+    with the slot as an argument, per value, kept it scalar: 16 of the 58 ms of a 4096-image
+    render)."""
+    n_fft = yr.shape[0]
+    for q in range(rows.shape[0]):
+        row = rows[q]
+        mirror = (n_fft - row) % n_fft
+        for lane in range(cnt_a):
+            vr, vi = real_slot(yr, yi, row, mirror, lane)
+            store(out, b, q, m0 + lane, vr, vi, power, scale)
+        for lane in range(cnt_b):
+            vr, vi = imag_slot(yr, yi, row, mirror, lane)
+            store(out, b, q, m0 + cnt_a + lane, vr, vi, power, scale)
+
+
+def prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
+    batch = x.shape[:-1]
+    # one memory layout, one compiled specialisation: strided input is copied once
+    x2 = readonly(x.reshape(-1, x.shape[-1]), x.dtype)
+    chirped = bool(np.ndim(rates)) or rates != 0.0
+    per_frame = bool(np.ndim(rates))
+    h = np.conj(spec.window).astype(np.complex128)
+    if chirped and not per_frame:
+        h = h * spec.chirp_phase(rates, -1)
+    if per_frame:
+        r2 = readonly(rates.reshape(-1, rates.shape[-1]), np.float64)
+    else:
+        r2 = readonly(np.zeros((1, 1)), np.float64)
+    pair = not np.iscomplexobj(x) and not chirped and spec.window_is_real
+    hr = np.ascontiguousarray(h.real.reshape(-1, 1), dtype=real_dtype)
+    hi = np.ascontiguousarray(h.imag.reshape(-1, 1), dtype=real_dtype)
+    return batch, x2, hr, hi, r2, per_frame, pair

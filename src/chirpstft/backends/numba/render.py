@@ -1,0 +1,191 @@
+"""The fused render kernel: signals -> power rows -> decibels -> resampled, coloured images (NHWC)."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange, types
+from numba.extending import overload
+
+from ..._spec import FrameSpec
+from ..._validation import real_dtype_of
+from ..rules import PAD_CODES, sparse_rows
+from .decibels import db_normalize
+from .frames import forward_block, lanes, prepare, store_pair
+from .lanefft import twiddles
+from .launch import launch, readonly
+
+
+# --------------------------------------------------------------------------- rendering
+def _put(out, b, i, j, c, v):
+    """out[b, i, j, c] = v in [0, 1]: as is for float output, rint(v * 255) for uint8.
+
+    The Python body runs with ``NUMBA_DISABLE_JIT=1``; compiled code uses the overload below.
+    """
+    if out.dtype.kind in "iu":
+        out[b, i, j, c] = np.uint8(math.floor(v * 255.0 + 0.5))
+    else:
+        out[b, i, j, c] = v
+
+
+@overload(_put, jit_options={"cache": True})
+def _put_impl(out, b, i, j, c, v):
+    if isinstance(out.dtype, types.Integer):
+
+        def impl(out, b, i, j, c, v):
+            out[b, i, j, c] = np.uint8(math.floor(v * 255.0 + 0.5))
+
+    else:
+
+        def impl(out, b, i, j, c, v):
+            out[b, i, j, c] = v
+
+    return impl
+
+
+@njit(cache=True, nogil=True)
+def _resample(src, n_out, starts, counts, weights, axis, dst):
+    """Sparse separable resampling of a 2-D image along ``axis`` into ``dst``."""
+    if axis == 0:  # the sum of each column in the same order, vectorised across columns
+        for i in range(n_out):
+            for col in range(src.shape[1]):
+                dst[i, col] = 0.0
+            for t in range(counts[i]):
+                w = weights[i, t]
+                r = starts[i] + t
+                for col in range(src.shape[1]):
+                    dst[i, col] += w * src[r, col]
+    else:
+        for row in range(src.shape[0]):
+            for i in range(n_out):
+                acc = 0.0
+                for t in range(counts[i]):
+                    acc += weights[i, t] * src[row, starts[i] + t]
+                dst[row, i] = acc
+
+
+@njit(parallel=True, cache=True)
+def _render_kernel(
+    x,
+    out,
+    hop,
+    pad,
+    pad_mode,
+    hr,
+    hi,
+    rates,
+    per_frame,
+    alpha_unit,
+    pair,
+    twr,
+    twi,
+    lanes,
+    n_frames,
+    fft_rows,
+    amin,
+    ref_value,
+    top_db,
+    db_lo,
+    db_hi,
+    h_start,
+    h_count,
+    h_w,
+    w_start,
+    w_count,
+    w_w,
+    lut,
+    n_threads,
+):
+    """Signals straight to images: power of the image's rows only, then dB, normalise,
+    resize, colour, per signal, in one task. ``ref_value <= 0``: per-image maximum;
+    ``top_db < 0``: no floor; ``db_hi <= db_lo``: per-image min-max."""
+    n_batch = x.shape[0]
+    n_fft = hr.shape[0]
+    n_rows = fft_rows.shape[0]
+    height = h_count.shape[0]
+    width = w_count.shape[0]
+    channels = out.shape[3]
+    per_task = 2 * lanes if pair else lanes
+    n_chunks = min(n_batch, 8 * n_threads)
+    for chunk in prange(n_chunks):
+        ar, ai, br, bi, zr, zi = _render_scratch(n_fft, lanes, hr.dtype, per_frame)
+        P = np.empty((n_rows, n_frames))
+        P3 = P.reshape(1, n_rows, n_frames)  # the same buffer, as store_pair's output
+        unit = np.ones(n_rows)
+        tmp = np.empty((height, n_frames))
+        img = np.empty((height, width))
+        colours = np.empty((1, lut.shape[0], 1, channels), dtype=out.dtype)  # the LUT as stored
+        for k in range(lut.shape[0]):
+            for c in range(channels):
+                _put(colours, 0, k, 0, c, lut[k, c])
+        for b in range(chunk * n_batch // n_chunks, (chunk + 1) * n_batch // n_chunks):
+            m = 0
+            while m < n_frames:
+                in_a, cnt_a, cnt_b, paired = forward_block(
+                    x, b, m, min(n_frames, m + per_task), hop, pad, pad_mode, hr, hi, rates, per_frame,
+                    alpha_unit, pair, twr, twi, ar, ai, br, bi, zr, zi,
+                )  # fmt: skip
+                if in_a:
+                    yr, yi = ar, ai
+                else:
+                    yr, yi = br, bi
+                if paired:
+                    store_pair(P3, 0, m, yr, yi, cnt_a, cnt_b, fft_rows, 2, unit)
+                else:
+                    for r in range(n_rows):
+                        row = fft_rows[r]
+                        for lane in range(cnt_a):
+                            vr = yr[row, lane]
+                            vi = yi[row, lane]
+                            P[r, m + lane] = vr * vr + vi * vi
+                m += cnt_a + cnt_b
+            db_normalize(P, amin, ref_value, top_db, db_lo, db_hi)
+            _resample(P, height, h_start, h_count, h_w, 0, tmp)
+            _resample(tmp, width, w_start, w_count, w_w, 1, img)
+            for i in range(height):
+                src_row = height - 1 - i  # low frequencies at the bottom
+                for j in range(width):
+                    v = min(max(img[src_row, j], 0.0), 1.0)
+                    if lut.shape[0] == 0:
+                        for c in range(channels):
+                            _put(out, b, i, j, c, v)
+                    else:
+                        k = math.floor(v * 255.0 + 0.5)
+                        for c in range(channels):
+                            out[b, i, j, c] = colours[0, k, 0, c]
+
+
+@njit(cache=True, nogil=True)
+def _render_scratch(n_fft, lanes, dtype, per_frame):
+    """Scratch for the render kernel (its cost there is dwarfed by the logarithms)."""
+    ar = np.empty((n_fft, lanes), dtype=dtype)
+    ai = np.empty((n_fft, lanes), dtype=dtype)
+    br = np.empty((n_fft, lanes), dtype=dtype)
+    bi = np.empty((n_fft, lanes), dtype=dtype)
+    zr = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
+    zi = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
+    return ar, ai, br, bi, zr, zi
+
+
+def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref_value, top_db, db_range,
+           rows_matrix, cols_matrix, lut, channels, out_dtype):  # fmt: skip
+    """Fused signals -> images (NHWC); see chirpstft.render for the meaning of each step."""
+    real = real_dtype_of(x.dtype)
+    batch, x2, hr, hi, r2, per_frame, pair = prepare(x, spec, rates, real)
+    height, width = rows_matrix.shape[0], cols_matrix.shape[0]
+    out = np.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
+    h_start, h_count, h_w = sparse_rows(rows_matrix)
+    w_start, w_count, w_w = sparse_rows(cols_matrix)
+    twr, twi = twiddles(spec.n_fft, real.name)
+    lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
+    launch(
+        _render_kernel,
+        x2, out, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
+        math.pi / spec.fs**2, pair, twr, twi, lanes(spec.n_fft, n_frames, pair), n_frames,
+        readonly(fft_rows, np.int64), float(amin), float(ref_value),
+        -1.0 if top_db is None else float(top_db), lo, hi_, h_start, h_count, h_w, w_start, w_count, w_w,
+        readonly(lut, np.float64), numba.get_num_threads(),
+    )  # fmt: skip
+    return out.reshape(*batch, height, width, channels)
