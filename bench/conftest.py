@@ -9,22 +9,26 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-#: Case 1/2: 4096 station-days at 1 sample/min.
-BATCH, N_SAMPLES, N_FFT, HOP, FS = 4096, 1440, 128, 32, 1 / 60
-#: A chirp rate that matters at this scale: pi * a * t**2 = 4.6 rad at the frame edge.
-RATE = 2e-8
+from chirpstft._benchmark import CASES, signals
+
+# The cases are defined once, in chirpstft._benchmark.CASES (also what `python -m chirpstft bench` runs);
+# these names are their fields.
+DAY, LONG = CASES["day"], CASES["long"]
+#: Case 1/2: 4096 station-days at 1 sample/min, and a chirp rate that matters at this scale.
+BATCH, N_SAMPLES, N_FFT, HOP, FS, RATE = DAY.batch, DAY.n_samples, DAY.n_fft, DAY.hop, DAY.fs, DAY.chirp_rate
 #: Case 3: one long signal.
-LONG_N, LONG_FFT, LONG_HOP = 2**24, 1024, 256
+LONG_N, LONG_FFT, LONG_HOP = LONG.n_samples, LONG.n_fft, LONG.hop
+LONG_FS, LONG_RATE = LONG.fs, LONG.chirp_rate
 
 
 @pytest.fixture(scope="session")
 def day_batch() -> np.ndarray:
-    return np.random.default_rng(0).standard_normal((BATCH, N_SAMPLES)).astype(np.float32)
+    return signals(DAY, seed=0)
 
 
 @pytest.fixture(scope="session")
 def long_signal() -> np.ndarray:
-    return np.random.default_rng(1).standard_normal(LONG_N).astype(np.float32)
+    return signals(LONG, seed=1)
 
 
 def assert_close(actual, reference, tol=2e-5):

@@ -34,10 +34,12 @@ import sys
 import numpy as np
 
 import chirpstft
+from chirpstft._benchmark import CASES, IMAGE_SIZE
 
-#: The day batch of bench/conftest.py: 1 sample/min, n_fft 128, hop 32, a rate that matters.
-N_SAMPLES, N_FFT, HOP, FS, RATE = 1440, 128, 32, 1 / 60, 2e-8
-SIZE = (32, 32)
+#: The day batch of the shared cases (bench/conftest.py): 1 sample/min, n_fft 128, hop 32.
+_DAY = CASES["day"]
+N_SAMPLES, N_FFT, HOP, FS, RATE = _DAY.n_samples, _DAY.n_fft, _DAY.hop, _DAY.fs, _DAY.chirp_rate
+SIZE = IMAGE_SIZE
 
 
 def _host(a):

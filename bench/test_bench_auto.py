@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 
 import chirpstft
+from chirpstft._benchmark import CASES
+from chirpstft._benchmark import signals as case_signals
 
-from .conftest import FS, HOP, N_FFT, N_SAMPLES
-
-BATCH = 64
+AUTO = CASES["auto"]
+BATCH, N_SAMPLES, N_FFT, HOP, FS = AUTO.batch, AUTO.n_samples, AUTO.n_fft, AUTO.hop, AUTO.fs
 
 
 @pytest.fixture(scope="module")
 def signals() -> np.ndarray:
-    return np.random.default_rng(5).standard_normal((BATCH, N_SAMPLES)).astype(np.float32)
+    return case_signals(AUTO, seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def reference(signals) -> np.ndarray:
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_9_auto_rate_scan(benchmark, signals, reference, backend):
-    benchmark.group = "9: auto chirp-rate scan, 64 x 1440 float32, n_fft=128, 33 candidates"
+    benchmark.group = f"9: auto chirp-rate scan, {BATCH} x {N_SAMPLES} float32, n_fft={N_FFT}, 33 candidates"
     run = lambda: chirpstft.estimate_chirp_rates(signals, fs=FS, n_fft=N_FFT, hop_length=HOP, backend=backend)  # noqa: E731
     np.testing.assert_array_equal(run(), reference)
     benchmark(run)

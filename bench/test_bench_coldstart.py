@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from .coldstart import case_json
+
 SCRIPT = Path(__file__).with_name("coldstart.py")
 
 
@@ -27,7 +29,11 @@ def _fresh(impl: str, cache: str | None) -> dict:
     with tempfile.TemporaryDirectory() as empty:
         env["NUMBA_CACHE_DIR"] = cache or empty
         r = subprocess.run(
-            [sys.executable, str(SCRIPT), impl], capture_output=True, text=True, env=env, timeout=900
+            [sys.executable, str(SCRIPT), impl, case_json()],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
         )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.strip().splitlines()[-1])

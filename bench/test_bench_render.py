@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 import chirpstft
+from chirpstft._benchmark import IMAGE_CMAP, IMAGE_SIZE
 
-from .conftest import FS, HOP, N_FFT
+from .conftest import BATCH, FS, HOP, N_FFT, N_SAMPLES
 
-SIZE = (32, 32)
-KW = dict(fs=FS, n_fft=N_FFT, hop_length=HOP, size=SIZE, cmap="viridis")
+SIZE = IMAGE_SIZE
+KW = dict(fs=FS, n_fft=N_FFT, hop_length=HOP, size=SIZE, cmap=IMAGE_CMAP)
 
 
 def unfused(x):
@@ -22,7 +23,7 @@ def unfused(x):
     plan = chirpstft.ChirpSTFT(fs=FS, n_fft=N_FFT, hop_length=HOP, fft_mode="centered")
     S = plan.stft(x)
     keep = plan.frequencies("centered") >= 0
-    return chirpstft.spectrogram_image(np.abs(S[..., keep, :]) ** 2, size=SIZE, cmap="viridis")
+    return chirpstft.spectrogram_image(np.abs(S[..., keep, :]) ** 2, size=SIZE, cmap=IMAGE_CMAP)
 
 
 def librosa_toolchain(x):
@@ -32,7 +33,7 @@ def librosa_toolchain(x):
 
     S = librosa.stft(x, n_fft=N_FFT, hop_length=HOP)
     db = librosa.amplitude_to_db(np.abs(S), ref=np.max)
-    lut = matplotlib.colormaps["viridis"]
+    lut = matplotlib.colormaps[IMAGE_CMAP]
     out = np.empty((x.shape[0], *SIZE, 3), dtype=np.uint8)
     for i in range(x.shape[0]):
         img = db[i][::-1]
@@ -42,7 +43,7 @@ def librosa_toolchain(x):
     return out
 
 
-@pytest.mark.benchmark(group="7 render: 4096 x 1440 -> 32x32x3 uint8 (viridis)")
+@pytest.mark.benchmark(group=f"7 render: {BATCH} x {N_SAMPLES} -> {SIZE[0]}x{SIZE[1]}x3 uint8 ({IMAGE_CMAP})")
 @pytest.mark.parametrize("impl", ["chirpstft-fused-numba", "chirpstft-unfused", "librosa+Pillow+matplotlib"])
 def test_7_render(benchmark, day_batch, impl):
     ref = chirpstft.render(day_batch[:64], backend="numpy", **KW)

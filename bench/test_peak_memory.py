@@ -20,8 +20,10 @@ SCRIPT = r"""
 import json, sys
 import numpy as np, scipy.fft, scipy.signal
 import chirpstft
+from chirpstft._benchmark import CASES
 impl = sys.argv[1]
-B, N, NFFT, HOP, FS, RATE = 4096, 1440, 128, 32, 1 / 60, 2e-8
+c = CASES["day"]
+B, N, NFFT, HOP, FS, RATE = c.batch, c.n_samples, c.n_fft, c.hop, c.fs, c.chirp_rate
 plan = chirpstft.ChirpSTFT(fs=FS, n_fft=NFFT, hop_length=HOP, chirp_rate=RATE, backend="numba")
 t = (np.arange(NFFT) - NFFT // 2) / FS
 g = plan.window * np.exp(1j * np.pi * RATE * t**2)

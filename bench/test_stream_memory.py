@@ -23,10 +23,12 @@ import json, sys, time
 from collections import deque
 import numpy as np
 import chirpstft
+from chirpstft._benchmark import CASES
 
 log2n = int(sys.argv[1])
-CHUNK, NFFT, HOP, FS = 2**16, 256, 64, 100.0
-plan = chirpstft.ChirpSTFT(fs=FS, n_fft=NFFT, hop_length=HOP, chirp_rate=3.0, backend="numba")
+c = CASES["stream"]
+CHUNK, NFFT, HOP, FS = 2**16, c.n_fft, c.hop, c.fs
+plan = chirpstft.ChirpSTFT(fs=FS, n_fft=NFFT, hop_length=HOP, chirp_rate=c.chirp_rate, backend="numba")
 
 def status(key):
     for line in open("/proc/self/status"):

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("chirpstft._dask", "chirpstft._stream"),
     ("chirpstft._plan",),
     ("chirpstft._api", "chirpstft.render"),
-    ("chirpstft.xarray", "chirpstft.plot", "chirpstft._warmup", "chirpstft"),
+    ("chirpstft.xarray", "chirpstft.plot", "chirpstft._warmup", "chirpstft._benchmark", "chirpstft"),
     ("chirpstft.__main__",),
 ]
 

@@ -68,6 +68,18 @@ assert S.shape == ref.shape and err < 1e-12, f"stft deviates from the definition
 print(f"ok: chirpstft {chirpstft.__version__}, stft {S.shape}, max relative deviation from the definition {err:.1e}")
 PY
 ) || fail "chirpstft with only its runtime dependencies"
+# the user's benchmark from the installed wheel: every answer checked against the float64 reference, the
+# peers that are not installed (librosa, torch, cupyx: not runtime dependencies) listed as skipped, exit 0
+echo "== python -m chirpstft bench --quick (runtime dependencies only)"
+(cd "$WORK" && "$WORK/c/bin/python" -m chirpstft bench --quick --json "$WORK/bench.json" > "$WORK/bench.txt") \
+  || { cat "$WORK/bench.txt"; fail "python -m chirpstft bench --quick"; }
+cat "$WORK/bench.txt"
+for peer in librosa torch cupyx.scipy.signal; do
+  grep -q "^peer $peer: skipped (not installed)" "$WORK/bench.txt" \
+    || fail "bench --quick does not list the missing peer $peer as skipped"
+done
+"$WORK/c/bin/python" -c "import json, sys; d = json.load(open(sys.argv[1])); assert d['results'] and all(r['status'] == 'ok' for r in d['results'])" \
+  "$WORK/bench.json" || fail "bench --quick --json wrote no valid results"
 
 echo "== seisem (with chirpstft, without TensorFlow) in a clean virtualenv"
 "$PYTHON" -m venv "$WORK/s"

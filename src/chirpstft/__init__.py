@@ -5,7 +5,9 @@ Frame ``m`` of a signal is analysed with the chirp window
 ``a_m`` the chirp rate (Hz/s) of that frame:
 ``S[..., q, m] = sum_k frame_m[k] * conj(g_m[k]) * exp(-2j*pi*q*k/n_fft)``.
 
-Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTFT`,
+Public names: :func:`stft`, :func:`istft`, :func:`spectrogram`, :class:`ChirpSTFT` (and the
+prepared transforms its ``prepare`` methods return, :class:`Analysis` and :class:`Inverse`),
+:class:`Rates` (a validated ``chirp_rate``),
 :func:`check_cola`, :func:`check_nola`, :func:`get_window`, :func:`renyi_entropy`,
 :func:`render`, :func:`render_shape` and the other image functions, the streams,
 :func:`available_backends`, and the exception classes (see ``__all__``).
@@ -22,9 +24,10 @@ from ._errors import (
     UnrecoverableSamplesWarning,
 )
 from ._plan import ChirpSTFT
+from ._prepared import Analysis, Inverse
 from ._stream import StreamingISTFT, StreamingSTFT
 from .backends import available_backends
-from .chirp import AutoChirp, default_chirp_candidates, renyi_entropy
+from .chirp import AutoChirp, Rates, default_chirp_candidates, renyi_entropy
 from .render import (
     colorize,
     normalize,
@@ -40,12 +43,15 @@ from .windows import check_cola, check_nola, get_window
 __version__ = "0.1.0"
 
 __all__ = [
+    "Analysis",
     "AutoChirp",
     "BackendUnavailableError",
     "ChirpSTFT",
     "ChirpSTFTError",
     "InputTypeError",
+    "Inverse",
     "ParameterError",
+    "Rates",
     "StreamingISTFT",
     "StreamingSTFT",
     "UnrecoverableSamplesWarning",

@@ -1,4 +1,5 @@
-"""``python -m chirpstft warmup``: compile every Numba kernel into the disk cache ahead of time."""
+"""``python -m chirpstft warmup``: compile every Numba kernel into the disk cache ahead of time.
+``python -m chirpstft bench``: time chirpstft's backends beside the peers installed here, on your shapes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 import time
 
+from . import _benchmark
 from ._errors import ChirpSTFTError
 from ._warmup import DTYPES, STEPS, split_steps, warmup
 
@@ -14,7 +16,7 @@ from ._warmup import DTYPES, STEPS, split_steps, warmup
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m chirpstft",
-        description="chirpstft maintenance commands.",
+        description="chirpstft commands: compile the kernels ahead of time (warmup), measure on this machine (bench).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser(
@@ -41,7 +43,18 @@ def main(argv: list[str] | None = None) -> int:
         help="compile in this many processes at once, each a share of the steps (default: 1)",
     )
     w.add_argument("--quiet", action="store_true", help="print only the total")
+    b = sub.add_parser(
+        "bench",
+        help="time chirpstft's backends beside scipy, librosa, torch, cupyx (those installed) on your shapes",
+        description="Time chirpstft's backends beside the peers installed here (scipy ShortTimeFFT, "
+        "librosa, torch, cupyx.scipy.signal) on your shapes. Every answer is checked against the float64 "
+        "NumPy reference before it is timed; the first call (warm-up) is reported apart from the median "
+        "of the calls after it.",
+    )
+    _benchmark.add_arguments(b)
     args = parser.parse_args(argv)
+    if args.command == "bench":
+        return _benchmark.main(args)
     if args.jobs < 1:
         print(f"python -m chirpstft warmup: --jobs is {args.jobs}; pass 1 or more", file=sys.stderr)
         return 2

@@ -9,10 +9,10 @@ import numpy as np
 from . import _dask
 from ._docs import fill_doc
 from ._errors import ParameterError
-from ._plan import cached_plan, clear_plan_cache
-from ._spec import FFT_MODES, FFTMode, Method, PadMode, Scaling, default_fft_mode
+from ._plan import cached_plan, clear_plan_cache, plan_for
+from ._spec import FFT_MODES, FFTMode, Method, PadMode, Scaling, default_fft_mode, n_fft_for
 from ._validation import option
-from .chirp import AutoChirp, is_static_zero
+from .chirp import AutoChirp, Rates
 
 __all__ = ["cached_plan", "clear_plan_cache", "estimate_chirp_rates", "istft", "spectrogram", "stft"]
 
@@ -77,18 +77,7 @@ def stft(
     >>> S.shape, S.dtype
     ((3, 128, 46), dtype('complex64'))
     """
-    plan = cached_plan(
-        fs=fs,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        chirp_rate=chirp_rate,
-        center=center,
-        pad_mode=pad_mode,
-        fft_mode=fft_mode,
-        backend=backend,
-    )
+    plan = plan_for(locals())
     return plan.stft(x, return_rates=return_rates)
 
 
@@ -130,18 +119,7 @@ def spectrogram(
     ParameterError, InputTypeError, BackendUnavailableError
         As :func:`stft`.
     """
-    plan = cached_plan(
-        fs=fs,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        chirp_rate=chirp_rate,
-        center=center,
-        pad_mode=pad_mode,
-        fft_mode=fft_mode,
-        backend=backend,
-    )
+    plan = plan_for(locals())
     return plan.spectrogram(x, scaling=scaling)
 
 
@@ -219,23 +197,12 @@ def istft(
             complex_window = (
                 not isinstance(window, (str, tuple)) and np.iscomplexobj(window) and np.any(np.imag(window))
             )
-            mode = default_fft_mode(complex_window or not is_static_zero(chirp_rate))
+            mode = default_fft_mode(complex_window or Rates.of(chirp_rate).may_chirp)
         mode = option(mode, "fft_mode", FFT_MODES)
-        n_fft = 2 * (shape[-2] - 1) if mode == "onesided" else shape[-2]
+        n_fft = n_fft_for(mode, shape[-2])
         if n_fft < 1:
             raise ParameterError(f"cannot infer n_fft from S with {shape[-2]} frequency bin(s); pass n_fft")
-    plan = cached_plan(
-        fs=fs,
-        n_fft=n_fft,
-        hop_length=hop_length,
-        win_length=win_length,
-        window=window,
-        chirp_rate=chirp_rate,
-        center=center,
-        pad_mode="constant",
-        fft_mode=fft_mode,
-        backend=backend,
-    )
+    plan = plan_for(locals(), pad_mode="constant")
     return plan.prepare_inverse(S, length=length, method=method, real=real).run(stacklevel=2)
 
 
@@ -297,10 +264,7 @@ def estimate_chirp_rates(
     2.44140625
     """
     auto = AutoChirp(candidates=candidates, smooth=smooth, order=order)
-    plan = cached_plan(
-        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        chirp_rate=auto, center=center, pad_mode=pad_mode, fft_mode=None, backend=backend,
-    )  # fmt: skip
+    plan = plan_for(locals(), chirp_rate=auto, fft_mode=None)
     analysis = plan.prepare(x)
     if _dask.is_dask_array(analysis.x):  # the lazy scan, computed: an ndarray as for any input
         return np.asarray(_dask.rates(analysis).compute(), dtype=np.float64)

@@ -199,11 +199,12 @@ def check_scan_size(n_candidates: int, n_fft: int, batch: int, n_frames: int) ->
         os.cpu_count() or 1
     )
     check_size(
-        n_fft * per_sample + SCORE_ARRAYS * 8 * batch * n_frames * n_candidates, 1,
+        n_fft * per_sample + SCORE_ARRAYS * 8 * batch * n_frames * n_candidates,
+        1,
         f"chirp_rate='auto' with n_fft={n_fft} and {n_candidates} candidate rates (the scan of every candidate)",
         "pass a smaller n_fft, or fewer candidates: AutoChirp(candidates=[...]) as chirp_rate, or "
         "estimate_chirp_rates(..., candidates=[...])",
-    )  # fmt: skip
+    )
 
 
 def rates_for(auto: AutoChirp, backend: Capabilities, x: Any, spec: FrameSpec, n_frames: int) -> np.ndarray:

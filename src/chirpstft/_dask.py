@@ -50,6 +50,7 @@ import numpy as np
 
 from ._errors import ParameterError
 from ._prepared import Analysis
+from .chirp import block_of, is_per_frame
 
 __all__ = ["is_dask_array", "map_images", "rates", "transform"]
 
@@ -97,7 +98,7 @@ def _run(analysis: Analysis, kind: str):
             f"the time axis in one chunk; rechunk x with x.rechunk({{-1: -1}}) or use smooth=1"
         )
     rates = analysis.rates
-    if rates is not None and not isinstance(rates, float):
+    if rates is not None and is_per_frame(rates):
         rates = np.ascontiguousarray(np.broadcast_to(rates, (*x.shape[:-1], analysis.n_frames)))
     d = x.ndim
     granule = analysis.granule(rates, analysis.n_frames)
@@ -110,10 +111,8 @@ def _run(analysis: Analysis, kind: str):
 
     def block_rates(seg, loc, m_a, m_b):
         if auto is not None:
-            return analysis.frame_rates(seg, block_spec, m_b - m_a)
-        if isinstance(rates, float):
-            return rates
-        return rates[tuple(slice(a, b) for a, b in loc[:-1])][..., m_a:m_b]
+            return analysis.chosen_rates(seg, block_spec, m_b - m_a)
+        return block_of(rates, tuple(slice(a, b) for a, b in loc[:-1]), m_a, m_b)
 
     def compute(seg, m_a, m_b, block_info=None):
         loc = block_info[0]["array-location"]
@@ -176,6 +175,11 @@ def map_images(x, image: Callable[[np.ndarray], np.ndarray], trailing: tuple[int
     x = x.rechunk({d - 1: -1})
     dtype = np.dtype(dtype)
     return da.map_blocks(
-        image, x, chunks=(*x.chunks[:-1], *((n,) for n in trailing)), drop_axis=[d - 1],
-        new_axis=list(range(d - 1, d + 2)), dtype=dtype, meta=np.empty((0,) * (d + 2), dtype=dtype),
-    )  # fmt: skip
+        image,
+        x,
+        chunks=(*x.chunks[:-1], *((n,) for n in trailing)),
+        drop_axis=[d - 1],
+        new_axis=list(range(d - 1, d + 2)),
+        dtype=dtype,
+        meta=np.empty((0,) * (d + 2), dtype=dtype),
+    )

@@ -20,7 +20,7 @@ import numpy as np
 from . import _dask
 from ._docs import fill_doc
 from ._errors import ParameterError
-from ._prepared import Analysis, Inverse, covered, resolve
+from ._prepared import Analysis, Inverse, covered, resolve, window_envelope
 from ._spec import (
     ENVELOPE_TOL,
     FFT_MODES,
@@ -32,6 +32,7 @@ from ._spec import (
     Method,
     PadMode,
     Scaling,
+    bin_frequencies,
     default_fft_mode,
     n_freqs_for,
 )
@@ -47,11 +48,10 @@ from ._validation import (
     sampling_rate,
 )
 from .backends import Capabilities, backend_for, get_backend
-from .backends.numpy_ref import overlap_add
-from .chirp import AutoChirp, check_static, is_static_zero
+from .chirp import Rates, is_chirped, is_complex_analysis
 from .windows import cola_holds, get_window, nola_holds
 
-__all__ = ["ChirpSTFT", "cached_plan", "clear_plan_cache"]
+__all__ = ["PLAN_PARAMS", "ChirpSTFT", "cached_plan", "clear_plan_cache", "plan_for"]
 
 
 class _Memo:
@@ -156,7 +156,7 @@ class ChirpSTFT:
         self._center = boolean(center, "center")
         self._pad_mode = option(pad_mode, "pad_mode", PAD_MODES)
         self._fft_mode = None if fft_mode is None else option(fft_mode, "fft_mode", FFT_MODES)
-        self._chirp_rate = check_static(chirp_rate)
+        self._chirp = Rates.of(chirp_rate)
         self._backend = backend
         if backend is not None:
             get_backend(backend)  # unknown or unavailable: fail now, not at first call
@@ -170,15 +170,10 @@ class ChirpSTFT:
             window=w,
             fs=self._fs,
         )
-        self._chirped = not is_static_zero(self._chirp_rate)
         self._max_t2 = float(self._spec.t2.max())
-        static = (
-            self._chirp_rate.grid(self._fs, self._n_fft) if isinstance(self._chirp_rate, AutoChirp) else None
-        )
-        if static is None and not callable(self._chirp_rate):
-            static = self._chirp_rate
-        if static is not None and np.size(static):
-            finite_phase(float(np.max(np.abs(static))), self._max_t2, "chirp_rate")
+        bound = self._chirp.static_bound(self._fs, self._n_fft)
+        if bound is not None:
+            finite_phase(bound, self._max_t2, "chirp_rate")
         self._unpadded = self._spec.unpadded()
         self._envelopes = _Memo(16)  # inverse envelopes by (n_frames, method, start, length)
         self._conditions: dict[str, bool] = {}
@@ -190,7 +185,14 @@ class ChirpSTFT:
     win_length = property(lambda self: self._win_length, doc="Window length before zero padding.")
     center = property(lambda self: self._center, doc="Whether frames are centred on samples.")
     pad_mode = property(lambda self: self._pad_mode, doc="Padding mode for center=True.")
-    chirp_rate = property(lambda self: self._chirp_rate, doc="Chirp rate(s) as validated.")
+    chirp_rate = property(
+        lambda self: self._chirp.value,
+        doc="Chirp rate(s) as validated: a float, a read-only float64 array, a callable or an AutoChirp.",
+    )
+    chirp = property(
+        lambda self: self._chirp,
+        doc="The validated chirp rate with its kind and the questions asked of it (Rates).",
+    )
     backend = property(lambda self: self._backend, doc="Requested backend (None: automatic).")
     window_spec = property(lambda self: self._window_spec, doc="The window as given (name, tuple or array).")
 
@@ -214,7 +216,7 @@ class ChirpSTFT:
         """Bin frequencies in Hz, in output order, for real input (see :attr:`fft_mode`)."""
         return self.frequencies(self.fft_mode)
 
-    def frequencies(self, fft_mode: str) -> np.ndarray:
+    def frequencies(self, fft_mode: FFTMode) -> np.ndarray:
         """Bin frequencies in Hz for a given ``fft_mode``.
 
         Parameters
@@ -222,12 +224,7 @@ class ChirpSTFT:
         fft_mode : {"onesided", "twosided", "centered"}
             The bins' order and count (see :attr:`fft_mode`).
         """
-        fft_mode = option(fft_mode, "fft_mode", FFT_MODES)
-        d = 1.0 / self._fs
-        if fft_mode == "onesided":
-            return np.fft.rfftfreq(self._n_fft, d)
-        f = np.fft.fftfreq(self._n_fft, d)
-        return np.fft.fftshift(f) if fft_mode == "centered" else f
+        return bin_frequencies(option(fft_mode, "fft_mode", FFT_MODES), self._n_fft, self._fs)
 
     def n_frames(self, n_samples: int) -> int:
         """Number of frames for a signal of ``n_samples`` samples (as ``librosa.stft``).
@@ -259,11 +256,12 @@ class ChirpSTFT:
         return self._spec.frame_times(self.n_frames(n_samples))
 
     def _complex_analysis(self, complex_input: bool) -> bool:
-        return complex_input or not self._spec.window_is_real or self._chirped
+        return self._chirp.complex_analysis(complex_input, self._spec.window_is_real)
 
     def __repr__(self) -> str:
         window = self._window_spec if isinstance(self._window_spec, (str, tuple)) else "<array>"
-        rate = self._chirp_rate if isinstance(self._chirp_rate, float) else type(self._chirp_rate).__name__
+        value = self._chirp.value
+        rate = value if self._chirp.kind == "constant" else type(value).__name__
         return (
             f"ChirpSTFT(fs={self._fs}, n_fft={self._n_fft}, hop_length={self._hop}, "
             f"win_length={self._win_length}, window={window!r}, chirp_rate={rate}, "
@@ -272,17 +270,21 @@ class ChirpSTFT:
         )
 
     # ------------------------------------------------------------------ preparation
+    @fill_doc
     def prepare(
-        self, x: Any, *, scaling: Scaling | None = None, fft_mode: FFTMode | None = None, whole: bool = True,
+        self,
+        x: Any,
+        *,
+        scaling: Scaling | None = None,
+        fft_mode: FFTMode | None = None,
+        whole: bool = True,
         name: str = "x",
-    ) -> Analysis:  # fmt: skip
+    ) -> Analysis:
         """Validate ``x`` against this plan: the prepared forward transform every path executes.
 
         Parameters
         ----------
-        x : array_like, shape (..., n_samples)
-            Signal(s), time on the last axis: a NumPy, CuPy or Dask array, or anything
-            :func:`numpy.asarray` accepts.
+        %(x)s
         scaling : {"magnitude", "power", "psd"} or None, default None
             None prepares the complex STFT, otherwise that spectrogram (see :meth:`spectrogram`).
         fft_mode : {"onesided", "twosided", "centered"} or None, default None
@@ -310,7 +312,7 @@ class ChirpSTFT:
         if fft_mode is None:
             fft_mode = self._fft_mode or default_fft_mode(self._complex_analysis(is_complex))
         power, scale = (0, 1.0) if scaling is None else self._scaling(scaling, fft_mode)
-        auto = self._chirp_rate if isinstance(self._chirp_rate, AutoChirp) else None
+        auto = self._chirp.auto
         n_frames, rates = 0, None
         if whole:
             if x.size == 0:
@@ -320,18 +322,26 @@ class ChirpSTFT:
             n_frames = self.n_frames(x.shape[-1])
             batch = int(np.prod(x.shape[:-1], dtype=np.int64)) if x.ndim > 1 else 1
             check_size(
-                batch * n_freqs_for(fft_mode, self._n_fft) * n_frames, 2 * x.dtype.itemsize,
+                batch * n_freqs_for(fft_mode, self._n_fft) * n_frames,
+                2 * x.dtype.itemsize,
                 f"the STFT of {name} with shape {x.shape}, n_fft={self._n_fft} and hop_length={self._hop}",
                 "pass a shorter signal, a smaller n_fft or a larger hop_length",
-            )  # fmt: skip
+            )
             if auto is None:
-                rates = self._checked(resolve(self._chirp_rate, self._spec, x.shape[:-1], n_frames))
+                rates = self._checked(resolve(self._chirp, self._spec, x.shape[:-1], n_frames))
         analysis = Analysis(
-            backend=backend, x=x, spec=self._spec, fft_mode=fft_mode, n_frames=n_frames, rates=rates, auto=auto,
-            chirp_rate=self._chirp_rate, power=power, scale=scale,
-        )  # fmt: skip
+            backend=backend,
+            x=x,
+            spec=self._spec,
+            fft_mode=fft_mode,
+            n_frames=n_frames,
+            rates=rates,
+            chirp=self._chirp,
+            power=power,
+            scale=scale,
+        )
         if whole and auto is not None and not lazy:  # chosen from the samples, once
-            analysis = replace(analysis, rates=analysis.frame_rates(x, self._spec, n_frames))
+            analysis = replace(analysis, rates=analysis.chosen_rates(x, self._spec, n_frames))
         return analysis
 
     def _checked(self, rates: Any) -> Any:
@@ -401,7 +411,7 @@ class ChirpSTFT:
         out = analysis.run()
         return (out, analysis.full_rates()) if return_rates else out
 
-    def _scaling(self, scaling: str, fft_mode: str) -> tuple[int, float | np.ndarray]:
+    def _scaling(self, scaling: Scaling, fft_mode: FFTMode) -> tuple[int, float | np.ndarray]:
         """``(power, scale)`` of a spectrogram ``scaling`` in ``fft_mode`` (backend arguments)."""
         scaling = option(scaling, "scaling", SCALINGS)
         power = 1 if scaling == "magnitude" else 2
@@ -459,9 +469,14 @@ class ChirpSTFT:
         return self.prepare_inverse(S, length=length, method=method, real=real).run(stacklevel=2)
 
     def prepare_inverse(
-        self, S: Any, *, length: int | None = None, method: Method = "ls", real: bool | None = None,
+        self,
+        S: Any,
+        *,
+        length: int | None = None,
+        method: Method = "ls",
+        real: bool | None = None,
         whole: bool = True,
-    ) -> Inverse:  # fmt: skip
+    ) -> Inverse:
         """Validate ``S`` against this plan: the prepared inverse every path executes.
 
         Parameters
@@ -519,8 +534,8 @@ class ChirpSTFT:
             )
         rates = None
         if whole:
-            rates = self._checked(resolve(self._chirp_rate, self._spec, S.shape[:-2], n_frames))
-            complex_analysis = bool(np.ndim(rates)) or rates != 0.0 or not self._spec.window_is_real
+            rates = self._checked(resolve(self._chirp, self._spec, S.shape[:-2], n_frames))
+            complex_analysis = is_complex_analysis(is_chirped(rates), False, self._spec.window_is_real)
         else:
             complex_analysis = self._complex_analysis(False)
         if fft_mode == "onesided" and complex_analysis:
@@ -537,18 +552,27 @@ class ChirpSTFT:
         if length is not None:
             batch = int(np.prod(S.shape[:-2], dtype=np.int64)) if S.ndim > 2 else 1
             check_size(
-                batch * (length + self._n_fft + self._hop * max(n_frames - 1, 0)), S.dtype.itemsize,
+                batch * (length + self._n_fft + self._hop * max(n_frames - 1, 0)),
+                S.dtype.itemsize,
                 f"the inverse of S with shape {S.shape}, hop_length={self._hop} and length={length}",
                 "pass the hop_length and length of the forward transform",
-            )  # fmt: skip
+            )
         real_output = fft_mode == "onesided" if real is None else boolean(real, "real")
         real_dt = real_dtype_of(S.dtype, "S")
         out_dtype = real_dt if real_output else S.dtype
         return Inverse(
-            backend=backend, S=S, spec=self._spec, fft_mode=fft_mode, method=method, rates=rates,
-            chirp_rate=self._chirp_rate, real_output=real_output, out_dtype=out_dtype, length=length,
+            backend=backend,
+            S=S,
+            spec=self._spec,
+            fft_mode=fft_mode,
+            method=method,
+            rates=rates,
+            chirp=self._chirp,
+            real_output=real_output,
+            out_dtype=out_dtype,
+            length=length,
             envelope=lambda n, start, size: self._inverse_envelope(n, method, start, size),
-        )  # fmt: skip
+        )
 
     @fill_doc
     def check_inverse(self, method: Method = "ls") -> None:
@@ -653,18 +677,18 @@ class ChirpSTFT:
         return backend_for(self._backend, None if lazy else a, interim=whole and not lazy)
 
     def _inverse_envelope(
-        self, n_frames: int, method: str, start: int, length: int
+        self, n_frames: int, method: Method, start: int, length: int
     ) -> tuple[np.ndarray, int]:
         """Reciprocal overlap-added window envelope on output samples, and uncovered count."""
         return self._envelopes.get_or_make(
             (n_frames, method, start, length), lambda: self._make_envelope(n_frames, method, start, length)
         )
 
-    def _make_envelope(self, n_frames: int, method: str, start: int, length: int) -> tuple[np.ndarray, int]:
+    def _make_envelope(
+        self, n_frames: int, method: Method, start: int, length: int
+    ) -> tuple[np.ndarray, int]:
         self.check_inverse(method)
-        w = self._spec.window
-        base = np.abs(w) ** 2 if method == "ls" else np.conj(w)
-        full = overlap_add(np.broadcast_to(base, (n_frames, self._n_fft)), self._hop)
+        full = window_envelope(self._spec.window, method, n_frames, self._hop)
         env = np.zeros(length, dtype=full.dtype)
         stop = min(start + length, full.shape[-1])
         env[: max(stop - start, 0)] = full[start:stop]
@@ -687,6 +711,34 @@ def cached_plan(**params: Any) -> ChirpSTFT:
     except TypeError:
         return ChirpSTFT(**params)
     return _PLAN_CACHE.get_or_make(key, lambda: ChirpSTFT(**params))
+
+
+#: The parameters of a plan, by the names the functional interface takes them.
+PLAN_PARAMS = (
+    "fs",
+    "n_fft",
+    "hop_length",
+    "win_length",
+    "window",
+    "chirp_rate",
+    "center",
+    "pad_mode",
+    "fft_mode",
+    "backend",
+)
+
+
+def plan_for(args: dict[str, Any], **fixed: Any) -> ChirpSTFT:
+    """The memoised plan of a functional call (:func:`cached_plan`).
+
+    ``args`` is the caller's ``locals()``: the functions write their keyword signatures out in
+    full (for help and IDEs) and hand them on here by name, so that the list of plan parameters
+    is written once (:data:`PLAN_PARAMS`); ``fixed`` sets or overrides some (``fft_mode`` of an
+    image, ``pad_mode`` of an inverse).
+    """
+    params = {name: args[name] for name in PLAN_PARAMS if name in args}
+    params.update(fixed)
+    return cached_plan(**params)
 
 
 def clear_plan_cache() -> None:

@@ -20,10 +20,11 @@ import numpy as np
 
 from . import _auto
 from ._errors import UnrecoverableSamplesWarning
-from ._spec import ENVELOPE_TOL, FrameSpec, n_freqs_for
+from ._spec import ENVELOPE_TOL, FFTMode, FrameSpec, Method, n_freqs_for
 from ._validation import complex_dtype, real_dtype_of
 from .backends import Capabilities
-from .chirp import AutoChirp, rates_for_frames, resolve_chirp_rates
+from .backends.numpy_ref import overlap_add
+from .chirp import AutoChirp, Rates
 
 __all__ = ["Analysis", "Inverse", "PlanLike"]
 
@@ -41,6 +42,10 @@ class PlanLike(Protocol):
 class Analysis:
     """One validated forward transform (STFT or spectrogram) of one input.
 
+    What :meth:`ChirpSTFT.prepare` returns and every path executes: :meth:`run` for the whole
+    input, the streams and Dask for frame ranges (:meth:`run_frames`). Immutable; build it with
+    the plan, which validates everything it holds.
+
     Attributes
     ----------
     backend : Capabilities
@@ -56,11 +61,11 @@ class Analysis:
         Frames of the whole input (0 for a stream's first chunk, whose length says nothing).
     rates : float, ndarray or None
         The resolved chirp rates: one float for every frame, or float64 ``(..., n_frames)``;
-        None when they are chosen from the samples (``auto``) or not yet known (a stream).
-    auto : AutoChirp or None
-        The automatic-rate request, if any.
-    chirp_rate : float, ndarray, callable or AutoChirp
-        The plan's validated ``chirp_rate`` (for frame ranges, :meth:`rates_of_frames`).
+        None when they are chosen from the samples (``auto``, before :meth:`chosen_rates`) or
+        not yet known (a stream).
+    chirp : Rates
+        The plan's validated ``chirp_rate`` (:class:`chirpstft.chirp.Rates`): its kind, the
+        ``auto`` request, the rates of a range of frames (:meth:`rates_of_frames`).
     power : int
         0 for the complex STFT, 1 or 2 for ``|S|**power * scale``.
     scale : float or ndarray, shape (n_freqs, 1)
@@ -68,13 +73,12 @@ class Analysis:
     """
 
     backend: Capabilities
-    x: Any
+    x: np.ndarray  # or a CuPy or Dask array
     spec: FrameSpec
-    fft_mode: str
+    fft_mode: FFTMode
     n_frames: int
     rates: float | np.ndarray | None
-    auto: AutoChirp | None
-    chirp_rate: Any
+    chirp: Rates
     power: int = 0
     scale: float | np.ndarray = 1.0
 
@@ -104,23 +108,24 @@ class Analysis:
         rates = self.rates if rates is None else rates
         return self.backend.frame_granule(self.spec, rates, self.is_complex, n_frames)
 
-    def frame_rates(self, x: Any, spec: FrameSpec, n_frames: int) -> float | np.ndarray:
-        """Rates of the ``n_frames`` frames of ``x`` (the whole input, or a part framed by ``spec``).
+    @property
+    def auto(self) -> AutoChirp | None:
+        """The automatic-rate request, if any."""
+        return self.chirp.auto
 
-        ``auto`` scores them on the samples of ``x``; otherwise the resolved rates (a part
-        takes its slice: see :meth:`rates_of_frames`).
-        """
-        if self.auto is not None:
-            return _auto.rates_for(self.auto, self.backend, x, spec, n_frames)
-        return self.rates
+    def chosen_rates(self, x: Any, spec: FrameSpec, n_frames: int) -> np.ndarray:
+        """``chirp_rate="auto"``: the rates chosen on the samples of the ``n_frames`` frames of ``x``
+        (the whole input, or a part framed by ``spec``)."""
+        return _auto.rates_for(self.chirp.auto, self.backend, x, spec, n_frames)
 
-    def rates_of_frames(self, start: int, stop: int, n_total: int | None = None, given: Any = None):
-        """Rates of frames ``start .. stop-1`` (see :func:`chirpstft.chirp.rates_for_frames`)."""
+    def rates_of_frames(
+        self, start: int, stop: int, n_total: int | None = None, given: Any = None
+    ) -> float | np.ndarray:
+        """The plan's rates of frames ``start .. stop-1`` (see :meth:`chirpstft.chirp.Rates.frames`)."""
         times = self.spec.frame_times(stop - start, first=start)
-        return rates_for_frames(
-            self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, n_total=n_total,
-            given=given,
-        )  # fmt: skip
+        return self.chirp.frames(
+            batch_shape=self.batch_shape, start=start, stop=stop, times=times, n_total=n_total, given=given
+        )
 
     def run_frames(self, x: Any, spec: FrameSpec, rates: Any, n_frames: int) -> Any:
         """The transform of frames of ``x`` framed by ``spec`` (a whole input or a padded part)."""
@@ -144,6 +149,10 @@ class Analysis:
 class Inverse:
     """One validated inverse transform.
 
+    What :meth:`ChirpSTFT.prepare_inverse` returns: :meth:`run` inverts the whole ``S``, the
+    inverse stream overlap-adds blocks of frames (:meth:`run_frames`). Immutable; build it with
+    the plan, which validates everything it holds.
+
     Attributes
     ----------
     backend : Capabilities
@@ -158,8 +167,8 @@ class Inverse:
         Least-squares or overlap-add synthesis.
     rates : float, ndarray or None
         Chirp rates of the frames of ``S`` (None for a stream, whose blocks bring their own).
-    chirp_rate : float, ndarray, callable or AutoChirp
-        The plan's validated ``chirp_rate``.
+    chirp : Rates
+        The plan's validated ``chirp_rate`` (:class:`chirpstft.chirp.Rates`).
     real_output : bool
         Whether the result is real.
     out_dtype : dtype
@@ -172,12 +181,12 @@ class Inverse:
     """
 
     backend: Capabilities
-    S: Any
+    S: np.ndarray  # or a CuPy or Dask array
     spec: FrameSpec
-    fft_mode: str
-    method: str
+    fft_mode: FFTMode
+    method: Method
     rates: float | np.ndarray | None
-    chirp_rate: Any
+    chirp: Rates
     real_output: bool
     out_dtype: np.dtype
     length: int | None
@@ -193,11 +202,11 @@ class Inverse:
         """Leading axes of ``S``."""
         return tuple(self.S.shape[:-2])
 
-    def rates_of_frames(self, start: int, stop: int, given: Any = None):
+    def rates_of_frames(self, start: int, stop: int, given: Any = None) -> float | np.ndarray:
         """Rates of frames ``start .. stop-1``; ``given`` (the block's own rates) replaces the plan's."""
         times = self.spec.frame_times(stop - start, first=start)
-        return rates_for_frames(
-            self.chirp_rate, batch_shape=self.batch_shape, start=start, stop=stop, times=times, given=given
+        return self.chirp.frames(
+            batch_shape=self.batch_shape, start=start, stop=stop, times=times, given=given
         )
 
     def run_frames(self, S: Any, spec: FrameSpec, rates: Any, inv_env: Any, start: int, length: int) -> Any:
@@ -206,8 +215,9 @@ class Inverse:
         Real for onesided ``S`` (a real analysis), complex otherwise, whatever ``real_output``:
         a stream normalises and takes the real part only once the overlap is complete.
         """
-        return self.backend.istft(S, spec, rates, self.fft_mode, self.method, inv_env, start, length,
-                                  self.fft_mode == "onesided")  # fmt: skip
+        return self.backend.istft(
+            S, spec, rates, self.fft_mode, self.method, inv_env, start, length, self.fft_mode == "onesided"
+        )
 
     def run(self, stacklevel: int = 2) -> Any:
         """The inverse of the whole ``S``, with a warning for the samples no window covers."""
@@ -215,11 +225,28 @@ class Inverse:
         inv_env, n_bad = self.envelope(n_frames, self.spec.pad, self.length)
         if n_bad:
             warn_uncovered(n_bad, self.length, stacklevel + 1)
-        out = self.backend.istft(self.S, self.spec, self.rates, self.fft_mode, self.method, inv_env, self.spec.pad,
-                                 self.length, self.real_output)  # fmt: skip
+        out = self.backend.istft(
+            self.S,
+            self.spec,
+            self.rates,
+            self.fft_mode,
+            self.method,
+            inv_env,
+            self.spec.pad,
+            self.length,
+            self.real_output,
+        )
         if out.dtype != self.out_dtype:
             out = out.astype(self.out_dtype)
         return out
+
+
+def window_envelope(window: np.ndarray, method: Method, n_frames: int, hop: int) -> np.ndarray:
+    """The overlap-added synthesis envelope of ``n_frames`` frames: ``sum_m |w|**2`` (``"ls"``)
+    or ``sum_m conj(w)`` (``"ola"``), on padded samples ``0 .. (n_frames - 1) * hop + n_fft - 1``.
+    The one rule behind the plan's inverse envelopes and the inverse stream's."""
+    frame = np.abs(window) ** 2 if method == "ls" else np.conj(window)
+    return overlap_add(np.broadcast_to(frame, (n_frames, window.shape[-1])), hop)
 
 
 def covered(env: np.ndarray, peak: float) -> np.ndarray:
@@ -239,7 +266,6 @@ def warn_uncovered(n_bad: int, length: int, stacklevel: int) -> None:
     )
 
 
-def resolve(chirp_rate: Any, spec: FrameSpec, batch_shape: tuple[int, ...], n_frames: int):
-    """The plan's ``chirp_rate`` for a whole input (see :func:`chirpstft.chirp.resolve_chirp_rates`)."""
-    times = spec.frame_times(n_frames)
-    return resolve_chirp_rates(chirp_rate, batch_shape=batch_shape, n_frames=n_frames, times=times)
+def resolve(chirp: Rates, spec: FrameSpec, batch_shape: tuple[int, ...], n_frames: int) -> float | np.ndarray:
+    """The plan's rates for a whole input (see :meth:`chirpstft.chirp.Rates.resolve`)."""
+    return chirp.resolve(batch_shape=batch_shape, n_frames=n_frames, times=spec.frame_times(n_frames))

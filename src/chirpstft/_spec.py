@@ -57,9 +57,23 @@ def default_fft_mode(complex_analysis: bool) -> str:
     return "twosided" if complex_analysis else "onesided"
 
 
-def n_freqs_for(fft_mode: str, n_fft: int) -> int:
+def n_freqs_for(fft_mode: FFTMode, n_fft: int) -> int:
     """Number of frequency bins of an STFT in ``fft_mode``."""
     return n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+
+
+def n_fft_for(fft_mode: FFTMode, n_freqs: int) -> int:
+    """The ``n_fft`` of an STFT with ``n_freqs`` bins in ``fft_mode`` (the inverse of
+    :func:`n_freqs_for`; onesided bins are read as an even ``n_fft``)."""
+    return 2 * (n_freqs - 1) if fft_mode == "onesided" else n_freqs
+
+
+def bin_frequencies(fft_mode: FFTMode, n_fft: int, fs: float) -> np.ndarray:
+    """Frequency in Hz of each bin, in the order of ``fft_mode``'s rows."""
+    if fft_mode == "onesided":
+        return np.fft.rfftfreq(n_fft, 1.0 / fs)
+    f = np.fft.fftfreq(n_fft, 1.0 / fs)
+    return np.fft.fftshift(f) if fft_mode == "centered" else f
 
 
 def frame_times(
@@ -98,16 +112,18 @@ class FrameSpec:
     n_fft: int
     hop_length: int
     center: bool
-    pad_mode: str
+    pad_mode: PadMode
     window: np.ndarray
     fs: float
     t2: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         check_size(
-            self.n_fft, FRAME_WORK_BYTES, f"n_fft={self.n_fft} ({FRAME_WORK_BYTES} bytes of working memory per frame sample)",
+            self.n_fft,
+            FRAME_WORK_BYTES,
+            f"n_fft={self.n_fft} ({FRAME_WORK_BYTES} bytes of working memory per frame sample)",
             "pass a smaller n_fft (frame length in samples)",
-        )  # fmt: skip
+        )
         t = (np.arange(self.n_fft, dtype=np.float64) - self.n_fft // 2) / self.fs
         t2 = t * t
         t2.setflags(write=False)

@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._prepared import Analysis, Inverse, PlanLike, covered, warn_uncovered
+from ._prepared import Analysis, Inverse, PlanLike, covered, warn_uncovered, window_envelope
+from ._spec import Method
 from ._validation import as_working_array, complex_dtype, option, positive_int, real_dtype_of
-from .backends.numpy_ref import overlap_add
-from .chirp import AutoChirp
 
 __all__ = ["StreamingISTFT", "StreamingSTFT"]
 
@@ -77,7 +77,7 @@ class StreamingSTFT:
     def __init__(self, plan, *, return_rates: bool = False) -> None:
         if not isinstance(plan, PlanLike):
             raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
-        auto = plan.chirp_rate if isinstance(plan.chirp_rate, AutoChirp) else None
+        auto = plan.chirp.auto
         if auto is not None and auto.smooth != 1:
             raise ParameterError(
                 f"streaming chirp_rate='auto' needs smooth=1 (got smooth={auto.smooth}): a smoothed "
@@ -105,12 +105,9 @@ class StreamingSTFT:
         self._n_seen = 0
         self._next = 0
         self._granule = 1
-        # the plan's rate as the one-shot transform resolves it: a per-frame array whose values
-        # are all equal becomes one float (same kernel path); None when it varies or is a callable
-        rate = plan.chirp_rate
-        if isinstance(rate, np.ndarray) and rate.size and np.all(rate == rate.flat[0]):
-            rate = float(rate.flat[0])
-        self._rate = rate if isinstance(rate, float) else None
+        # the plan's rate as the one-shot transform resolves it (same kernel path): one float
+        # when every frame has it; None when it varies or is a callable
+        self._rate = plan.chirp.constant
         self._closed = False
 
     plan = property(lambda self: self._plan, doc="The plan whose transform is streamed.")
@@ -200,7 +197,7 @@ class StreamingSTFT:
     def _oneshot(self, x):
         plan = self._plan
         S, rates = plan.stft(x, return_rates=True)
-        if isinstance(plan.chirp_rate, np.ndarray) and plan.chirp_rate.shape[-1] not in (1, S.shape[-1]):
+        if plan.chirp.kind == "per_frame" and plan.chirp_rate.shape[-1] not in (1, S.shape[-1]):
             raise ParameterError(
                 f"chirp_rate has {plan.chirp_rate.shape[-1]} per-frame rates but the stream has "
                 f"{S.shape[-1]} frames; pass one rate per frame of the whole signal"
@@ -217,7 +214,7 @@ class StreamingSTFT:
         seg = self._segment(m_a, m_end, final=n_total is not None)
         analysis = self._analysis
         if self._auto is not None:
-            rates = analysis.frame_rates(seg, self._spec_nc, k)
+            rates = analysis.chosen_rates(seg, self._spec_nc, k)
         else:  # validates a per-frame array's length as the one-shot transform does
             rates = analysis.rates_of_frames(m_a, m_end, n_total)
             if self._rate is not None:
@@ -256,6 +253,7 @@ class StreamingSTFT:
         return seg
 
 
+@fill_doc
 class StreamingISTFT:
     """Inverse chirp STFT of frames that arrive in blocks, in bounded memory.
 
@@ -263,12 +261,10 @@ class StreamingISTFT:
     ----------
     plan : ChirpSTFT
         The forward transform's parameters.
-    method : {"ls", "ola"}
-        As :meth:`ChirpSTFT.istft`.
-    real : bool, optional
-        As :meth:`ChirpSTFT.istft`: real output (default for onesided frames).
-    length : int, optional
-        Output length, if known in advance (else give it to :meth:`finish`).
+    %(method)s
+    %(real)s
+    %(length)s
+        Known in advance here, or given to :meth:`finish`.
 
     Notes
     -----
@@ -290,7 +286,9 @@ class StreamingISTFT:
     True
     """
 
-    def __init__(self, plan, *, method: str = "ls", real: bool | None = None, length: int | None = None):
+    def __init__(
+        self, plan: PlanLike, *, method: Method = "ls", real: bool | None = None, length: int | None = None
+    ):
         if not isinstance(plan, PlanLike):
             raise InputTypeError(f"plan must be a chirpstft.ChirpSTFT, not {type(plan).__name__}")
         self._plan = plan
@@ -300,12 +298,9 @@ class StreamingISTFT:
         plan.check_inverse(self._method)  # the plan's NOLA/COLA error, now rather than at the first block
         self._spec_nc = plan.segment_spec
         self._pad = 0  # set by the first block, from the prepared inverse
-        w = self._spec_nc.window
-        self._env_frame = np.abs(w) ** 2 if self._method == "ls" else np.conj(w)
         n_fft, hop = plan.n_fft, plan.hop_length
         self._c = -(-n_fft // hop)  # frames after which the envelope peak is the steady one
-        full = overlap_add(np.broadcast_to(self._env_frame, (self._c + 1, n_fft)), hop)
-        self._steady_peak = float(np.abs(full).max())
+        self._steady_peak = float(np.abs(self._envelope(self._c + 1)).max())
         self._batch: tuple[int, ...] | None = None
         self._inverse: Inverse | None = None
         self._acc = None  # overlap-add of padded positions [acc_start, ...)
@@ -317,12 +312,17 @@ class StreamingISTFT:
         self._closed = False
 
     n_frames_in = property(lambda self: self._m, doc="Frames received so far.")
+
+    def _envelope(self, n_frames: int) -> np.ndarray:
+        return window_envelope(self._spec_nc.window, self._method, n_frames, self._plan.hop_length)
+
     n_samples_out = property(lambda self: self._emitted, doc="Output samples returned so far.")
 
     def _start(self, S: Any) -> np.ndarray:
         """Prepare the inverse from the first block (fft mode, dtypes); return the block as prepared."""
-        inverse = self._plan.prepare_inverse(S, length=self._length, method=self._method, real=self._real,
-                                             whole=False)  # fmt: skip
+        inverse = self._plan.prepare_inverse(
+            S, length=self._length, method=self._method, real=self._real, whole=False
+        )
         S = inverse.S
         # keep no frames in the prepared inverse: the stream holds its own accumulator
         self._inverse = replace(inverse, S=S[..., :0])
@@ -331,7 +331,7 @@ class StreamingISTFT:
         real_dt = real_dtype_of(S.dtype, "S")
         work = real_dt if inverse.fft_mode == "onesided" else S.dtype  # what run_frames returns
         self._acc = np.zeros((*self._batch, 0), dtype=work)
-        self._env = np.zeros(0, dtype=self._env_frame.dtype)
+        self._env = np.zeros(0, dtype=self._envelope(1).dtype)
         return S
 
     @property
@@ -389,7 +389,7 @@ class StreamingISTFT:
         r = inverse.rates_of_frames(m_a, m_a + k, given=rates)
         length = (k - 1) * hop + n_fft
         y = inverse.run_frames(S, self._spec_nc, r, np.ones(length), 0, length)
-        env = overlap_add(np.broadcast_to(self._env_frame, (k, n_fft)), hop)
+        env = self._envelope(k)
         p0 = m_a * hop - self._acc_start  # block start within the accumulator
         need = p0 + length
         if need > self._acc.shape[-1]:
@@ -459,8 +459,7 @@ class StreamingISTFT:
         if self._m >= self._c:
             peak = self._steady_peak
         else:
-            full = overlap_add(np.broadcast_to(self._env_frame, (self._m, plan.n_fft)), plan.hop_length)
-            peak = float(np.abs(full).max())
+            peak = float(np.abs(self._envelope(self._m)).max())
         out = self._release(length, peak)
         if self._n_bad:
             warn_uncovered(self._n_bad, length, stacklevel=2)

@@ -3,12 +3,18 @@
 Frame ``m`` uses the analysis window ``g_m[k] = w[k] * exp(1j*pi*a_m*t_k**2)`` with
 ``t_k = (k - n_fft//2) / fs`` seconds (zero at the window centre) and ``a_m`` the
 chirp rate of frame ``m`` in Hz/s. This module is the one place that interprets
-``chirp_rate``: :func:`check_static` validates it before any signal is seen (``"auto"``
-becomes an :class:`AutoChirp`), :func:`resolve_chirp_rates` turns it into either one Python
-float (the same rate for every frame of every signal) or a float64 array of shape
-``(..., n_frames)`` (one rate per frame, per signal), and :func:`rates_for_frames` does the same
-for a range of frames (streams). An :class:`AutoChirp` is resolved from the signal by
-:mod:`chirpstft._auto`, since it needs the data.
+``chirp_rate``, in two forms:
+
+* :class:`Rates` -- the user's ``chirp_rate`` validated before any signal is seen, in one of four
+  kinds (``"constant"``, ``"per_frame"``, ``"callable"``, ``"auto"``; :func:`check_static`),
+  with the questions every path asks: may it chirp, is the analysis complex, the one constant
+  rate when there is one, the rates of a whole input (:meth:`Rates.resolve`) or of a range of
+  frames (:meth:`Rates.frames`, streams);
+* the **resolved** rates that the backends take: one Python float (the same rate for every
+  frame of every signal) or a float64 array ``(..., n_frames)``, asked with :func:`is_chirped` and
+  :func:`is_per_frame`, and sliced for a block with :func:`block_of`.
+
+An :class:`AutoChirp` is resolved from the signal by :mod:`chirpstft._auto`, since it needs the data.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,14 +33,21 @@ from ._validation import positive_int, real_number, sampling_rate
 
 __all__ = [
     "AutoChirp",
+    "Rates",
+    "block_of",
     "default_chirp_candidates",
     "frame_times",
+    "is_chirped",
+    "is_complex_analysis",
+    "is_per_frame",
     "rates_for_frames",
     "renyi_entropy",
     "resolve_chirp_rates",
 ]
 
 ChirpRate = float | np.ndarray | Callable[[np.ndarray], Any]
+#: The four kinds of a validated ``chirp_rate``.
+RateKind = Literal["constant", "per_frame", "callable", "auto"]
 
 #: What ``chirp_rate="auto"`` cannot do without the signal (the inverse), and the fix.
 AUTO_NEEDS_RATES = (
@@ -255,10 +268,7 @@ def resolve_chirp_rates(
             f"(..., n_frames) = {target}; pass a scalar, one rate per frame "
             f"(shape ({n_frames},)), or one per signal and frame"
         )
-    if rates.size and np.all(rates == rates.flat[0]):
-        return float(rates.flat[0])
-    out = np.broadcast_to(rates, target)
-    return out
+    return _collapse(rates, target)
 
 
 def rates_for_frames(
@@ -325,6 +335,128 @@ def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
         if have not in (1, want):
             return False
     return True
+
+
+def _collapse(rates: np.ndarray, target: tuple[int, ...]) -> float | np.ndarray:
+    """The one rule: rates equal for every frame become one float (one kernel path, the packed
+    real analysis when it is 0); others a read-only view of shape ``target``."""
+    if rates.size and np.all(rates == rates.flat[0]):
+        return float(rates.flat[0])
+    return np.broadcast_to(rates, target)
+
+
+# ---------------------------------------------------------------------------- resolved rates
+def is_chirped(rates: float | np.ndarray) -> bool:
+    """Whether resolved ``rates`` (a float, or per-frame float64) chirp any frame."""
+    return bool(np.ndim(rates)) or rates != 0.0
+
+
+def is_per_frame(rates: float | np.ndarray) -> bool:
+    """Whether resolved ``rates`` are an array of per-frame rates (else one float for all frames)."""
+    return bool(np.ndim(rates))
+
+
+def is_complex_analysis(chirps: bool, complex_input: bool, window_is_real: bool) -> bool:
+    """The one rule: an analysis is complex (twosided spectra, no packed real FFT, no onesided
+    inverse) when the input is complex, the window is complex, or the rates chirp."""
+    return complex_input or not window_is_real or chirps
+
+
+def block_of(
+    rates: float | np.ndarray, batch: tuple[slice, ...], start: int, stop: int
+) -> float | np.ndarray:
+    """Resolved ``rates`` of the signals ``batch`` (slices of the batch axes) and frames
+    ``start .. stop-1`` (a block of a Dask graph); one float stays one float."""
+    if not is_per_frame(rates):
+        return rates
+    return rates[(*batch, slice(start, stop))]
+
+
+# ---------------------------------------------------------------------------- validated rates
+@dataclass(frozen=True, eq=False)
+class Rates:
+    """A validated ``chirp_rate`` and the questions every path asks of it.
+
+    Build it with :meth:`of` (which validates: :func:`check_static`). ``value`` is a float
+    (``"constant"``), a read-only float64 array broadcastable to ``(..., n_frames)``
+    (``"per_frame"``), a callable of the frame times (``"callable"``) or an :class:`AutoChirp`
+    (``"auto"``).
+    """
+
+    value: Any
+
+    @classmethod
+    def of(cls, chirp_rate: Any) -> Rates:
+        """``chirp_rate`` validated (a :class:`Rates` is returned as it is)."""
+        return chirp_rate if isinstance(chirp_rate, Rates) else cls(check_static(chirp_rate))
+
+    @property
+    def kind(self) -> RateKind:
+        if isinstance(self.value, AutoChirp):
+            return "auto"
+        if isinstance(self.value, float):
+            return "constant"
+        return "callable" if callable(self.value) else "per_frame"
+
+    @property
+    def auto(self) -> AutoChirp | None:
+        """The automatic-rate request, or None."""
+        return self.value if isinstance(self.value, AutoChirp) else None
+
+    @property
+    def may_chirp(self) -> bool:
+        """False only when every frame is known to have rate 0 before any signal is seen."""
+        return not is_static_zero(self.value)
+
+    @property
+    def constant(self) -> float | None:
+        """The rate of every frame when one number, known before any signal (a per-frame array
+        whose values are all equal counts, by the rule of :meth:`resolve`); else None."""
+        if self.kind == "constant":
+            return self.value
+        if self.kind == "per_frame":
+            one = _collapse(self.value, self.value.shape)
+            return one if isinstance(one, float) else None
+        return None
+
+    def complex_analysis(self, complex_input: bool, window_is_real: bool) -> bool:
+        """:func:`is_complex_analysis` before any signal is seen (a callable or ``auto`` may chirp)."""
+        return is_complex_analysis(self.may_chirp, complex_input, window_is_real)
+
+    def static_bound(self, fs: float, n_fft: int) -> float | None:
+        """The largest ``|rate|`` known before any signal (the candidate grid of ``auto``), or None
+        (a callable, or no rate)."""
+        values = self.value.grid(fs, n_fft) if self.kind == "auto" else self.value
+        if self.kind == "callable" or not np.size(values):
+            return None
+        return float(np.max(np.abs(values)))
+
+    def resolve(
+        self, *, batch_shape: tuple[int, ...], n_frames: int, times: np.ndarray
+    ) -> float | np.ndarray:
+        """The rates of a whole input: see :func:`resolve_chirp_rates`."""
+        return resolve_chirp_rates(self.value, batch_shape=batch_shape, n_frames=n_frames, times=times)
+
+    def frames(
+        self,
+        *,
+        batch_shape: tuple[int, ...],
+        start: int,
+        stop: int,
+        times: np.ndarray,
+        n_total: int | None = None,
+        given: Any = None,
+    ) -> float | np.ndarray:
+        """The rates of frames ``start .. stop-1`` of a signal seen in parts: see :func:`rates_for_frames`."""
+        return rates_for_frames(
+            self.value,
+            batch_shape=batch_shape,
+            start=start,
+            stop=stop,
+            times=times,
+            n_total=n_total,
+            given=given,
+        )
 
 
 def renyi_entropy(S: Any, order: float = 3.0, *, axis: tuple[int, int] = (-2, -1)) -> np.ndarray:

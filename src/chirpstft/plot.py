@@ -9,14 +9,15 @@ from __future__ import annotations
 import datetime as _dt
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from ._atomic import atomic_path
 from ._errors import InputTypeError, ParameterError
+from ._spec import FFTMode, bin_frequencies, n_fft_for, n_freqs_for
 from ._validation import positive_finite_float, positive_int
-from .render import to_db
+from .render import Layout, to_db
 
 __all__ = ["save_png", "specshow"]
 
@@ -41,7 +42,7 @@ def _frequency_unit(f_max: float) -> tuple[float, str]:
 _FFT_MODES = ("onesided", "twosided", "centered")
 
 
-def _spec_frequencies(n_freqs: int, fs: float, n_fft: int | None, fft_mode: str | None) -> np.ndarray:
+def _spec_frequencies(n_freqs: int, fs: float, n_fft: int | None, fft_mode: FFTMode | None) -> np.ndarray:
     """Row frequencies (Hz, in row order) of an STFT with ``n_freqs`` rows, or a clear error."""
     if fft_mode is not None and fft_mode not in _FFT_MODES:
         raise ParameterError(f"fft_mode={fft_mode!r} is not supported; choose one of {_FFT_MODES}")
@@ -61,7 +62,7 @@ def _spec_frequencies(n_freqs: int, fs: float, n_fft: int | None, fft_mode: str 
                     "(twosided/centered); pass the n_fft that made S, fft_mode=, or plan="
                 )
         elif n_freqs % 2 == 1:
-            fft_mode, n_fft = "onesided", 2 * (n_freqs - 1)  # the usual case: even n_fft, one side
+            fft_mode, n_fft = "onesided", n_fft_for("onesided", n_freqs)  # the usual case: even n_fft
         else:
             raise ParameterError(
                 f"S has {n_freqs} rows: twosided output of n_fft={n_freqs} (a chirped STFT) or onesided output "
@@ -69,17 +70,14 @@ def _spec_frequencies(n_freqs: int, fs: float, n_fft: int | None, fft_mode: str 
                 "ChirpSTFT that made S) or freqs="
             )
     if n_fft is None:
-        n_fft = 2 * (n_freqs - 1) if fft_mode == "onesided" else n_freqs
-    expected = n_fft // 2 + 1 if fft_mode == "onesided" else n_fft
+        n_fft = n_fft_for(fft_mode, n_freqs)
+    expected = n_freqs_for(fft_mode, n_fft)
     if expected != n_freqs:
         raise ParameterError(
             f"S has {n_freqs} rows but fft_mode={fft_mode!r} with n_fft={n_fft} gives {expected}; pass the "
             "n_fft and fft_mode that made S, or plan="
         )
-    if fft_mode == "onesided":
-        return np.fft.rfftfreq(n_fft, 1.0 / fs)
-    f = np.fft.fftfreq(n_fft, 1.0 / fs)
-    return np.fft.fftshift(f) if fft_mode == "centered" else f
+    return bin_frequencies(fft_mode, n_fft, fs)
 
 
 def specshow(
@@ -89,11 +87,11 @@ def specshow(
     hop_length: int | None = None,
     n_fft: int | None = None,
     freqs: Any = None,
-    fft_mode: str | None = None,
+    fft_mode: FFTMode | None = None,
     plan: Any = None,
     center: bool | None = None,
     start: _dt.datetime | np.datetime64 | None = None,
-    kind: str = "auto",
+    kind: Literal["auto", "power", "magnitude"] = "auto",
     top_db: float | None = 80.0,
     cmap: str = "magma",
     ax: Any = None,
@@ -203,8 +201,14 @@ def specshow(
     return mesh
 
 
-def save_png(images: Any, path: str | os.PathLike, *, columns: int | None = None, scale: int = 4,
-             layout: str = "NHWC") -> Path:  # fmt: skip
+def save_png(
+    images: Any,
+    path: str | os.PathLike,
+    *,
+    columns: int | None = None,
+    scale: int = 4,
+    layout: Layout = "NHWC",
+) -> Path:
     """Write a grid of image tensors to a PNG file (atomically) and return its path.
 
     Parameters

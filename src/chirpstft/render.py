@@ -33,7 +33,7 @@ import numpy as np
 from . import _dask
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._plan import cached_plan
+from ._plan import plan_for
 from ._spec import PadMode
 from ._validation import check_size, option, positive_int, real_number
 from .backends import KernelCompiling, is_device_array
@@ -145,7 +145,7 @@ def _real(value: Any, name: str) -> float:
     return float(value)
 
 
-def _db_params(kind: str, ref: Any, amin: float | None, top_db: float | None):
+def _db_params(kind: Kind, ref: Any, amin: float | None, top_db: float | None):
     """Validated ``(ref, amin, top_db)``: ref is "max", a positive float or a callable."""
     if amin is None:
         amin = 1e-10 if kind == "power" else 1e-5
@@ -317,7 +317,9 @@ def colorize(values: Any, cmap: str = "viridis") -> np.ndarray:
     return lut[np.rint(v * 255).astype(np.intp)]
 
 
-def _finish(v: np.ndarray, *, cmap: str | None, channels: int | None, dtype: str, layout: str) -> np.ndarray:
+def _finish(
+    v: np.ndarray, *, cmap: str | None, channels: int | None, dtype: OutDtype, layout: Layout
+) -> np.ndarray:
     """Images (..., H, W) in [0, 1] -> (..., H, W, C) or (..., C, H, W), uint8 or float32."""
     channels, dtype, layout = _output_options(cmap, channels, dtype, layout)
     if cmap is not None:
@@ -540,16 +542,30 @@ def render(
         trailing = render_shape(size=size, cmap=cmap, channels=channels, layout=layout)
         _output_options(cmap, channels, dtype, layout)
         image = functools.partial(
-            render, fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-            chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, ref=ref, amin=amin, top_db=top_db,
-            db_range=db_range, fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype,
-            layout=layout, backend=backend,
-        )  # fmt: skip
+            render,
+            fs=fs,
+            n_fft=n_fft,
+            hop_length=hop_length,
+            win_length=win_length,
+            window=window,
+            chirp_rate=chirp_rate,
+            center=center,
+            pad_mode=pad_mode,
+            ref=ref,
+            amin=amin,
+            top_db=top_db,
+            db_range=db_range,
+            fmin=fmin,
+            fmax=fmax,
+            size=size,
+            cmap=cmap,
+            channels=channels,
+            dtype=dtype,
+            layout=layout,
+            backend=backend,
+        )
         return _dask.map_images(x, image, trailing, np.uint8 if dtype == "uint8" else np.float32)
-    plan = cached_plan(
-        fs=fs, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-        chirp_rate=chirp_rate, center=center, pad_mode=pad_mode, fft_mode="centered", backend=backend,
-    )  # fmt: skip
+    plan = plan_for(locals(), fft_mode="centered")
     if is_device_array(x) and callable(ref):  # the device backend always has a fused render
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
@@ -564,19 +580,43 @@ def render(
     if fused is not None and not callable(ref):
         try:
             return _render_fused(
-                analysis, freqs, ref=ref, amin=amin, top_db=top_db, db_range=db_range, fmin=fmin,
-                fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
-            )  # fmt: skip
+                analysis,
+                freqs,
+                ref=ref,
+                amin=amin,
+                top_db=top_db,
+                db_range=db_range,
+                fmin=fmin,
+                fmax=fmax,
+                size=size,
+                cmap=cmap,
+                channels=channels,
+                dtype=dtype,
+                layout=layout,
+            )
         except KernelCompiling:  # the kernel is compiling: the NumPy pipeline answers
             pass
     return spectrogram_image(
-        analysis.run(), freqs=freqs, kind="power", ref=ref, amin=amin, top_db=top_db, db_range=db_range,
-        fmin=fmin, fmax=fmax, size=size, cmap=cmap, channels=channels, dtype=dtype, layout=layout,
-    )  # fmt: skip
+        analysis.run(),
+        freqs=freqs,
+        kind="power",
+        ref=ref,
+        amin=amin,
+        top_db=top_db,
+        db_range=db_range,
+        fmin=fmin,
+        fmax=fmax,
+        size=size,
+        cmap=cmap,
+        channels=channels,
+        dtype=dtype,
+        layout=layout,
+    )
 
 
-def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels, dtype,
-                  layout):  # fmt: skip
+def _render_fused(
+    analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels, dtype, layout
+):
     """The backend's one-pass signals -> images kernel, with the reference's validation."""
     height, width = _size(size)
     channels, dtype, layout = _output_options(cmap, channels, dtype, layout)
@@ -590,11 +630,22 @@ def _render_fused(analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, s
         db_range = _db_range(db_range)
     lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
     out = analysis.backend.render(
-        analysis.x, analysis.spec, analysis.rates, analysis.fft_mode, analysis.n_frames, fft_rows, amin=amin,
-        ref_value=ref_value, top_db=top_db, db_range=db_range, rows_matrix=_resample_matrix(rows.shape[0], height),
-        cols_matrix=_resample_matrix(analysis.n_frames, width), lut=lut, channels=channels,
+        analysis.x,
+        analysis.spec,
+        analysis.rates,
+        analysis.fft_mode,
+        analysis.n_frames,
+        fft_rows,
+        amin=amin,
+        ref_value=ref_value,
+        top_db=top_db,
+        db_range=db_range,
+        rows_matrix=_resample_matrix(rows.shape[0], height),
+        cols_matrix=_resample_matrix(analysis.n_frames, width),
+        lut=lut,
+        channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,
-    )  # fmt: skip
+    )
     return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
 
 
@@ -650,9 +701,11 @@ def waveform_image(
             f"shape (..., n_samples) with n_samples >= 1"
         )
     check_size(
-        (x.size // x.shape[-1]) * height * (width + 1) * 4, 8, f"waveform images of x {x.shape} at size={size!r}",
+        (x.size // x.shape[-1]) * height * (width + 1) * 4,
+        8,
+        f"waveform images of x {x.shape} at size={size!r}",
         "pass fewer segments or a smaller size",
-    )  # fmt: skip
+    )
     if not np.all(np.isfinite(x)):
         raise ParameterError("x contains NaN or inf; fill or drop the gaps before drawing waveforms")
     x = x.astype(np.float64)

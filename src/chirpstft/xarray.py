@@ -22,9 +22,8 @@ import xarray as xr
 
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._plan import cached_plan
+from ._plan import plan_for
 from ._spec import FFTMode, PadMode, Scaling
-from .chirp import AutoChirp
 
 __all__ = ["ChirpSTFTAccessor", "spectrogram", "stft"]
 
@@ -63,31 +62,36 @@ def _frame_coord(da: xr.DataArray, dim: str, seconds: np.ndarray):
     return t0 + seconds
 
 
-def _attrs(plan, fft_mode: str, **extra) -> dict[str, Any]:
-    rate = plan.chirp_rate
-    if isinstance(rate, AutoChirp):
-        rate = "auto"
-    elif not isinstance(rate, float):
-        rate = "per frame (see the chirp_rate coordinate)" if not callable(rate) else "callable"
+def _attrs(plan, fft_mode: FFTMode, **extra) -> dict[str, Any]:
+    kind = plan.chirp.kind
+    rate = {"constant": plan.chirp_rate, "auto": "auto", "callable": "callable"}.get(
+        kind, "per frame (see the chirp_rate coordinate)"
+    )
     window = plan.window_spec if isinstance(plan.window_spec, str) else repr(plan.window_spec)
     attrs = {
-        "fs": plan.fs, "n_fft": plan.n_fft, "hop_length": plan.hop_length, "win_length": plan.win_length,
-        "window": window if isinstance(window, str) else "array", "center": int(plan.center),
-        "pad_mode": plan.pad_mode, "fft_mode": fft_mode, "chirp_rate": rate,
+        "fs": plan.fs,
+        "n_fft": plan.n_fft,
+        "hop_length": plan.hop_length,
+        "win_length": plan.win_length,
+        "window": window if isinstance(window, str) else "array",
+        "center": int(plan.center),
+        "pad_mode": plan.pad_mode,
+        "fft_mode": fft_mode,
+        "chirp_rate": rate,
         "transform": "chirpstft chirp-window STFT",
-    }  # fmt: skip
+    }
     attrs.update(extra)
     return attrs
 
 
-def _transform(da, dim, fs, kind, scaling, params):
+def _transform(da, dim, fs, kind, scaling, args):
     if not isinstance(da, xr.DataArray):
         raise InputTypeError(f"da must be an xarray.DataArray, not {type(da).__name__}")
     if dim not in da.dims:
         raise ParameterError(f"dim={dim!r} is not a dimension of the DataArray (dims {da.dims}); pass dim=")
     fs = _sampling_rate(da, dim, fs)
     da = da.transpose(..., dim)
-    plan = cached_plan(fs=fs, **params)
+    plan = plan_for(args, fs=fs)
     analysis = plan.prepare(da.data, scaling=None if kind == "stft" else scaling)
     if kind == "stft":
         out, rates = plan.run(analysis, return_rates=True)
@@ -102,8 +106,9 @@ def _transform(da, dim, fs, kind, scaling, params):
         coords["chirp_rate"] = ((*other, dim), rates, {"units": "Hz/s"})
     extra = {"scaling": scaling} if kind == "spectrogram" else {}
     name = f"{kind}({da.name})" if da.name is not None else kind
-    return xr.DataArray(out, dims=(*other, "frequency", dim), coords=coords, attrs=_attrs(plan, fft_mode, **extra),
-                        name=name)  # fmt: skip
+    return xr.DataArray(
+        out, dims=(*other, "frequency", dim), coords=coords, attrs=_attrs(plan, fft_mode, **extra), name=name
+    )
 
 
 @fill_doc
@@ -150,9 +155,7 @@ def stft(
     >>> round(S.attrs["fs"] * 60, 6), S.attrs["chirp_rate"], S.chirp_rate.dims
     (1.0, 'auto', ('time',))
     """
-    params = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, chirp_rate=chirp_rate,
-                  center=center, pad_mode=pad_mode, fft_mode=fft_mode, backend=backend)  # fmt: skip
-    return _transform(da, dim, fs, "stft", None, params)
+    return _transform(da, dim, fs, "stft", None, locals())
 
 
 @fill_doc
@@ -188,9 +191,7 @@ def spectrogram(
         Real; coordinates ``frequency`` (Hz) and ``dim`` (frame centres); the parameters and
         ``scaling`` in ``attrs``.
     """
-    params = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window, chirp_rate=chirp_rate,
-                  center=center, pad_mode=pad_mode, fft_mode=fft_mode, backend=backend)  # fmt: skip
-    return _transform(da, dim, fs, "spectrogram", scaling, params)
+    return _transform(da, dim, fs, "spectrogram", scaling, locals())
 
 
 @xr.register_dataarray_accessor("chirpstft")

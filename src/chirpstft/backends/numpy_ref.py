@@ -14,6 +14,7 @@ import scipy.fft
 
 from .._spec import FrameSpec
 from .._validation import complex_dtype, real_dtype_of
+from ..chirp import is_chirped
 
 __all__ = ["NAME", "chirp_scores", "istft", "overlap_add", "spectrogram", "stft"]
 
@@ -79,7 +80,7 @@ def chirp_scores(
 def _analysis_window(spec: FrameSpec, rates: float | np.ndarray, dtype: np.dtype) -> np.ndarray:
     """``conj(g_m)`` in the working precision: (n_fft,) or (..., n_frames, n_fft)."""
     h = np.conj(spec.window)
-    if np.ndim(rates) or rates != 0.0:
+    if is_chirped(rates):
         h = h * spec.chirp_phase(rates, -1)
     if np.iscomplexobj(h):
         return h.astype(complex_dtype(dtype))
@@ -166,9 +167,8 @@ def istft(
     """
     real = real_dtype_of(S.dtype)
     y = _inverse_spectrum(S, fft_mode, spec.n_fft)
-    chirped = bool(np.ndim(rates)) or rates != 0.0
     synth = spec.window if method == "ls" else np.ones(1)
-    if chirped:
+    if is_chirped(rates):
         synth = synth * spec.chirp_phase(rates, +1)
     if np.iscomplexobj(synth):
         synth = synth.astype(complex_dtype(real))

@@ -32,6 +32,7 @@ import numpy as np
 from ..._spec import FrameSpec
 from ..._validation import complex_dtype
 from ..._validation import real_dtype_of as _real_of
+from ...chirp import is_chirped, is_complex_analysis, is_per_frame
 from ..rules import PAD_CODES, sparse_rows
 from . import fused as FK
 from . import kernels as K
@@ -42,7 +43,7 @@ __all__ = ["DeviceBackend"]
 
 def _rate_table(rates: float | np.ndarray, n_frames: int) -> tuple[np.ndarray, bool]:
     """Per-frame rates as a float64 (1 or B, 1 or M) table, and whether they are per frame."""
-    if not np.ndim(rates):
+    if not is_per_frame(rates):
         return np.zeros((1, 1)), False
     r = np.asarray(rates, dtype=np.float64)
     flat = r.reshape(-1, n_frames)
@@ -139,7 +140,7 @@ class DeviceBackend:
         rounded to the working precision, as the reference does; per-frame rates are applied
         by the kernel in float64.
         """
-        per_frame = bool(np.ndim(rates))
+        per_frame = is_per_frame(rates)
         rate = 0.0 if per_frame else float(rates)
 
         def make_complex() -> np.ndarray:
@@ -188,9 +189,21 @@ class DeviceBackend:
         tf = FP.frames_per_tile(spec.n_fft, real.itemsize, n_frames, FP.MAX_TILE_FRAMES, render)
         log2tf = tf.bit_length() - 1
         args = (
-            self._as_real_view(x2), hr, hi, t2, xp.asarray(table), per_frame, n_frames, spec.hop_length,
-            spec.pad, PAD_CODES[spec.pad_mode], x2.dtype.kind == "c", twr, twi, log2tf,
-        )  # fmt: skip
+            self._as_real_view(x2),
+            hr,
+            hi,
+            t2,
+            xp.asarray(table),
+            per_frame,
+            n_frames,
+            spec.hop_length,
+            spec.pad,
+            PAD_CODES[spec.pad_mode],
+            x2.dtype.kind == "c",
+            twr,
+            twi,
+            log2tf,
+        )
         return x2, real, args
 
     def _fused_forward(self, x, spec: FrameSpec, rates, fft_mode, n_frames: int, power: int, scale, src=None):
@@ -208,8 +221,17 @@ class DeviceBackend:
         tiles = n_batch * -(-n_frames // (1 << args[-1]))
         x_view, rest = args[0], args[1:]
         stft_tiles, _ = FK.kernels(real.itemsize)
-        self._launch(stft_tiles, tiles, K.THREADS_PER_BLOCK, x_view, self._as_real_view(out), *rest, src, power,
-                     scale_dev)  # fmt: skip
+        self._launch(
+            stft_tiles,
+            tiles,
+            K.THREADS_PER_BLOCK,
+            x_view,
+            self._as_real_view(out),
+            *rest,
+            src,
+            power,
+            scale_dev,
+        )
         return x.shape[:-1], out
 
     # ------------------------------------------------------------------ forward
@@ -220,18 +242,30 @@ class DeviceBackend:
         batch = x.shape[:-1]
         x2 = xp.ascontiguousarray(x.reshape(-1, x.shape[-1]))
         n_batch = x2.shape[0]
-        chirped = bool(np.ndim(rates)) or rates != 0.0
-        real_analysis = x2.dtype.kind != "c" and spec.window_is_real and not chirped
+        real_analysis = not is_complex_analysis(is_chirped(rates), x2.dtype.kind == "c", spec.window_is_real)
         hr, hi, t2, per_frame = self._weights(spec, rates, real, -1, "conj")
         table, _ = _rate_table(rates, n_frames)
         rate_dev = xp.asarray(table)
         n_fft = spec.n_fft
         buf = xp.empty((n_batch, n_frames, n_fft), dtype=real if real_analysis else complex_dtype(real))
         self._launch(
-            K.gather_frames, n_batch * n_frames, K.frame_threads(n_fft), self._as_real_view(x2), self._as_real_view(buf), hr, hi, t2, rate_dev,
-            per_frame, n_frames, n_fft, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode],
+            K.gather_frames,
+            n_batch * n_frames,
+            K.frame_threads(n_fft),
+            self._as_real_view(x2),
+            self._as_real_view(buf),
+            hr,
+            hi,
+            t2,
+            rate_dev,
+            per_frame,
+            n_frames,
+            n_fft,
+            spec.hop_length,
+            spec.pad,
+            PAD_CODES[spec.pad_mode],
             x2.dtype.kind == "c",
-        )  # fmt: skip
+        )
         if n_batch == 0:
             F = xp.empty((0, n_frames, n_fft // 2 + 1 if real_analysis else n_fft), complex_dtype(real))
         elif real_analysis:
@@ -303,9 +337,22 @@ class DeviceBackend:
         out = xp.empty((n_batch, length), dtype=complex_dtype(real) if out_complex else real)
         tpb = K.THREADS_PER_BLOCK
         self._launch(
-            K.overlap_add, n_batch * -(-length // tpb), tpb, self._as_real_view(y), self._as_real_view(out), sr, si, t2,
-            xp.asarray(table), per_frame, er, ei, spec.hop_length, start, y.dtype.kind == "c",
-        )  # fmt: skip
+            K.overlap_add,
+            n_batch * -(-length // tpb),
+            tpb,
+            self._as_real_view(y),
+            self._as_real_view(out),
+            sr,
+            si,
+            t2,
+            xp.asarray(table),
+            per_frame,
+            er,
+            ei,
+            spec.hop_length,
+            start,
+            y.dtype.kind == "c",
+        )
         return out.reshape(*batch, length)
 
     def _fused_istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
@@ -332,15 +379,49 @@ class DeviceBackend:
         tile_len = FP.istft_tile_samples(spec.hop_length)
         tiles = n_batch * -(-length // tile_len)
         self._launch(
-            FK.inverse_kernel(real.itemsize), tiles, K.THREADS_PER_BLOCK, self._as_real_view(S3),
-            self._as_real_view(out), sr, si, t2, xp.asarray(table), per_frame, er, ei, spec.hop_length, start, src,
-            fft_mode == "onesided", twr, twi, g.bit_length() - 1, tile_len,
-        )  # fmt: skip
+            FK.inverse_kernel(real.itemsize),
+            tiles,
+            K.THREADS_PER_BLOCK,
+            self._as_real_view(S3),
+            self._as_real_view(out),
+            sr,
+            si,
+            t2,
+            xp.asarray(table),
+            per_frame,
+            er,
+            ei,
+            spec.hop_length,
+            start,
+            src,
+            fft_mode == "onesided",
+            twr,
+            twi,
+            g.bit_length() - 1,
+            tile_len,
+        )
         return out.reshape(*batch, length)
 
     # ------------------------------------------------------------------ images
-    def render(self, x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref_value, top_db,
-               db_range, rows_matrix, cols_matrix, lut, channels, out_dtype):  # fmt: skip
+    def render(
+        self,
+        x,
+        spec: FrameSpec,
+        rates,
+        fft_mode,
+        n_frames,
+        fft_rows,
+        *,
+        amin,
+        ref_value,
+        top_db,
+        db_range,
+        rows_matrix,
+        cols_matrix,
+        lut,
+        channels,
+        out_dtype,
+    ):
         """Signals -> images (NHWC) on the device; see chirpstft.render for each step.
 
         Power of the image's rows only (bin selection fused into the transpose), then one
@@ -354,10 +435,20 @@ class DeviceBackend:
         w_start, w_count, w_w = (xp.asarray(a) for a in sparse_rows(np.asarray(cols_matrix)))
         lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
         finish = (
-            float(amin), float(ref_value), -1.0 if top_db is None else float(top_db), lo, hi, h_start, h_count,
-            h_w, w_start, w_count, w_w, xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
+            float(amin),
+            float(ref_value),
+            -1.0 if top_db is None else float(top_db),
+            lo,
+            hi,
+            h_start,
+            h_count,
+            h_w,
+            w_start,
+            w_count,
+            w_w,
+            xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
             np.dtype(out_dtype) == np.uint8,
-        )  # fmt: skip
+        )
         if FP.fused_render_size(spec.n_fft, real.itemsize, rows.shape[0], n_frames):
             # one block per image: the power rows never leave shared memory
             x2, real, args = self._fused_args(x, spec, rates, n_frames, render=True)
@@ -365,9 +456,15 @@ class DeviceBackend:
             if x2.shape[0]:
                 _, render_fused = FK.kernels(real.itemsize)
                 self._launch_fn(
-                    render_fused, K.blocks(x2.shape[0]), min(K.THREADS_PER_BLOCK, FP.FUSED_THREADS), args[0],
-                    out, *args[1:], xp.asarray(rows), *finish,
-                )  # fmt: skip
+                    render_fused,
+                    K.blocks(x2.shape[0]),
+                    min(K.THREADS_PER_BLOCK, FP.FUSED_THREADS),
+                    args[0],
+                    out,
+                    *args[1:],
+                    xp.asarray(rows),
+                    *finish,
+                )
             return out.reshape(*x.shape[:-1], height, width, channels)
         if self.fused(spec, x.dtype):  # power rows through global memory, then one block per image
             batch, P = self._fused_forward(x, spec, rates, None, n_frames, 2, 1.0, src=xp.asarray(rows))

@@ -55,8 +55,9 @@ def _bitrev(k, bits):
 
 
 @cuda.jit(device=True)
-def _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad, pad_mode,
-               x_complex, log2n):  # fmt: skip
+def _load_tile(
+    x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad, pad_mode, x_complex, log2n
+):
     """Frames ``m0 .. m0 + tf - 1`` of signal ``b``, weighted, bit-reversed into ``re``/``im``
     (frames past the end are zeros)."""
     n_fft = 1 << log2n
@@ -126,8 +127,26 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
     red_elems = plan.FUSED_THREADS  # a closure constant: shared-array shapes must be literals
 
     @cuda.jit
-    def stft_tiles(x, out, hr, hi, t2, rates, per_frame, n_frames, hop, pad, pad_mode, x_complex, twr, twi,
-                   log2tf, src, power, scale):  # fmt: skip
+    def stft_tiles(
+        x,
+        out,
+        hr,
+        hi,
+        t2,
+        rates,
+        per_frame,
+        n_frames,
+        hop,
+        pad,
+        pad_mode,
+        x_complex,
+        twr,
+        twi,
+        log2tf,
+        src,
+        power,
+        scale,
+    ):
         """Fused stft / spectrogram: ``x`` (B, n) or (B, 2n) interleaved complex -> ``out``.
 
         ``power == 0``: ``out`` (B, Q, 2M) interleaved complex, bin ``q`` = FFT bin ``src[q]``;
@@ -147,8 +166,25 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
         for tile in range(cuda.blockIdx.x, out.shape[0] * m_tiles, cuda.gridDim.x):
             b = tile // m_tiles
             m0 = (tile - b * m_tiles) << log2tf
-            _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad, pad_mode,
-                       x_complex, log2n)  # fmt: skip
+            _load_tile(
+                x,
+                re,
+                im,
+                hr,
+                hi,
+                t2,
+                rates,
+                per_frame,
+                b,
+                m0,
+                log2tf,
+                n_frames,
+                hop,
+                pad,
+                pad_mode,
+                x_complex,
+                log2n,
+            )
             cuda.syncthreads()
             _fft_tile(re, im, twr, twi, log2n, log2tf)
             for e in range(cuda.threadIdx.x, n_bins << log2tf, cuda.blockDim.x):
@@ -170,9 +206,37 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
             cuda.syncthreads()
 
     @cuda.jit
-    def render_fused(x, out, hr, hi, t2, rates, per_frame, n_frames, hop, pad, pad_mode, x_complex, twr, twi,
-                     log2tf, rows, amin, ref_value, top_db, db_lo, db_hi, h_start, h_count, h_w, w_start,
-                     w_count, w_w, lut, to_uint8):  # fmt: skip
+    def render_fused(
+        x,
+        out,
+        hr,
+        hi,
+        t2,
+        rates,
+        per_frame,
+        n_frames,
+        hop,
+        pad,
+        pad_mode,
+        x_complex,
+        twr,
+        twi,
+        log2tf,
+        rows,
+        amin,
+        ref_value,
+        top_db,
+        db_lo,
+        db_hi,
+        h_start,
+        h_count,
+        h_w,
+        w_start,
+        w_count,
+        w_w,
+        lut,
+        to_uint8,
+    ):
         """Fused render, one block per signal: power of the image rows (``rows``: FFT bins,
         ascending frequency) into shared memory tile by tile, then dB -> [0, 1] -> resize ->
         colormap / gray -> ``out`` (B, H, W, C), as :func:`.kernels.render_images`."""
@@ -197,8 +261,25 @@ def _build(ftype, elems: int, render_elems: int, image_elems: int):
         for b in range(cuda.blockIdx.x, out.shape[0], cuda.gridDim.x):
             # 0. power of the image rows, one tile of frames at a time, into P (rows x frames)
             for m0 in range(0, n_frames, tf):
-                _load_tile(x, re, im, hr, hi, t2, rates, per_frame, b, m0, log2tf, n_frames, hop, pad,
-                           pad_mode, x_complex, log2n)  # fmt: skip
+                _load_tile(
+                    x,
+                    re,
+                    im,
+                    hr,
+                    hi,
+                    t2,
+                    rates,
+                    per_frame,
+                    b,
+                    m0,
+                    log2tf,
+                    n_frames,
+                    hop,
+                    pad,
+                    pad_mode,
+                    x_complex,
+                    log2n,
+                )
                 cuda.syncthreads()
                 _fft_tile(re, im, twr, twi, log2n, log2tf)
                 for e in range(t, n_rows << log2tf, nt):
@@ -315,8 +396,9 @@ def _load_spectra(S, re, im, src, b, mr0, last, log2g, log2n):
 
 def _build_inverse(ftype, elems: int, acc_elems: int):
     @cuda.jit
-    def istft_tiles(S, out, sr, si, t2, rates, per_frame, er, ei, hop, start, src, real_frames, twr, twi,
-                    log2g, tile_len):  # fmt: skip
+    def istft_tiles(
+        S, out, sr, si, t2, rates, per_frame, er, ei, hop, start, src, real_frames, twr, twi, log2g, tile_len
+    ):
         """Fused inverse: spectra ``S`` (B, Q, 2M) interleaved complex -> ``out`` (B, L) real
         (the real part) or (B, 2L) interleaved complex, ``L = er.shape[0]``.
 

@@ -266,8 +266,9 @@ def overlap_add(y, out, sr, si, t2, rates, per_frame, er, ei, hop, start, y_comp
 
 
 @cuda.jit(cache=True)
-def render_images(P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_count, h_w, w_start, w_count,
-                  w_w, lut, to_uint8):  # fmt: skip
+def render_images(
+    P, out, amin, ref_value, top_db, db_lo, db_hi, h_start, h_count, h_w, w_start, w_count, w_w, lut, to_uint8
+):
     """Power -> dB -> [0, 1] -> resize -> colormap / gray -> uint8 or float32, one block per image.
 
     ``P``: (B, R, M) power of the image's rows (ascending frequency), overwritten with the

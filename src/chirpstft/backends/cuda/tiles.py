@@ -145,9 +145,13 @@ def occupancy(n_fft: int, itemsize: int, *, image: bool = False, inverse: bool =
     by_shared = (228 * 1024) // (shared + 1024)
     blocks = min(by_threads, by_shared, 32)
     return dict(
-        n_fft=n_fft, frames_per_tile=tf, shared_bytes=shared, threads=FUSED_THREADS,
-        blocks_per_sm=blocks, occupancy=blocks * FUSED_THREADS / 2048,
-    )  # fmt: skip
+        n_fft=n_fft,
+        frames_per_tile=tf,
+        shared_bytes=shared,
+        threads=FUSED_THREADS,
+        blocks_per_sm=blocks,
+        occupancy=blocks * FUSED_THREADS / 2048,
+    )
 
 
 def _signal_reads(n: int, n_frames: int, n_fft: int, hop: int, tf: int) -> int:
@@ -159,9 +163,19 @@ def _signal_reads(n: int, n_frames: int, n_fft: int, hop: int, tf: int) -> int:
     return total
 
 
-def traffic_stft(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_out: int, *,
-                 itemsize: int = 4, x_complex: bool = False, out_complex: bool = True,
-                 fused: bool | None = None) -> tuple[int, int]:  # fmt: skip
+def traffic_stft(
+    batch: int,
+    n: int,
+    n_frames: int,
+    n_fft: int,
+    hop: int,
+    n_out: int,
+    *,
+    itemsize: int = 4,
+    x_complex: bool = False,
+    out_complex: bool = True,
+    fused: bool | None = None,
+) -> tuple[int, int]:
     """``(bytes moved, bytes of input + output)`` of one stft / spectrogram call.
 
     ``n_out``: output bins (or image rows); ``out_complex``: complex output (stft) or real
@@ -187,8 +201,18 @@ def traffic_stft(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_out:
     return moved, io
 
 
-def traffic_render(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_rows: int, image_bytes: int, *,
-                   itemsize: int = 4, x_complex: bool = False) -> tuple[int, int]:  # fmt: skip
+def traffic_render(
+    batch: int,
+    n: int,
+    n_frames: int,
+    n_fft: int,
+    hop: int,
+    n_rows: int,
+    image_bytes: int,
+    *,
+    itemsize: int = 4,
+    x_complex: bool = False,
+) -> tuple[int, int]:
     """``(bytes moved, bytes of input + output)`` of one render call (``image_bytes`` per image).
 
     Fused (the power rows fit :data:`SHARED_IMAGE_BYTES`): signal reads + images. Otherwise the
@@ -207,9 +231,19 @@ def traffic_render(batch: int, n: int, n_frames: int, n_fft: int, hop: int, n_ro
     return reads + power + 8 * power + batch * image_bytes + tables, io
 
 
-def traffic_istft(batch: int, length: int, n_frames: int, n_fft: int, hop: int, n_in: int, *,
-                  itemsize: int = 4, out_complex: bool = False, fused: bool | None = None,
-                  start: int = 0) -> tuple[int, int]:  # fmt: skip
+def traffic_istft(
+    batch: int,
+    length: int,
+    n_frames: int,
+    n_fft: int,
+    hop: int,
+    n_in: int,
+    *,
+    itemsize: int = 4,
+    out_complex: bool = False,
+    fused: bool | None = None,
+    start: int = 0,
+) -> tuple[int, int]:
     """``(bytes moved, bytes of input + output)`` of one istft call (``n_in`` bins per frame,
     output samples ``[start, start + length)`` of the padded signal).
 

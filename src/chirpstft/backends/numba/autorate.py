@@ -167,8 +167,30 @@ def _gather(x, b, p0, n_fft, pad_mode, aw, fr, fi, lane, is_complex):
 
 
 @njit(parallel=True, cache=True)
-def _scores_kernel(x, is_complex, n_frames, hop, pad, pad_mode, frames, gr, gi, aw, plus, minus, n_bins, order,
-                   bounded, model, twr, twi, lanes, out, err, n_threads):  # fmt: skip
+def _scores_kernel(
+    x,
+    is_complex,
+    n_frames,
+    hop,
+    pad,
+    pad_mode,
+    frames,
+    gr,
+    gi,
+    aw,
+    plus,
+    minus,
+    n_bins,
+    order,
+    bounded,
+    model,
+    twr,
+    twi,
+    lanes,
+    out,
+    err,
+    n_threads,
+):
     """``out[i, c]``: entropy of frame ``frames[i]`` (``b*n_frames + m``) at candidate ``c``.
 
     ``gr + 1j*gi`` (n_pass, n_fft): ``conj(w) * exp(-1j*pi*c*t**2)`` of candidate ``plus[j]``, in
@@ -293,9 +315,11 @@ def chirp_scores(x, spec, candidates, n_frames, n_bins, order, frames=None, boun
     n_cand = len(candidates)
     complex_x = np.iscomplexobj(x)
     fast = (
-        bounded and x.dtype in (np.float32, np.complex64) and spec.n_fft & (spec.n_fft - 1) == 0
+        bounded
+        and x.dtype in (np.float32, np.complex64)
+        and spec.n_fft & (spec.n_fft - 1) == 0
         and order >= 0.5
-    )  # fmt: skip
+    )
     work = np.float32 if fast else np.float64
     xdt = (np.complex64 if fast else np.complex128) if complex_x else work
     x2 = x.reshape(-1, x.shape[-1])

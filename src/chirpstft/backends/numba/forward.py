@@ -2,47 +2,26 @@
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 from numba import njit, prange
 
-from ..._spec import FrameSpec
+from ..._spec import FrameSpec, n_freqs_for
 from ..._validation import complex_dtype, real_dtype_of
-from ..rules import PAD_CODES
-from .frames import MODE_CODES, forward_block, lanes, prepare, row_of, store, store_pair
+from .frames import forward_block, prepare, row_of, store, store_pair
 from .lanefft import twiddles
 from .launch import launch, readonly
 
 
 # --------------------------------------------------------------------------- forward
 @njit(parallel=True, cache=True)
-def _stft_kernel(
-    x,
-    out,
-    hop,
-    pad,
-    pad_mode,
-    mode_code,
-    hr,
-    hi,
-    rates,
-    per_frame,
-    alpha_unit,
-    pair,
-    twr,
-    twi,
-    lanes,
-    power,
-    scale,
-    n_threads,
-):
+def _stft_kernel(x, out, f, hr, hi, rates, twr, twi, power, scale, n_threads):
     """``out[b, q, m]``: complex S (``power == 0``) or ``|S|**power * scale[q]``."""
     n_batch = x.shape[0]
     n_freqs = out.shape[1]
     n_frames = out.shape[2]
     n_fft = hr.shape[0]
+    lanes, pair, mode_code = f.lanes, f.pair, f.fft_mode
     per_task = 2 * lanes if pair else lanes
     blocks = (n_frames + per_task - 1) // per_task
     n_tasks = n_batch * blocks
@@ -58,35 +37,15 @@ def _stft_kernel(
         ai = np.empty((n_fft, lanes), dtype=hr.dtype)
         br = np.empty((n_fft, lanes), dtype=hr.dtype)
         bi = np.empty((n_fft, lanes), dtype=hr.dtype)
-        zr = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
-        zi = np.empty((n_fft, lanes if per_frame else 1), dtype=np.float64)
+        zr = np.empty((n_fft, lanes if f.per_frame else 1), dtype=np.float64)
+        zi = np.empty((n_fft, lanes if f.per_frame else 1), dtype=np.float64)
         t_lo = chunk * n_tasks // n_chunks
         t_hi = (chunk + 1) * n_tasks // n_chunks
         for task in range(t_lo, t_hi):
             b = task // blocks
             m0 = (task % blocks) * per_task
             in_a, cnt_a, cnt_b, paired = forward_block(
-                x,
-                b,
-                m0,
-                n_frames,
-                hop,
-                pad,
-                pad_mode,
-                hr,
-                hi,
-                rates,
-                per_frame,
-                alpha_unit,
-                pair,
-                twr,
-                twi,
-                ar,
-                ai,
-                br,
-                bi,
-                zr,
-                zi,
+                x, b, m0, n_frames, f, pair, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi
             )
             if in_a:
                 yr, yi = ar, ai
@@ -102,27 +61,7 @@ def _stft_kernel(
                         store(out, b, q, m0 + lane, yr[row, lane], yi[row, lane], power, scale)
                 if cnt_rest > 0:
                     in_a2, cnt2, _, _ = forward_block(
-                        x,
-                        b,
-                        m_rest,
-                        n_frames,
-                        hop,
-                        pad,
-                        pad_mode,
-                        hr,
-                        hi,
-                        rates,
-                        per_frame,
-                        alpha_unit,
-                        False,
-                        twr,
-                        twi,
-                        ar,
-                        ai,
-                        br,
-                        bi,
-                        zr,
-                        zi,
+                        x, b, m_rest, n_frames, f, False, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi
                     )
                     if in_a2:
                         yr, yi = ar, ai
@@ -138,33 +77,14 @@ def _stft_kernel(
 
 def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
     real = real_dtype_of(x.dtype)
-    batch, x2, hr, hi, r2, per_frame, pair = prepare(x, spec, rates, real)
-    n_freqs = spec.n_fft // 2 + 1 if fft_mode == "onesided" else spec.n_fft
+    batch, x2, hr, hi, r2, f = prepare(x, spec, rates, real, fft_mode, n_frames)
+    n_freqs = n_freqs_for(fft_mode, spec.n_fft)
     out_dtype = complex_dtype(real) if power == 0 else real
     out = np.empty((x2.shape[0], n_freqs, n_frames), dtype=out_dtype)
     twr, twi = twiddles(spec.n_fft, real.name)
     scale_arr = readonly(np.broadcast_to(np.asarray(scale, dtype=real).reshape(-1), (n_freqs,)), real)
-    launch(
-        _stft_kernel,
-        x2,
-        out,
-        spec.hop_length,
-        spec.pad,
-        PAD_CODES[spec.pad_mode],
-        MODE_CODES[fft_mode],
-        hr,
-        hi,
-        r2,
-        per_frame,
-        math.pi / spec.fs**2,
-        pair,
-        twr,
-        twi,
-        lanes(spec.n_fft, n_frames, pair),
-        power,
-        scale_arr,
-        numba.get_num_threads(),  # not read inside the kernel: that would defeat cache=True
-    )
+    # the thread count is not read inside the kernel: that would defeat cache=True
+    launch(_stft_kernel, x2, out, f, hr, hi, r2, twr, twi, power, scale_arr, numba.get_num_threads())
     return out.reshape(*batch, n_freqs, n_frames)
 
 

@@ -5,12 +5,15 @@ from the (virtually padded) signal, the forward block (gather + FFT) and the sto
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
 from ..._spec import FrameSpec
+from ...chirp import is_chirped, is_complex_analysis, is_per_frame
+from ..rules import PAD_CODES
 from ..rules import pad_index as _pad_index_py
 from .lanefft import fft_lanes
 from .launch import readonly
@@ -20,6 +23,34 @@ pad_index = njit(cache=True, nogil=True)(_pad_index_py)
 
 MODE_CODES = {"onesided": 0, "twosided": 1, "centered": 2}
 _RESEED = 256
+
+
+class Framing(NamedTuple):
+    """The per-call geometry of a kernel launch, as one typed record (Numba passes a tuple of
+    scalars by value: reading a field inside a loop costs nothing)."""
+
+    hop: int  # samples between frames
+    pad: int  # virtual padding before the first sample (the gather maps it with pad_mode)
+    pad_mode: int  # rules.PAD_CODES
+    fft_mode: int  # MODE_CODES
+    per_frame: bool  # one rate per frame, applied in the kernel (else folded into the window)
+    alpha_unit: float  # pi / fs**2, the chirp phase per squared sample
+    pair: bool  # two real frames per complex FFT (the real unchirped analysis)
+    lanes: int  # frames per lane block (:func:`lanes`)
+
+
+def framing(spec: FrameSpec, fft_mode: str, per_frame: bool, pair: bool, n_frames: int) -> Framing:
+    """The :class:`Framing` of a launch (the types fixed, so that one kernel specialisation serves)."""
+    return Framing(
+        int(spec.hop_length),
+        int(spec.pad),
+        PAD_CODES[spec.pad_mode],
+        MODE_CODES[fft_mode],
+        bool(per_frame),
+        float(math.pi / spec.fs**2),
+        bool(pair),
+        lanes(spec.n_fft, n_frames, pair),
+    )
 
 
 def lanes(n_fft: int, n_frames: int, pair: bool) -> int:
@@ -42,7 +73,7 @@ def frame_granule(spec: FrameSpec, rates, is_complex: bool, n_frames: int | None
     same rounding. ``rates`` is the resolved rate (a float when the same for every frame);
     ``n_frames`` None means a long signal.
     """
-    if is_complex or not spec.window_is_real or not isinstance(rates, float) or rates != 0.0:
+    if is_complex_analysis(is_chirped(rates), is_complex, spec.window_is_real):
         return 1
     return 2 * lanes(spec.n_fft, 1 << 30 if n_frames is None else n_frames, True)
 
@@ -150,33 +181,12 @@ def row_of(q, n_fft, mode_code):
 
 
 @njit(cache=True, nogil=True)
-def forward_block(
-    x,
-    b,
-    m0,
-    n_frames,
-    hop,
-    pad,
-    pad_mode,
-    hr,
-    hi,
-    rates,
-    per_frame,
-    alpha_unit,
-    pair,
-    twr,
-    twi,
-    ar,
-    ai,
-    br,
-    bi,
-    zr,
-    zi,
-):
+def forward_block(x, b, m0, n_frames, f, pair, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi):
     """Gather, window and FFT one task's frames. Returns (in_a, cnt_a, cnt_b, paired).
 
+    ``f``: the launch's :class:`Framing`; ``pair`` overrides ``f.pair`` (False for a remainder).
     ``hr, hi``: the analysis window ``conj(w)`` (times the chirp for a constant rate),
-    shape (n_fft, 1). With ``per_frame`` the per-lane window ``conj(w) * chirp_m`` is
+    shape (n_fft, 1). With ``f.per_frame`` the per-lane window ``conj(w) * chirp_m`` is
     built in ``zr, zi``. With ``pair`` (a real analysis) frames ``m0..m0+cnt_a-1`` go to
     the real slots and the next ``cnt_b`` frames to the imaginary slots of the same
     lanes; a block with a non-finite sample is left unpacked (``paired`` False).
@@ -186,8 +196,9 @@ def forward_block(
     cnt_a = min(lanes, n_frames - m0)
     cnt_b = 0
     paired = False
-    if per_frame:
-        chirp_lanes(rates, b, m0, 1, cnt_a, alpha_unit, n_fft // 2, -1.0, zr, zi)
+    hop, pad, pad_mode = f.hop, f.pad, f.pad_mode
+    if f.per_frame:
+        chirp_lanes(rates, b, m0, 1, cnt_a, f.alpha_unit, n_fft // 2, -1.0, zr, zi)
         for k in range(n_fft):
             for lane in range(cnt_a):
                 cr = zr[k, lane]
@@ -275,20 +286,24 @@ def store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale):
             store(out, b, q, m0 + cnt_a + lane, vr, vi, power, scale)
 
 
-def prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype):
+def prepare(x: np.ndarray, spec: FrameSpec, rates, real_dtype, fft_mode: str, n_frames: int):
+    """The arrays and the :class:`Framing` of a forward launch: ``(batch, x2, hr, hi, r2, f)``."""
     batch = x.shape[:-1]
     # one memory layout, one compiled specialisation: strided input is copied once
     x2 = readonly(x.reshape(-1, x.shape[-1]), x.dtype)
-    chirped = bool(np.ndim(rates)) or rates != 0.0
-    per_frame = bool(np.ndim(rates))
+    chirps, per_frame = is_chirped(rates), is_per_frame(rates)
     h = np.conj(spec.window).astype(np.complex128)
-    if chirped and not per_frame:
+    if chirps and not per_frame:
         h = h * spec.chirp_phase(rates, -1)
-    if per_frame:
-        r2 = readonly(rates.reshape(-1, rates.shape[-1]), np.float64)
-    else:
-        r2 = readonly(np.zeros((1, 1)), np.float64)
-    pair = not np.iscomplexobj(x) and not chirped and spec.window_is_real
+    pair = not is_complex_analysis(chirps, np.iscomplexobj(x), spec.window_is_real)
     hr = np.ascontiguousarray(h.real.reshape(-1, 1), dtype=real_dtype)
     hi = np.ascontiguousarray(h.imag.reshape(-1, 1), dtype=real_dtype)
-    return batch, x2, hr, hi, r2, per_frame, pair
+    return batch, x2, hr, hi, rate_table(rates), framing(spec, fft_mode, per_frame, pair, n_frames)
+
+
+def rate_table(rates) -> np.ndarray:
+    """Per-frame rates as the kernels read them: read-only float64 ``(B, n_frames)``; a dummy
+    ``(1, 1)`` for one rate (folded into the window)."""
+    if is_per_frame(rates):
+        return readonly(rates.reshape(-1, rates.shape[-1]), np.float64)
+    return readonly(np.zeros((1, 1)), np.float64)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 from numba import njit, prange, types
@@ -11,7 +9,8 @@ from numba.extending import overload
 
 from ..._spec import FrameSpec
 from ..._validation import complex_dtype, real_dtype_of
-from .frames import MODE_CODES, chirp_lanes, lanes
+from ...chirp import is_chirped, is_per_frame
+from .frames import chirp_lanes, framing, rate_table
 from .lanefft import fft_lanes, twiddles
 from .launch import launch, readonly
 
@@ -80,7 +79,7 @@ def _load_spectrum(S, b, m0, cnt, mode_code, ar, ai):
 
 
 @njit(cache=True, nogil=True)
-def _inverse_block(S, b, m0, n_frames, mode_code, pair, twr, twi, ar, ai, br, bi):
+def _inverse_block(S, b, m0, n_frames, f, twr, twi, ar, ai, br, bi):
     """Inverse FFTs of one block (conjugated result; see _accumulate).
 
     Returns (in_a, cnt_a, cnt_b, paired): with ``pair`` the next ``cnt_b`` frames ride in
@@ -90,11 +89,11 @@ def _inverse_block(S, b, m0, n_frames, mode_code, pair, twr, twi, ar, ai, br, bi
     lanes = ar.shape[1]
     n_fft = ar.shape[0]
     cnt_a = min(lanes, n_frames - m0)
-    finite = _load_spectrum(S, b, m0, cnt_a, mode_code, ar, ai)
-    cnt_b = min(lanes, n_frames - m0 - cnt_a) if pair else 0
+    finite = _load_spectrum(S, b, m0, cnt_a, f.fft_mode, ar, ai)
+    cnt_b = min(lanes, n_frames - m0 - cnt_a) if f.pair else 0
     paired = False
     if cnt_b > 0 and finite:
-        if _load_spectrum(S, b, m0 + cnt_a, cnt_b, mode_code, br, bi):
+        if _load_spectrum(S, b, m0 + cnt_a, cnt_b, f.fft_mode, br, bi):
             # conj(X_a + j*X_b) = conj(X_a) - j*conj(X_b): add (Im conj X_b, -Re conj X_b)
             for k in range(n_fft):
                 for lane in range(cnt_b):
@@ -108,9 +107,7 @@ def _inverse_block(S, b, m0, n_frames, mode_code, pair, twr, twi, ar, ai, br, bi
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(
-    out, yr, yi, b, m0, cnt, hop, start, sr_, si_, rates, per_frame, alpha_unit, inv_env, which, zr, zi
-):
+def _accumulate(out, yr, yi, b, m0, cnt, f, start, sr_, si_, rates, inv_env, which, zr, zi):
     """Add ``synth_m * ifft_m * inv_env`` of lanes (frames ``m0 + lane``) into ``out[b]``.
 
     ``y`` holds the forward FFT of the conjugated spectra, so ``ifft = conj(y) / n_fft``.
@@ -120,8 +117,9 @@ def _accumulate(
     n_fft = yr.shape[0]
     length = out.shape[1]
     inv_n = 1.0 / n_fft
+    hop, per_frame = f.hop, f.per_frame
     if per_frame:
-        chirp_lanes(rates, b, m0, 1, cnt, alpha_unit, n_fft // 2, 1.0, zr, zi)
+        chirp_lanes(rates, b, m0, 1, cnt, f.alpha_unit, n_fft // 2, 1.0, zr, zi)
     for lane in range(cnt):
         base = (m0 + lane) * hop - start
         k_lo = max(0, -base)
@@ -151,25 +149,7 @@ def _accumulate(
 
 
 @njit(parallel=True, cache=True)
-def _istft_kernel(
-    S,
-    out,
-    hop,
-    mode_code,
-    sr_,
-    si_,
-    rates,
-    per_frame,
-    alpha_unit,
-    pair,
-    twr,
-    twi,
-    lanes,
-    inv_env,
-    start,
-    seg_len,
-    n_threads,
-):
+def _istft_kernel(S, out, f, sr_, si_, rates, twr, twi, inv_env, start, seg_len, n_threads):
     """Overlap-add ``out[b, j] = inv_env[j] * sum_m synth_m * ifft(S[b, :, m])``, race free.
 
     The frames of each signal are cut into segments of ``seg_len >= ceil(n_fft/hop)``
@@ -180,6 +160,7 @@ def _istft_kernel(
     n_batch = S.shape[0]
     n_frames = S.shape[2]
     n_fft = sr_.shape[0]
+    lanes, per_frame = f.lanes, f.per_frame
     n_seg = (n_frames + seg_len - 1) // seg_len
     for parity in range(2):
         count = (n_seg - parity + 1) // 2
@@ -203,7 +184,7 @@ def _istft_kernel(
                 m0 = seg * seg_len
                 while m0 < seg_end:
                     in_a, cnt_a, cnt_b, paired = _inverse_block(
-                        S, b, m0, seg_end, mode_code, pair, twr, twi, ar, ai, br, bi
+                        S, b, m0, seg_end, f, twr, twi, ar, ai, br, bi
                     )
                     if in_a:
                         yr, yi = ar, ai
@@ -216,13 +197,11 @@ def _istft_kernel(
                         b,
                         m0,
                         cnt_a,
-                        hop,
+                        f,
                         start,
                         sr_,
                         si_,
                         rates,
-                        per_frame,
-                        alpha_unit,
                         inv_env,
                         1 if paired else 0,
                         zr,
@@ -230,23 +209,7 @@ def _istft_kernel(
                     )
                     if paired:
                         _accumulate(
-                            out,
-                            yr,
-                            yi,
-                            b,
-                            m0 + cnt_a,
-                            cnt_b,
-                            hop,
-                            start,
-                            sr_,
-                            si_,
-                            rates,
-                            per_frame,
-                            alpha_unit,
-                            inv_env,
-                            2,
-                            zr,
-                            zi,
+                            out, yr, yi, b, m0 + cnt_a, cnt_b, f, start, sr_, si_, rates, inv_env, 2, zr, zi
                         )
                         m0 += cnt_a + cnt_b
                     else:
@@ -259,18 +222,14 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     batch = S.shape[:-2]
     S2 = readonly(S.reshape(-1, *S.shape[-2:]), S.dtype)
     n_frames = S2.shape[-1]
-    chirped = bool(np.ndim(rates)) or rates != 0.0
-    per_frame = bool(np.ndim(rates))
+    chirps, per_frame = is_chirped(rates), is_per_frame(rates)
     synth = spec.window.astype(np.complex128) if method == "ls" else np.ones(spec.n_fft, dtype=np.complex128)
-    if chirped and not per_frame:
+    if chirps and not per_frame:
         synth = synth * spec.chirp_phase(rates, +1)
-    if per_frame:
-        r2 = readonly(rates.reshape(-1, n_frames), np.float64)
-    else:
-        r2 = readonly(np.zeros((1, 1)), np.float64)
     # onesided S comes from a real analysis (the plan refuses anything else): real
     # synthesis, real output, and two frames per complex FFT
     pair = fft_mode == "onesided"
+    f = framing(spec, fft_mode, per_frame, pair, n_frames)
     env_complex = np.iscomplexobj(inv_env)
     # a real output accumulates Re(y * synth) * env, valid when the envelope is real
     out_real = real_output and not env_complex
@@ -279,27 +238,24 @@ def istft(S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, r
     env_arr = readonly(inv_env, out.dtype if env_complex else real)
     # a segment of at least ceil(n_fft/hop) frames keeps segments two apart from overlapping
     min_seg = -(-spec.n_fft // spec.hop_length)
-    n_lanes = lanes(spec.n_fft, n_frames, pair)
-    seg_len = max(min_seg, 2 * n_lanes if pair else n_lanes)
+    seg_len = max(min_seg, 2 * f.lanes if pair else f.lanes)
+    sr_ = np.ascontiguousarray(synth.real, dtype=real)
+    si_ = np.ascontiguousarray(synth.imag, dtype=real)
+    # the thread count is not read inside the kernel: that would defeat cache=True
     launch(
         _istft_kernel,
         S2,
         out,
-        spec.hop_length,
-        MODE_CODES[fft_mode],
-        np.ascontiguousarray(synth.real, dtype=real),
-        np.ascontiguousarray(synth.imag, dtype=real),
-        r2,
-        per_frame,
-        math.pi / spec.fs**2,
-        pair,
+        f,
+        sr_,
+        si_,
+        rate_table(rates),
         twr,
         twi,
-        n_lanes,
         env_arr,
         start,
         seg_len,
-        numba.get_num_threads(),  # not read inside the kernel: that would defeat cache=True
+        numba.get_num_threads(),
     )
     if real_output and np.iscomplexobj(out):
         out = np.ascontiguousarray(out.real)

@@ -11,9 +11,9 @@ from numba.extending import overload
 
 from ..._spec import FrameSpec
 from ..._validation import real_dtype_of
-from ..rules import PAD_CODES, sparse_rows
+from ..rules import sparse_rows
 from .decibels import db_normalize
-from .frames import forward_block, lanes, prepare, store_pair
+from .frames import forward_block, prepare, store_pair
 from .lanefft import twiddles
 from .launch import launch, readonly
 
@@ -70,18 +70,12 @@ def _resample(src, n_out, starts, counts, weights, axis, dst):
 def _render_kernel(
     x,
     out,
-    hop,
-    pad,
-    pad_mode,
+    f,
     hr,
     hi,
     rates,
-    per_frame,
-    alpha_unit,
-    pair,
     twr,
     twi,
-    lanes,
     n_frames,
     fft_rows,
     amin,
@@ -89,12 +83,8 @@ def _render_kernel(
     top_db,
     db_lo,
     db_hi,
-    h_start,
-    h_count,
-    h_w,
-    w_start,
-    w_count,
-    w_w,
+    rows,
+    cols,
     lut,
     n_threads,
 ):
@@ -104,13 +94,16 @@ def _render_kernel(
     n_batch = x.shape[0]
     n_fft = hr.shape[0]
     n_rows = fft_rows.shape[0]
+    h_start, h_count, h_w = rows
+    w_start, w_count, w_w = cols
     height = h_count.shape[0]
     width = w_count.shape[0]
     channels = out.shape[3]
+    lanes, pair = f.lanes, f.pair
     per_task = 2 * lanes if pair else lanes
     n_chunks = min(n_batch, 8 * n_threads)
     for chunk in prange(n_chunks):
-        ar, ai, br, bi, zr, zi = _render_scratch(n_fft, lanes, hr.dtype, per_frame)
+        ar, ai, br, bi, zr, zi = _render_scratch(n_fft, lanes, hr.dtype, f.per_frame)
         P = np.empty((n_rows, n_frames))
         P3 = P.reshape(1, n_rows, n_frames)  # the same buffer, as store_pair's output
         unit = np.ones(n_rows)
@@ -124,9 +117,24 @@ def _render_kernel(
             m = 0
             while m < n_frames:
                 in_a, cnt_a, cnt_b, paired = forward_block(
-                    x, b, m, min(n_frames, m + per_task), hop, pad, pad_mode, hr, hi, rates, per_frame,
-                    alpha_unit, pair, twr, twi, ar, ai, br, bi, zr, zi,
-                )  # fmt: skip
+                    x,
+                    b,
+                    m,
+                    min(n_frames, m + per_task),
+                    f,
+                    pair,
+                    hr,
+                    hi,
+                    rates,
+                    twr,
+                    twi,
+                    ar,
+                    ai,
+                    br,
+                    bi,
+                    zr,
+                    zi,
+                )
                 if in_a:
                     yr, yi = ar, ai
                 else:
@@ -169,23 +177,52 @@ def _render_scratch(n_fft, lanes, dtype, per_frame):
     return ar, ai, br, bi, zr, zi
 
 
-def render(x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, *, amin, ref_value, top_db, db_range,
-           rows_matrix, cols_matrix, lut, channels, out_dtype):  # fmt: skip
+def render(
+    x,
+    spec: FrameSpec,
+    rates,
+    fft_mode,
+    n_frames,
+    fft_rows,
+    *,
+    amin,
+    ref_value,
+    top_db,
+    db_range,
+    rows_matrix,
+    cols_matrix,
+    lut,
+    channels,
+    out_dtype,
+):
     """Fused signals -> images (NHWC); see chirpstft.render for the meaning of each step."""
     real = real_dtype_of(x.dtype)
-    batch, x2, hr, hi, r2, per_frame, pair = prepare(x, spec, rates, real)
+    batch, x2, hr, hi, r2, f = prepare(x, spec, rates, real, fft_mode, n_frames)
     height, width = rows_matrix.shape[0], cols_matrix.shape[0]
     out = np.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
-    h_start, h_count, h_w = sparse_rows(rows_matrix)
-    w_start, w_count, w_w = sparse_rows(cols_matrix)
     twr, twi = twiddles(spec.n_fft, real.name)
     lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
+    top = -1.0 if top_db is None else float(top_db)
     launch(
         _render_kernel,
-        x2, out, spec.hop_length, spec.pad, PAD_CODES[spec.pad_mode], hr, hi, r2, per_frame,
-        math.pi / spec.fs**2, pair, twr, twi, lanes(spec.n_fft, n_frames, pair), n_frames,
-        readonly(fft_rows, np.int64), float(amin), float(ref_value),
-        -1.0 if top_db is None else float(top_db), lo, hi_, h_start, h_count, h_w, w_start, w_count, w_w,
-        readonly(lut, np.float64), numba.get_num_threads(),
-    )  # fmt: skip
+        x2,
+        out,
+        f,
+        hr,
+        hi,
+        r2,
+        twr,
+        twi,
+        n_frames,
+        readonly(fft_rows, np.int64),
+        float(amin),
+        float(ref_value),
+        top,
+        lo,
+        hi_,
+        sparse_rows(rows_matrix),
+        sparse_rows(cols_matrix),
+        readonly(lut, np.float64),
+        numba.get_num_threads(),
+    )
     return out.reshape(*batch, height, width, channels)
