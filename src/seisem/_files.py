@@ -1,19 +1,24 @@
-"""Atomic writes of seisem's outputs: a reader sees the old file or the new one, never a partial one.
+"""seisem's own files: atomic writes of its outputs (a reader sees the old file or the new one,
+never a partial one), its JSON records read back, and content hashes.
 
-seisem keeps its own helper (rather than importing one of chirpstft's private modules) so
-that it depends on chirpstft's public API only.
+seisem keeps its own atomic-write helper (rather than importing one of chirpstft's private
+modules) so that it depends on chirpstft's public API only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ._errors import ReadError
 
+
+# A deliberate copy of chirpstft._atomic.atomic_path (12 lines): seisem uses chirpstft's public API only.
 @contextlib.contextmanager
 def atomic_path(path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.
@@ -47,3 +52,21 @@ def write_text(path, text: str) -> None:
 def write_json(path, obj) -> None:
     """``obj`` as indented, key-sorted JSON (non-JSON values as text), atomically."""
     write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str))
+
+
+def read_json(path, missing: str):
+    """The JSON object in ``path``; :class:`~seisem.ReadError` with the message ``missing`` (which
+    says what to run or pass) when there is no such file."""
+    if not os.path.exists(path):
+        raise ReadError(missing)
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 of the file's bytes, as hex (read in 1 MiB blocks)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

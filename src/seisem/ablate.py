@@ -182,6 +182,8 @@ def ablate(
     reference: str = "plain",
     constant_rate="8bins",
     size=None,
+    # train()'s parameters, spelled out on purpose (like train's signature): the public API keeps
+    # its own documented defaults (8 epochs, batches of 64, patience 3) rather than **kwargs
     model: str = "improved-vgg",
     head: str = "compact",
     dropout: float = 0.5,

@@ -11,107 +11,23 @@ import re
 import sys
 import warnings
 
-import numpy as np
-
 import chirpstft
 
 from . import cli_ml
+from ._cli import Help, chirp_rate, cmap, command, distance, floats, options, positive, scheduler, size
 from ._errors import ParameterError, SeisemError
 from ._files import atomic_path
-from .data import BuildConfig, QCConfig, build_dataset, pair_events, read_pairs, synthesize
-from .data.build import data_files
+from .data import BuildConfig, QCConfig, build_dataset, read_pairs, synthesize
+from .data.build import data_files, station_event_pairs
 from .data.config import PRESETS
 from .data.formats import FORMATS
-from .data.pairing import distance_rule
 from .data.synth import PRECURSORS, STORMS, SynthConfig
 from .fetch import Http, fetch_catalog, fetch_observatory, stations_for_catalog
+from .fetch.catalog import CLIENTS
+from .fetch.catalog import SOURCES as CATALOG_SOURCES
+from .fetch.observatory import SOURCES as OBSERVATORY_SOURCES
+from .fetch.observatory import TYPES as OBSERVATORY_TYPES
 from .io import read_catalog, read_stations, stations_from_iaga2002
-
-
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default (``(default: ...)``) after its help text (none when the
-    default is None: the help says what happens then)."""
-
-    def _get_help_string(self, action):
-        if action.default is None:
-            return action.help
-        return super()._get_help_string(action)
-
-
-def _floats(text):
-    try:
-        return tuple(float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not comma-separated numbers, e.g. 0.6,0.2,0.2"
-        ) from None
-
-
-def _positive(kind):
-    """argparse type: a positive int or float (the message says what to pass)."""
-
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            value = None
-        if value is None or not value > 0 or value != value or value == float("inf"):
-            word = "a positive integer, e.g. 128" if kind is int else "a positive number, e.g. 600"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {word}")
-        return value
-
-    parse.__name__ = f"positive_{kind.__name__}"
-    return parse
-
-
-def _size(text):
-    """argparse type: 'height,width' in pixels."""
-    parts = text.split(",")
-    try:
-        h, w = (int(v) for v in parts)
-    except ValueError:
-        h = w = 0
-    if len(parts) != 2 or h <= 0 or w <= 0 or h * w > 1 << 24:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not height,width in pixels (two positive integers, at most 16 Mpixel), e.g. 32,32"
-        )
-    return f"{h},{w}"
-
-
-def _scheduler(text):
-    """argparse type: a dask scheduler name or a distributed address."""
-    if text in ("threads", "processes", "synchronous", "single-threaded", "sync") or text.startswith(
-        ("tcp://", "tls://", "inproc://", "ucx://")
-    ):
-        return text
-    raise argparse.ArgumentTypeError(
-        f"{text!r} is not a dask scheduler: pass threads, processes, synchronous or an address tcp://host:port"
-    )
-
-
-def _cmap(text):
-    """argparse type: a colormap chirpstft can use."""
-    try:
-        chirpstft.colorize(np.zeros((1, 1)), text)
-    except chirpstft.ChirpSTFTError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
-
-
-def _chirp_rate(text):
-    """argparse type: 'auto', '<c>bins' or a finite number of Hz/s."""
-    t = text.strip()
-    if t == "auto":
-        return t
-    try:
-        value = float(t[:-4] if t.endswith("bins") else t)
-    except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a chirp rate: pass 'auto', '<c>bins' (e.g. 4bins) or a number in Hz/s (0: plain STFT)"
-        )
-    return t
 
 
 def _option_of(args, filename):
@@ -123,17 +39,6 @@ def _option_of(args, filename):
         if isinstance(value, str) and value and (name == value or name.startswith(value.rstrip("/") + "/")):
             return "--" + key.replace("_", "-")
     return None
-
-
-def _distance(text):
-    """A number of km or 'dobrovolsky'."""
-    if text.strip().lower() == "dobrovolsky":
-        return "dobrovolsky"
-    try:
-        distance_rule(text)
-    except SeisemError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return float(text)
 
 
 def _add_inputs(p, *, build: bool):
@@ -207,26 +112,14 @@ def _read_inputs(args, data_files=None):
 
 
 def _add_pairs(sub):
-    p = sub.add_parser(
-        "pairs",
-        help="station-event pairs (magnitude and distance thresholds) to a CSV",
-        formatter_class=_Help,
-    )
+    p = command(sub, "pairs", "station-event pairs (magnitude and distance thresholds) to a CSV", _cmd_pairs)
     _add_inputs(p, build=False)
     p.add_argument("-o", "--output", required=True, help="CSV to write (atomically)")
-    p.set_defaults(func=_cmd_pairs)
 
 
 def _cmd_pairs(args):
     st, cat = _read_inputs(args)
-    pairs = pair_events(
-        st,
-        cat,
-        min_magnitude=args.min_magnitude,
-        max_distance_km=args.max_distance_km,
-        em_only=args.em_only,
-        method=args.distance_method,
-    )
+    pairs = station_event_pairs(st, cat, BuildConfig(**_config_values(args, BuildConfig, "pairing")))
     out = pairs.copy()
     out["source_origin_time"] = out["source_origin_time"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     with atomic_path(args.output) as tmp:
@@ -240,10 +133,11 @@ def _cmd_pairs(args):
 
 
 def _add_synth(sub):
-    p = sub.add_parser(
+    p = command(
+        sub,
         "synth",
-        help="write a synthetic AETA-like network (stations, catalog, minute series, dst.txt)",
-        formatter_class=_Help,
+        "write a synthetic AETA-like network (stations, catalog, minute series, dst.txt)",
+        _cmd_synth,
     )
     p.add_argument("--out", required=True, help="folder to write")
     p.add_argument("--stations", type=int, default=12, help="number of stations")
@@ -289,10 +183,9 @@ def _add_synth(sub):
         "times less often after one (>= 1; 1: no association with events)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed")
-    p.set_defaults(func=_cmd_synth)
 
 
-#: SynthConfig fields set by `seisem synth` options, for naming the option in error messages.
+#: SynthConfig fields set by `seisem synth` options (and the option names in error messages).
 _SYNTH_OPTIONS = {
     "stations": "--stations",
     "events": "--events",
@@ -310,19 +203,8 @@ _SYNTH_OPTIONS = {
 
 def _cmd_synth(args):
     try:
-        cfg = SynthConfig(
-            stations=args.stations,
-            events=args.events,
-            days=args.days,
-            start=args.start,
-            spacing_days=args.spacing_days,
-            precursor=args.precursor,
-            precursor_amplitude=args.precursor_amplitude,
-            storms=args.storms,
-            storm_strength=args.storm_strength,
-            storm_before_factor=args.storm_contrast,
-            seed=args.seed,
-        )
+        # each field from its option (argparse's dest: the name without "--", "-" read as "_")
+        cfg = SynthConfig(**{f: getattr(args, o[2:].replace("-", "_")) for f, o in _SYNTH_OPTIONS.items()})
     except ParameterError as exc:  # name the options, not the config fields
         names = "|".join(sorted(_SYNTH_OPTIONS, key=len, reverse=True))
         msg = re.sub(rf"\b({names})\b(?=\s*(=|>=|<=|must|$))", lambda m: _SYNTH_OPTIONS[m.group(1)], str(exc))
@@ -336,13 +218,13 @@ def _cmd_synth(args):
 
 #: How the command line parses a configuration field's text (``kind`` in its option metadata).
 _KINDS = {
-    "positive_int": _positive(int),
-    "positive_float": _positive(float),
-    "distance": _distance,
-    "chirp_rate": _chirp_rate,
-    "size": _size,
-    "floats": _floats,
-    "cmap": _cmap,
+    "positive_int": positive(int),
+    "positive_float": positive(float),
+    "distance": distance,
+    "chirp_rate": chirp_rate,
+    "size": size,
+    "floats": floats,
+    "cmap": cmap,
 }
 
 
@@ -384,18 +266,14 @@ _FIELD_TYPES = {"int": int, "float": float, "str": str}
 
 
 def _config_values(args, cls, group=None) -> dict:
-    """The values of ``cls``'s option fields from parsed ``args`` (an image size as a tuple)."""
-    out = {}
-    for f in _option_fields(cls, group):
-        v = getattr(args, f.name)
-        if f.metadata["kind"] == "size":
-            v = tuple(int(x) for x in v.split(","))
-        out[f.name] = v
-    return out
+    """The values of ``cls``'s option fields from parsed ``args``."""
+    return options(args, *(f.name for f in _option_fields(cls, group)))
 
 
 def _add_build(sub):
-    p = sub.add_parser("build", help="build (or resume) a labelled image dataset", formatter_class=_Help)
+    # argparse declarations, alike in shape only to those of cli_ml.py; the options on
+    # BuildConfig/QCConfig fields come from their metadata (_add_config_options)
+    p = command(sub, "build", "build (or resume) a labelled image dataset", _cmd_build)
     _add_inputs(p, build=True)
     p.add_argument(
         "--pairs",
@@ -429,12 +307,11 @@ def _add_build(sub):
     _add_config_options(p, BuildConfig, group="splits", titles={"splits": "splits"})
     p.add_argument(
         "--scheduler",
-        type=_scheduler,
+        type=scheduler,
         default="threads",
         help="dask scheduler: threads, processes, synchronous, or a distributed address tcp://host:port",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_build)
 
 
 def _cmd_build(args):
@@ -447,12 +324,6 @@ def _cmd_build(args):
     values["qc"] = QCConfig(**_config_values(args, QCConfig))
     if args.no_exclude_near:
         values["exclude_near_days"] = None
-    if (
-        isinstance(values["chirp_rate"], str)
-        and not values["chirp_rate"].endswith("bins")
-        and values["chirp_rate"] != "auto"
-    ):
-        values["chirp_rate"] = float(values["chirp_rate"])  # Hz/s
     values["waveform"] = args.waveform
     cfg = BuildConfig(**values)
     pairs = read_pairs(args.pairs) if args.pairs else None
@@ -499,17 +370,17 @@ def _cmd_build(args):
 
 
 def _add_fetch(sub):
-    p = sub.add_parser(
+    p = command(
+        sub,
         "fetch",
-        help="download observatory minute data (IAGA-2002) and earthquake catalogs into the layouts seisem reads",
-        formatter_class=_Help,
+        "download observatory minute data (IAGA-2002) and earthquake catalogs into the layouts seisem reads",
     )
     kinds = p.add_subparsers(dest="fetch_kind", required=True)
 
     def polite(q):
         g = q.add_argument_group("politeness and retries")
         g.add_argument(
-            "--rate", type=_positive(float), default=1.0, help="at most this many requests a second"
+            "--rate", type=positive(float), default=1.0, help="at most this many requests a second"
         )
         g.add_argument(
             "--retries",
@@ -523,17 +394,18 @@ def _add_fetch(sub):
             default=2.0,
             help="seconds before the first retry, doubled each time (a server's Retry-After wins)",
         )
-        g.add_argument("--timeout", type=_positive(float), default=60.0, help="seconds to wait for an answer")
+        g.add_argument("--timeout", type=positive(float), default=60.0, help="seconds to wait for an answer")
         q.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    o = kinds.add_parser(
+    o = command(
+        kinds,
         "observatory",
-        help="one-minute IAGA-2002 day files from INTERMAGNET or the USGS, resumably",
-        formatter_class=_Help,
+        "one-minute IAGA-2002 day files from INTERMAGNET or the USGS, resumably",
+        _cmd_fetch_observatory,
     )
     o.add_argument(
         "--source",
-        choices=("intermagnet", "usgs"),
+        choices=OBSERVATORY_SOURCES,
         default="intermagnet",
         help="INTERMAGNET web service (BGS GIN, any INTERMAGNET observatory) or the USGS geomagnetism web service",
     )
@@ -548,10 +420,7 @@ def _add_fetch(sub):
     o.add_argument("--start", required=True, help="first UTC day, YYYY-MM-DD")
     o.add_argument("--end", required=True, help="last UTC day (included), YYYY-MM-DD")
     o.add_argument(
-        "--type",
-        choices=("definitive", "quasi-definitive", "provisional", "best-available"),
-        default="definitive",
-        help="publication state of the data",
+        "--type", choices=OBSERVATORY_TYPES, default="definitive", help="publication state of the data"
     )
     o.add_argument(
         "--elements",
@@ -565,14 +434,14 @@ def _add_fetch(sub):
     )
     o.add_argument("--base-url", default=None, help="a mirror or test server speaking the same protocol")
     polite(o)
-    o.set_defaults(func=_cmd_fetch_observatory)
 
-    c = kinds.add_parser(
+    c = command(
+        kinds,
         "catalog",
-        help="an earthquake catalog (CSV that seisem pairs/build read) from USGS ComCat, ISC or EMSC",
-        formatter_class=_Help,
+        "an earthquake catalog (CSV that seisem pairs/build read) from USGS ComCat, ISC or EMSC",
+        _cmd_fetch_catalog,
     )
-    c.add_argument("--source", choices=("usgs", "isc", "emsc"), default="usgs", help="FDSN event service")
+    c.add_argument("--source", choices=CATALOG_SOURCES, default="usgs", help="FDSN event service")
     c.add_argument("--start", required=True, help="YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (UTC)")
     c.add_argument("--end", required=True, help="YYYY-MM-DD (the day included) or YYYY-MM-DDTHH:MM:SS (UTC)")
     c.add_argument("--min-magnitude", type=float, default=None, help="smallest magnitude asked for")
@@ -589,48 +458,44 @@ def _add_fetch(sub):
         "around its stations",
     )
     c.add_argument(
-        "--radius-km", type=_positive(float), default=None, help="the circles' radius with --stations"
+        "--radius-km", type=positive(float), default=None, help="the circles' radius with --stations"
     )
     c.add_argument("--out", required=True, help="the catalog file (ComCat CSV layout), e.g. catalog.csv")
     c.add_argument("--base-url", default=None, help="another FDSN server (<base>/fdsnws/event/1/query)")
     c.add_argument(
         "--client",
-        choices=("auto", "obspy", "http"),
+        choices=CLIENTS,
         default="auto",
         help="ObsPy's FDSN client (auto: when ObsPy is installed) or urllib with the service's CSV/text format",
     )
     c.add_argument(
         "--window-days",
-        type=_positive(float),
+        type=positive(float),
         default=None,
         help="days per query (default: usgs 365, isc 30, emsc 180); a window over the limit is split",
     )
     c.add_argument(
         "--limit",
-        type=_positive(int),
+        type=positive(int),
         default=None,
         help="events one query may return (default: usgs 20000, emsc 10000, isc none)",
     )
     polite(c)
-    c.set_defaults(func=_cmd_fetch_catalog)
 
 
-def _http_of(args) -> Http:
-    return Http(rate=args.rate, retries=args.retries, backoff_s=args.backoff, timeout_s=args.timeout)
+def _service(args) -> dict:
+    """The keyword arguments of a fetch that every source takes: the service and how to ask it."""
+    return {
+        "source": args.source,
+        "base_url": args.base_url,
+        "http": Http(rate=args.rate, retries=args.retries, backoff_s=args.backoff, timeout_s=args.timeout),
+        "progress": not args.no_progress,
+    }
 
 
 def _cmd_fetch_observatory(args):
     s = fetch_observatory(
-        args.out,
-        args.station,
-        args.start,
-        args.end,
-        source=args.source,
-        type=args.type,
-        elements=args.elements,
-        base_url=args.base_url,
-        http=_http_of(args),
-        progress=not args.no_progress,
+        args.out, args.station, args.start, args.end, type=args.type, elements=args.elements, **_service(args)
     )
     print(s.text())
     if s.failed:
@@ -646,17 +511,9 @@ def _cmd_fetch_catalog(args):
         args.out,
         args.start,
         args.end,
-        source=args.source,
-        min_magnitude=args.min_magnitude,
-        box=args.box,
         stations=stations,
-        radius_km=args.radius_km,
-        base_url=args.base_url,
-        client=args.client,
-        window_days=args.window_days,
-        limit=args.limit,
-        http=_http_of(args),
-        progress=not args.no_progress,
+        **options(args, "min_magnitude", "box", "radius_km", "client", "window_days", "limit"),
+        **_service(args),
     )
     print(s.text())
 
@@ -665,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seisem",
         description="Seismic-EM station series to chirp-STFT images and classifiers",
-        formatter_class=_Help,
+        formatter_class=Help,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what the readers assumed and kept")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
+from ._cli import chirp_rate, command, options, size
 from .ablate import ablate, ablation_markdown
 from .cnn_null import null_catalogs
 from .demo import run_demo
@@ -13,12 +13,9 @@ from .report import write_report
 from .sweep import sweep
 from .train import train
 
-
-class _Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Shows every option's default after its help text."""
-
-
 _MODELS = ("improved-vgg", "vgg16")
+#: The options of :func:`_add_model_options`, handed on to parameters of the same names.
+_MODEL = ("model", "head", "dropout")
 
 
 def _add_model_options(p):
@@ -65,9 +62,9 @@ def _add_confound_options(p):
 
 
 def add_commands(sub):
-    p = sub.add_parser(
-        "train", help="train a model on a dataset's train split (dev picks the epoch)", formatter_class=_Help
-    )
+    # argparse declarations alike in shape only (a command, then its options): each option is
+    # declared once; the ones commands share are in _add_model_options and _add_confound_options
+    p = command(sub, "train", "train a model on a dataset's train split (dev picks the epoch)", _train)
     p.add_argument("dataset", help="dataset folder (seisem build)")
     _add_model_options(p)
     p.add_argument("--epochs", type=int, default=20, help="most epochs")
@@ -77,36 +74,33 @@ def add_commands(sub):
     p.add_argument("--patience", type=int, default=5, help="early stopping on the dev loss, epochs")
     p.add_argument("--no-augment", action="store_true", help="no time-axis augmentation")
     p.add_argument("--out", required=True, help="run folder")
-    p.set_defaults(func=_train)
 
-    p = sub.add_parser(
-        "evaluate",
-        help="test-split metrics with intervals, baselines and a permutation null",
-        formatter_class=_Help,
+    p = command(
+        sub, "evaluate", "test-split metrics with intervals, baselines and a permutation null", _evaluate
     )
     p.add_argument("run", help="run folder (seisem train)")
     p.add_argument("--n-perm", type=int, default=1000, help="label permutations of the null")
     p.add_argument("--seed", type=int, default=0, help="seed of bootstrap and permutations")
     _add_confound_options(p)
-    p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser(
-        "report",
-        help="curves, filter images and report.md/report.html for an evaluated run",
-        formatter_class=_Help,
+    p = command(
+        sub, "report", "curves, filter images and report.md/report.html for an evaluated run", _report
     )
     p.add_argument("run", help="run folder (seisem evaluate)")
     p.add_argument(
         "--no-filters", action="store_true", help="skip the filter images (about a minute on a CPU)"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress lines for the filter images")
-    p.set_defaults(func=_report)
 
-    p = sub.add_parser("sweep", help="the paper's Table 1: one run per batch size", formatter_class=_Help)
+    p = command(sub, "sweep", "the paper's Table 1: one run per batch size", _sweep)
     p.add_argument("dataset", help="dataset folder")
     p.add_argument("--batch-sizes", default="64,128,256,512", help="comma-separated batch sizes")
     p.add_argument("--epochs", type=int, default=20, help="epochs per run")
-    p.add_argument("--report-epochs", default=None, help="comma-separated epochs for the table")
+    p.add_argument(
+        "--report-epochs",
+        default=None,
+        help="comma-separated epochs for the table (default: about five, spread up to --epochs)",
+    )
     _add_model_options(p)
     p.add_argument(
         "--heads",
@@ -117,13 +111,13 @@ def add_commands(sub):
         "--seeds", default="0,1,2", help="comma-separated seeds, at least 3: each batch size runs with each"
     )
     p.add_argument("--out", required=True, help="folder of the runs and sweep.csv")
-    p.set_defaults(func=_sweep)
 
-    p = sub.add_parser(
+    p = command(
+        sub,
         "ablate",
-        help="the same model on the same splits with several image pipelines and seeds: paired differences, "
+        "the same model on the same splits with several image pipelines and seeds: paired differences, "
         "group-bootstrap intervals, a verdict",
-        formatter_class=_Help,
+        _ablate,
     )
     p.add_argument(
         "dataset", help="dataset folder (seisem build): its stored series are rendered per pipeline"
@@ -137,12 +131,16 @@ def add_commands(sub):
     p.add_argument("--reference", default="plain", help="the pipeline the others are compared with")
     p.add_argument(
         "--constant-rate",
+        type=chirp_rate,
         default="8bins",
         help="chirp rate of the 'chirp' pipeline: '<c>bins' (bins swept per frame) or Hz/s",
     )
     p.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (each pipeline runs with each)")
     p.add_argument(
-        "--size", default=None, help="image height,width of every pipeline (default: the dataset's)"
+        "--size",
+        type=size,
+        default=None,
+        help="image height,width of every pipeline (default: the dataset's)",
     )
     _add_model_options(p)
     p.add_argument("--epochs", type=int, default=8, help="most epochs per run")
@@ -151,13 +149,13 @@ def add_commands(sub):
     p.add_argument("--n-boot", type=int, default=1000, help="bootstrap resamples of test episodes and seeds")
     p.add_argument("--no-progress", action="store_true", help="no progress lines")
     p.add_argument("--out", required=True, help="folder of the rendered datasets, runs, ablation.json/.md")
-    p.set_defaults(func=_ablate)
 
-    p = sub.add_parser(
+    p = command(
+        sub,
         "null-catalogs",
-        help="the CNN under the pseudo-catalog null: the whole catalog shifted in time, the dataset rebuilt and "
+        "the CNN under the pseudo-catalog null: the whole catalog shifted in time, the dataset rebuilt and "
         "the model retrained per shift; the real score placed among them",
-        formatter_class=_Help,
+        _null_catalogs,
     )
     p.add_argument("run", help="an evaluated run folder (seisem train, seisem evaluate)")
     p.add_argument("--n", type=int, default=3, help="shifted catalogs (19 for a test at 5 %%)")
@@ -169,11 +167,8 @@ def add_commands(sub):
     p.add_argument("--scheduler", default="threads", help="dask scheduler of the builds")
     p.add_argument("--no-progress", action="store_true", help="no progress output")
     p.add_argument("--out", required=True, help="folder of the shifted datasets and runs, null_catalogs.json")
-    p.set_defaults(func=_null_catalogs)
 
-    p = sub.add_parser(
-        "demo", help="synthetic data -> dataset -> training -> evaluation -> report", formatter_class=_Help
-    )
+    p = command(sub, "demo", "synthetic data -> dataset -> training -> evaluation -> report", _demo)
     p.add_argument("--out", default="out/seisem-demo", help="output folder")
     p.add_argument(
         "--precursor",
@@ -208,23 +203,15 @@ def add_commands(sub):
     p.add_argument("--pseudo-events", type=int, default=20, help="pseudo-event catalogs (0: skip)")
     p.add_argument("--scheduler", default="threads", help="dask scheduler of the build")
     p.add_argument("--no-progress", action="store_true", help="no progress output")
-    p.set_defaults(func=_demo)
 
 
 def _train(a):
-
     info = train(
         a.dataset,
         a.out,
-        model=a.model,
-        head=a.head,
-        dropout=a.dropout,
-        epochs=a.epochs,
-        batch_size=a.batch_size,
         learning_rate=a.lr,
-        seed=a.seed,
-        patience=a.patience,
         augment=not a.no_augment,
+        **options(a, *_MODEL, "epochs", "batch_size", "seed", "patience"),
     )
     print(
         f"trained {info['model']} (head {info['head']}, dropout {info['dropout']:g}) for {info['epochs_run']} epochs in {info['wall_time_s']:.1f} s; best dev loss "
@@ -233,14 +220,7 @@ def _train(a):
 
 
 def _evaluate(a):
-
-    m = evaluate(
-        a.run,
-        n_perm=a.n_perm,
-        seed=a.seed,
-        pseudo_events=a.pseudo_events,
-        activity_file=a.activity_file,
-    )
+    m = evaluate(a.run, **options(a, "n_perm", "seed", "pseudo_events", "activity_file"))
     rel = m["reliability"]
     if not rel["interpretable"]:
         print("NOT INTERPRETABLE: " + "; ".join(rel["reasons"]))
@@ -264,83 +244,59 @@ def _evaluate(a):
 
 
 def _report(a):
-
     r = write_report(a.run, filters=not a.no_filters, progress=not a.no_progress)
     print(f"report: {r['html']} and {r['markdown']}")
 
 
 def _sweep(a):
-
-    eps = [int(v) for v in a.report_epochs.split(",")] if a.report_epochs else None
     print(
         sweep(
             a.dataset,
             a.out,
-            batch_sizes=[int(v) for v in a.batch_sizes.split(",")],
-            epochs=a.epochs,
-            report_epochs=eps,
-            model=a.model,
+            batch_sizes=_ints(a.batch_sizes, "--batch-sizes"),
+            report_epochs=_ints(a.report_epochs, "--report-epochs") if a.report_epochs else None,
             head=a.heads or a.head,
-            dropout=a.dropout,
             seeds=_ints(a.seeds, "--seeds"),
+            **options(a, "epochs", "model", "dropout"),
         )
     )
 
 
 def _ablate(a):
-
-    try:
-        rate = float(a.constant_rate)
-    except ValueError:
-        rate = a.constant_rate
     r = ablate(
         a.dataset,
         a.out,
         pipelines=[v.strip() for v in a.pipelines.split(",") if v.strip()],
         seeds=_ints(a.seeds, "--seeds"),
-        reference=a.reference,
-        constant_rate=rate,
-        size=tuple(int(v) for v in a.size.split(",")) if a.size else None,
-        model=a.model,
-        head=a.head,
-        dropout=a.dropout,
-        epochs=a.epochs,
-        batch_size=a.batch_size,
-        patience=a.patience,
-        n_boot=a.n_boot,
         progress=not a.no_progress,
+        **options(
+            a, "reference", "constant_rate", "size", *_MODEL, "epochs", "batch_size", "patience", "n_boot"
+        ),
     )
-
     print(ablation_markdown(r))
     print(f"ablation.json and ablation.md in {a.out}")
 
 
 def _null_catalogs(a):
-
     r = null_catalogs(
-        a.run,
-        a.out,
-        n=a.n,
-        data=a.data,
-        seed=a.seed,
-        epochs=a.epochs,
-        scheduler=a.scheduler,
-        progress=not a.no_progress,
+        a.run, a.out, progress=not a.no_progress, **options(a, "n", "data", "seed", "epochs", "scheduler")
     )
     print(f"null catalogs: {r['statement']}; null_catalogs.json in {a.out}")
 
 
 def _demo(a):
-
     run_demo(
         a.out,
-        precursor=a.precursor,
-        storms=a.storms,
-        storm_strength=a.storm_strength,
-        storm_contrast=a.storm_contrast,
-        seed=a.seed,
-        size=a.size,
-        pseudo_events=a.pseudo_events,
-        scheduler=a.scheduler,
         progress=not a.no_progress,
+        **options(
+            a,
+            "precursor",
+            "storms",
+            "storm_strength",
+            "storm_contrast",
+            "seed",
+            "size",
+            "pseudo_events",
+            "scheduler",
+        ),
     )

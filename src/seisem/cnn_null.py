@@ -13,14 +13,13 @@ they are no test at 5 % (19 are needed for that), and the result says so.
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 import pandas as pd
 
 from ._errors import ParameterError, ReadError
-from ._files import write_json
+from ._files import read_json, write_json
 from .controls.pseudo import pseudo_catalogs
 from .data import BuildConfig, build_dataset
 from .data.daily import load_daily, utc_naive
@@ -75,15 +74,13 @@ def null_catalogs(
     if int(n) < 1:
         raise ParameterError(f"n={n!r} must be a positive number of pseudo catalogs (--n)")
     run, out = os.fspath(run), os.fspath(out)
-    for f in ("run.json", "metrics.json"):
-        if not os.path.exists(os.path.join(run, f)):
-            raise ReadError(
-                f"{run}: no {f}; train and evaluate the run first (seisem train, seisem evaluate)"
-            )
-    with open(os.path.join(run, "run.json")) as fh:
-        info = json.load(fh)
-    with open(os.path.join(run, "metrics.json")) as fh:
-        real = json.load(fh)
+    info, real = (
+        read_json(
+            os.path.join(run, f),
+            f"{run}: no {f}; train and evaluate the run first (seisem train, seisem evaluate)",
+        )
+        for f in ("run.json", "metrics.json")
+    )
     ds = SeisemDataset(info["dataset"])
     man = ds.manifest
     cfg = BuildConfig.from_dict(man["config"])

@@ -9,13 +9,12 @@ the intervals resample them (leave-one-episode-out jackknife, t on G-1 df), and
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from ._errors import ParameterError, ReadError
-from ._files import atomic_path, write_json
+from ._errors import ParameterError
+from ._files import atomic_path, read_json, write_json
 from .controls.activity import activity_baseline, activity_source, activity_strata
 from .controls.baselines import feature_baseline
 from .controls.dependence import date_overlap, split_side_by_side
@@ -224,11 +223,9 @@ def evaluate(
     """
     keras = load_keras()
     run = os.fspath(run)
-    info_path = os.path.join(run, "run.json")
-    if not os.path.exists(info_path):
-        raise ReadError(f"{run}: no run.json; pass the folder that `seisem train` wrote")
-    with open(info_path) as fh:
-        info = json.load(fh)
+    info = read_json(
+        os.path.join(run, "run.json"), f"{run}: no run.json; pass the folder that `seisem train` wrote"
+    )
     ds = SeisemDataset(dataset or info["dataset"])
     test, train = ds.test(), ds.train()
     if len(test) == 0:

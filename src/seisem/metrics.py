@@ -38,6 +38,23 @@ def confusion(y, pred) -> np.ndarray:
     return np.array([[np.sum(~y & ~p), np.sum(~y & p)], [np.sum(y & ~p), np.sum(y & p)]], dtype=np.int64)
 
 
+def labels_and_scores(y, score, names: str = "y and score", labels: str = "y: labels"):
+    """``(y, score)`` as arrays (scores as float64), checked: 1-D of one length (``names`` them
+    in the message) and labels 0 or 1 (:func:`check_labels`)."""
+    y = np.asarray(y)
+    s = np.asarray(score, dtype=np.float64)
+    if y.shape != s.shape or y.ndim != 1:
+        raise ParameterError(f"{names} must be 1-D of one length, got {y.shape} and {s.shape}")
+    check_labels(y, labels)
+    return y, s
+
+
+def check_labels(y, labels: str = "y: labels") -> None:
+    """Raise unless every label in ``y`` is 0 or 1 (``labels`` names them in the message)."""
+    if y.size and not np.isin(y, (0, 1)).all():
+        raise ParameterError(f"{labels} must be 0 or 1")
+
+
 def _div(a, b):
     return float(a / b) if b else 0.0
 
@@ -46,12 +63,7 @@ def binary_metrics(y, score, threshold: float = 0.5) -> dict:
     """accuracy, balanced accuracy, precision, recall, F1, MCC and ROC-AUC of scores ``score``
     (probabilities of class 1) for labels ``y`` in {0, 1}. Conventions as scikit-learn: a
     ratio with a zero denominator is 0."""
-    y = np.asarray(y)
-    s = np.asarray(score, dtype=np.float64)
-    if y.shape != s.shape or y.ndim != 1:
-        raise ParameterError(f"labels and scores must be 1-D of one length, got {y.shape} and {s.shape}")
-    if y.size and not np.isin(y, (0, 1)).all():
-        raise ParameterError("labels must be 0 or 1")
+    y, s = labels_and_scores(y, score, "labels and scores", "labels")
     (tn, fp), (fn, tp) = confusion(y, s >= threshold)
     n = tn + fp + fn + tp
     tpr, tnr = _div(tp, tp + fn), _div(tn, tn + fp)
@@ -211,9 +223,10 @@ def group_permutation_null(
     stations share dates. The statistic is the balanced accuracy of the fixed predictions
     (a class mix that changes with the swaps does not move it). With ``2**k <= n_perm``
     (and ``k <= 20`` units) every assignment is enumerated (an exact test,
-    p = #{null >= observed} / 2**k, the identity included); else ``n_perm`` random ones,
-    p = (1 + #{null >= observed}) / (n_perm + 1). The smallest attainable p is reported:
-    with few units no result can be significant.
+    :math:`p = m / 2^k`, with :math:`m` the assignments, the identity included, whose
+    balanced accuracy is at least the observed one); else ``n_perm`` random ones,
+    :math:`p = (1 + m) / (N + 1)` with :math:`m` counted among the :math:`N` = ``n_perm``
+    draws. The smallest attainable p is reported: with few units no result can be significant.
 
     Parameters
     ----------
@@ -249,8 +262,7 @@ def group_permutation_null(
         raise ParameterError(
             f"labels, predictions and groups must have one length, got {y.shape}, {p.shape}, {g.shape}"
         )
-    if y.size and not np.isin(y, (0, 1)).all():
-        raise ParameterError("y: labels must be 0 or 1")
+    check_labels(y)
     if int(n_perm) < 1:
         raise ParameterError(f"n_perm={n_perm!r} must be a positive number of permutations")
     y = y.astype(int)
@@ -357,12 +369,7 @@ def unit_interval(y, score, units, *, level: float = 0.95, threshold: float = 0.
         ``{name: [lo, hi]}`` for each of :data:`NAMES`, ``level``, ``n_units``, ``method``
         (a sentence), ``resampled`` (``"units"``), and ``not_estimable`` when ``G < 3``.
     """
-    y = np.asarray(y)
-    s = np.asarray(score, dtype=np.float64)
-    if y.shape != s.shape or y.ndim != 1:
-        raise ParameterError(f"y and score must be 1-D of one length, got {y.shape} and {s.shape}")
-    if y.size and not np.isin(y, (0, 1)).all():
-        raise ParameterError("y: labels must be 0 or 1")
+    y, s = labels_and_scores(y, score)
     if not 0 < float(level) < 1:
         raise ParameterError(f"level={level!r} must be a coverage strictly between 0 and 1 (e.g. 0.95)")
     uniq, inv = _unit_index(units, y.size, "units")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 
 import numpy as np
 import pandas as pd
 
-from ._errors import ParameterError, ReadError, require
-from ._files import atomic_path, write_text
+from ._errors import ParameterError, require
+from ._files import atomic_path, read_json, write_text
 from ._progress import progress_bar
 from .models import feature_layers, load_keras
 
@@ -595,13 +594,12 @@ def write_report(run, *, filters: bool = True, progress: bool = True) -> dict:
     """
 
     run = os.fspath(run)
-    mpath = os.path.join(run, "metrics.json")
-    if not os.path.exists(mpath):
-        raise ReadError(f"{run}: no metrics.json; run `seisem evaluate {run}` first")
-    with open(mpath) as fh:
-        m = json.load(fh)
-    with open(os.path.join(run, "run.json")) as fh:
-        info = json.load(fh)
+    m = read_json(
+        os.path.join(run, "metrics.json"), f"{run}: no metrics.json; run `seisem evaluate {run}` first"
+    )
+    info = read_json(
+        os.path.join(run, "run.json"), f"{run}: no run.json; pass the folder that `seisem train` wrote"
+    )
     figs = plot_curves(run)
     if filters:
         figs += plot_filters(run, progress=progress)

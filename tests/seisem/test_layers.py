@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("seisem.controls", "seisem.feed", "seisem.fetch"),
     ("seisem.train", "seisem.evaluate", "seisem.report"),
     ("seisem.sweep", "seisem.ablate", "seisem.cnn_null", "seisem.demo"),
+    ("seisem._cli",),  # the command's plumbing: help, option types, options handed on
     ("seisem.cli_ml",),
     ("seisem.cli",),
     ("seisem.__main__",),

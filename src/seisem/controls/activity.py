@@ -97,9 +97,9 @@ def activity_source(daily, pairs, cfg, *, activity_file=None, rows=None) -> dict
 
     ``rows``: the labelled station-days the control will be scored on (metadata with
     ``station_code`` and ``trace_day_local``), for the remote reference's coverage; None: all
-    rows of ``daily``. Returns ``{"daily": the copy, "source": one of SOURCES, "index": its
-    name, "can_separate_local_precursor": bool, "coverage": share of ``rows`` with a value,
-    "why": a sentence}``.
+    rows of ``daily``. Returns a dict: ``"daily"`` (the copy), ``"source"`` (one of
+    ``SOURCES``), ``"index"`` (its name), ``"can_separate_local_precursor"`` (bool),
+    ``"coverage"`` (share of ``rows`` with a value) and ``"why"`` (a sentence).
     """
     if daily is None:
         raise ParameterError("daily=None: the dataset has no daily.csv; rebuild it with `seisem build`")

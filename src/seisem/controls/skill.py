@@ -15,7 +15,7 @@ import numpy as np
 from scipy import stats
 
 from .._errors import ParameterError
-from ..metrics import bacc_of_counts, jackknife_t, unit_counts
+from ..metrics import bacc_of_counts, check_labels, jackknife_t, unit_counts
 
 #: Ridge (L2) penalty of the logistic fits, on standardised features, relative to the
 #: (class-balanced) weight of one sample: small, it only keeps separable folds finite.
@@ -193,8 +193,7 @@ def skill_beyond_activity(
         raise ParameterError(
             f"y, score, activity and units must be 1-D of one length, got {y.shape}, {s.shape}, {a.shape}, {g.shape}"
         )
-    if y.size and not np.isin(y, (0, 1)).all():
-        raise ParameterError("y: labels must be 0 or 1")
+    check_labels(y)
     if not np.all(np.isfinite(s)) or np.any(s < 0) or np.any(s > 1):
         raise ParameterError("score must hold finite probabilities in [0, 1], one per row")
     if not 0 < float(level) < 1:

@@ -23,8 +23,6 @@ writes the dataset's tables and manifest.
 from __future__ import annotations
 
 import glob
-import hashlib
-import json
 import logging
 import os
 import shutil
@@ -37,7 +35,7 @@ import pandas as pd
 from dask.callbacks import Callback
 
 from .._errors import ParameterError, ReadError, SplitError
-from .._files import atomic_path, write_json
+from .._files import atomic_path, file_sha256, read_json, write_json
 from .._progress import progress_bar
 from .config import IMAGE_FIELDS, BuildConfig
 from .daily import write_daily_table
@@ -78,14 +76,6 @@ META_COLUMNS = [
     "trace_index",
     "split",
 ]
-
-
-def file_sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def data_files(data) -> list:
@@ -191,18 +181,23 @@ def _bar(total, progress):
     return progress_bar(total, "stations", "station", enable=progress)
 
 
+def station_event_pairs(stations, catalog, cfg: BuildConfig):
+    """The station-event pairs of ``cfg``'s pairing options (:func:`~seisem.data.pair_events`)."""
+    return pair_events(
+        stations,
+        catalog,
+        min_magnitude=cfg.min_magnitude,
+        max_distance_km=cfg.max_distance_km,
+        em_only=cfg.em_only,
+        method=cfg.distance_method,
+    )
+
+
 def labelled_samples(stations, catalog, pairs, cfg: BuildConfig):
     """The labelled station-days of a build: ``(samples, pairs, label_report)`` (pairs made
     from ``stations`` and ``catalog`` unless given; days near other events left out)."""
     if pairs is None:
-        pairs = pair_events(
-            stations,
-            catalog,
-            min_magnitude=cfg.min_magnitude,
-            max_distance_km=cfg.max_distance_km,
-            em_only=cfg.em_only,
-            method=cfg.distance_method,
-        )
+        pairs = station_event_pairs(stations, catalog, cfg)
     samples, label_report = label_days(
         pairs, before_days=cfg.before_days, after_days=cfg.after_days, tz=cfg.tz, collision=cfg.collision
     )
@@ -368,8 +363,13 @@ def build_dataset(
     ref_files = _files_of(infos, sorted(listed - set(codes)))
     used = {f for fl in (*files.values(), *ref_files.values()) for f in fl}
     cfg, interval = resolve_interval(cfg, {f: infos[f] for f in used} if used else infos)
-    log.info("sampling interval %g s (%s); STFT n_fft=%d, hop_length=%d", cfg.interval_s, interval["from"],
-             cfg.n_fft, cfg.hop_length)  # fmt: skip
+    log.info(
+        "sampling interval %g s (%s); STFT n_fft=%d, hop_length=%d",
+        cfg.interval_s,
+        interval["from"],
+        cfg.n_fft,
+        cfg.hop_length,
+    )
     os.makedirs(os.path.join(out, "shards"), exist_ok=True)
     for stale in glob.glob(os.path.join(out, "shards", ".*.tmp")) + glob.glob(os.path.join(out, ".*.tmp")):
         os.remove(stale)  # temporary files of a build that was killed
@@ -507,11 +507,10 @@ def rerender_dataset(source, out, *, progress: bool = False, **image_options) ->
             "(rebuild with seisem build for anything else)"
         )
     source, out = os.fspath(source), os.fspath(out)
-    mpath = os.path.join(source, "manifest.json")
-    if not os.path.exists(mpath):
-        raise ReadError(f"{source}: no manifest.json: not a finished dataset (seisem build)")
-    with open(mpath) as fh:
-        src = json.load(fh)
+    src = read_json(
+        os.path.join(source, "manifest.json"),
+        f"{source}: no manifest.json: not a finished dataset (seisem build)",
+    )
     cfg = BuildConfig.from_dict({**src["config"], **image_options})
     os.makedirs(os.path.join(out, "shards"), exist_ok=True)
     manifest_path = os.path.join(out, "manifest.json")

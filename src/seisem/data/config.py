@@ -43,6 +43,7 @@ __all__ = [
     "BuildConfig",
     "bins_per_frame",
     "chirp_rate_hz",
+    "parse_chirp_rate",
     "parse_image",
     "stft_geometry",
 ]
@@ -54,8 +55,18 @@ IMAGE_KINDS = ("spectrogram", "waveform-filled", "waveform-binary")
 #: BuildConfig fields that only change how the stored series become images (see
 #: :func:`seisem.data.build.rerender_dataset`): everything else (inputs, labels, QC,
 #: normalisation, splits) stays.
-IMAGE_FIELDS = ("chirp_rate", "image", "waveform", "n_fft", "hop_length", "window", "size", "cmap", "top_db",
-                "detrend")  # fmt: skip
+IMAGE_FIELDS = (
+    "chirp_rate",
+    "image",
+    "waveform",
+    "n_fft",
+    "hop_length",
+    "window",
+    "size",
+    "cmap",
+    "top_db",
+    "detrend",
+)
 #: The seed paper's geometry: 1440 one-minute samples a day, frames of 128, hop 16.
 PAPER_GEOMETRY = {"samples_per_day": 1440, "n_fft": 128, "hop_length": 16}
 
@@ -338,7 +349,7 @@ class BuildConfig:
                 kinds = (*kinds, "waveform-filled")
             object.__setattr__(self, "waveform", False)
         object.__setattr__(self, "image", "+".join(kinds))
-        chirp_rate_hz(self.chirp_rate, 1.0, 8)  # validates the spelling (the scale needs the geometry)
+        parse_chirp_rate(self.chirp_rate)  # validates the spelling (the scale needs the geometry)
         if self.interval_s is not None:
             self._fill_geometry()
 
@@ -421,7 +432,7 @@ class BuildConfig:
     @property
     def chirp_rate_hz(self) -> float | str:
         """The chirp rate in Hz/s handed to chirpstft (or ``"auto"``)."""
-        if isinstance(self.chirp_rate, str) and self.chirp_rate.strip().lower().endswith("bins"):
+        if parse_chirp_rate(self.chirp_rate)[0] == "bins":
             self.require_resolved(f"chirp_rate={self.chirp_rate!r} in Hz/s")
             return chirp_rate_hz(self.chirp_rate, 1.0 / self.interval_s, self.n_fft)
         return chirp_rate_hz(self.chirp_rate, 1.0, 8)
@@ -491,10 +502,20 @@ def chirp_rate_hz(chirp_rate, fs: float, n_fft: int) -> float | str:
       interval and frame length (chirpstft's automatic candidates are spaced 2 bins apart in
       this unit and span +-n_fft/4 bins).
     """
+    unit, value = parse_chirp_rate(chirp_rate)
+    if unit == "auto":
+        return "auto"
+    return value * fs**2 / n_fft**2 if unit == "bins" else value
+
+
+def parse_chirp_rate(chirp_rate) -> tuple[str, float]:
+    """The one reading of a chirp rate's spellings (see :func:`chirp_rate_hz`), from a value or
+    from the user's text: ``("auto", nan)``, ``("bins", c)`` for ``c`` frequency bins swept per
+    frame, or ``("hz", rate)``. Anything else raises :class:`~seisem.ParameterError`."""
     if isinstance(chirp_rate, str):
         text = chirp_rate.strip().lower()
         if text == "auto":
-            return "auto"
+            return "auto", math.nan
         if text.endswith("bins"):
             try:
                 c = float(text[:-4])
@@ -504,7 +525,7 @@ def chirp_rate_hz(chirp_rate, fs: float, n_fft: int) -> float | str:
                 raise ParameterError(
                     f"chirp_rate={chirp_rate!r}: write bins per frame as e.g. '4bins' or '-2.5bins'"
                 )
-            return c * fs**2 / n_fft**2
+            return "bins", c
         try:
             chirp_rate = float(text)
         except ValueError:
@@ -516,7 +537,7 @@ def chirp_rate_hz(chirp_rate, fs: float, n_fft: int) -> float | str:
         raise ParameterError(f"chirp_rate={chirp_rate!r} must be a number (Hz/s), 'auto' or '<c>bins'")
     if not np.isfinite(chirp_rate):
         raise ParameterError(f"chirp_rate={chirp_rate!r} must be finite")
-    return float(chirp_rate)
+    return "hz", float(chirp_rate)
 
 
 def bins_per_frame(rate_hz: float, fs: float, n_fft: int) -> float:

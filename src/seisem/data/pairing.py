@@ -85,6 +85,21 @@ PAIR_COLUMNS = (
     "source_radius_km",
 )
 
+#: The columns of labelled station-days (:func:`label_days`, :func:`background_days`).
+SAMPLE_COLUMNS = (
+    "station_code",
+    "day",
+    "label",
+    "source_id",
+    "source_ids",
+    "source_magnitude",
+    "source_origin_time",
+    "path_distance_km",
+    "day_offset",
+    "station_latitude_deg",
+    "station_longitude_deg",
+)
+
 
 def haversine_km(lat1, lon1, lat2, lon2, radius_km: float = EARTH_RADIUS_KM):
     """Great-circle distance in km between points given in degrees (broadcasting)."""
@@ -281,19 +296,7 @@ def label_days(
         if not (isinstance(val, (int, np.integer)) and val >= 0):
             raise ParameterError(f"{name}={val!r} must be a non-negative integer number of days")
     rep = LabelReport(pairs=len(pairs))
-    cols = [
-        "station_code",
-        "day",
-        "label",
-        "source_id",
-        "source_ids",
-        "source_magnitude",
-        "source_origin_time",
-        "path_distance_km",
-        "day_offset",
-        "station_latitude_deg",
-        "station_longitude_deg",
-    ]
+    cols = list(SAMPLE_COLUMNS)
     if len(pairs) == 0:
         return pd.DataFrame({c: [] for c in cols}), rep
     p = pairs.reset_index(drop=True)
@@ -421,9 +424,7 @@ def background_days(
         raise ParameterError(
             f"ratio={ratio!r} must be a positive number of background days per before-day, or None"
         )
-    cols = ["station_code", "day", "label", "source_id", "source_ids", "source_magnitude",
-            "source_origin_time", "path_distance_km", "day_offset", "station_latitude_deg",
-            "station_longitude_deg"]  # fmt: skip
+    cols = list(SAMPLE_COLUMNS)
     if len(pairs) == 0:
         return pd.DataFrame({c: [] for c in cols})
     eday = event_day(pairs["source_origin_time"], tz).astype(np.int64)
@@ -500,8 +501,13 @@ def exclude_near_events(
         if isinstance(max_distance_km, (str, int, float))
         else getattr(max_distance_km, "__name__", "callable")
     )
-    info = {"excluded": 0, "days": int(days), "rule": str(rule_name), "min_magnitude": float(min_magnitude),
-            "events": []}  # fmt: skip
+    info = {
+        "excluded": 0,
+        "days": int(days),
+        "rule": str(rule_name),
+        "min_magnitude": float(min_magnitude),
+        "events": [],
+    }
     if len(samples) == 0 or len(catalog) == 0:
         return samples, info
     codes = samples["station_code"].astype(str).unique()
@@ -535,13 +541,16 @@ def exclude_near_events(
         ev = reach.drop_duplicates("source_id").set_index("source_id")
         rows = []
         for sid in [k for k in blame if isinstance(k, str)]:
-            rows.append({
-                "source_id": sid,
-                "source_magnitude": float(ev.loc[sid, "source_magnitude"]),
-                "source_origin_time": pd.Timestamp(ev.loc[sid, "source_origin_time"]).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "stations": sorted(blame[sid]),
-                "samples_excluded": int(blame[("n", sid)][0]),
-            })  # fmt: skip
+            origin = pd.Timestamp(ev.loc[sid, "source_origin_time"])
+            rows.append(
+                {
+                    "source_id": sid,
+                    "source_magnitude": float(ev.loc[sid, "source_magnitude"]),
+                    "source_origin_time": origin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "stations": sorted(blame[sid]),
+                    "samples_excluded": int(blame[("n", sid)][0]),
+                }
+            )
         rows.sort(key=lambda r: (-r["source_magnitude"], r["source_origin_time"]))
         info["events"] = rows[:20]
     return samples.loc[~drop].reset_index(drop=True), info

@@ -18,22 +18,30 @@ DETREND = ("none", "mean", "linear")
 class QCConfig:
     """Thresholds of :func:`screen_days`.
 
-    max_missing : share of missing samples above which a day is dropped (``"missing"``).
-    max_flat_samples : a run of this many identical consecutive values (a stuck sensor),
-        or a day with no variation at all, drops the day (``"flat"``).
-    saturation_min_samples, saturation_run, saturation_factor : a day is clipped
-        (``"saturated"``) when at least ``saturation_min_samples`` samples sit at the day's
-        extreme value in runs of at least ``saturation_run`` identical values, *and* the
-        longest such plateau is at least ``saturation_factor`` times longer than the longest
-        run of identical values anywhere else in the day. The second condition is what tells
-        a clipped plateau from a smooth extreme: definitive observatory data at 0.1 nT
-        resolution repeat values for ten minutes or more wherever the field turns (CBI Z,
-        March 2011), at its extreme as much as elsewhere; a sensor at its rail holds one
-        value far longer than the signal ever does on its own.
-    full_scale : the sensor's stated full scale, if known: samples with ``|x| >= full_scale``
-        also count as at the rail (the plateau-length comparison is then not needed).
-    fill_max_gap : gaps of at most this many samples are filled by linear interpolation;
-        longer ones (in a day that passed) are filled with the day's median and counted.
+    Parameters
+    ----------
+    max_missing : float, default 0.10
+        Share of missing samples above which a day is dropped (``"missing"``).
+    max_flat_samples : int, default 120
+        A run of this many identical consecutive values (a stuck sensor), or a day with no
+        variation at all, drops the day (``"flat"``).
+    saturation_min_samples, saturation_run : int, default 10 and 3
+        See ``saturation_factor``.
+    saturation_factor : float, default 2.0
+        A day is clipped (``"saturated"``) when at least ``saturation_min_samples`` samples
+        sit at the day's extreme value in runs of at least ``saturation_run`` identical
+        values, *and* the longest such plateau is at least ``saturation_factor`` times longer
+        than the longest run of identical values anywhere else in the day. The second
+        condition is what tells a clipped plateau from a smooth extreme: definitive
+        observatory data at 0.1 nT resolution repeat values for ten minutes or more wherever
+        the field turns (CBI Z, March 2011), at its extreme as much as elsewhere; a sensor at
+        its rail holds one value far longer than the signal ever does on its own.
+    full_scale : float, optional
+        The sensor's stated full scale, if known: samples with ``|x| >= full_scale`` also
+        count as at the rail (the plateau-length comparison is then not needed).
+    fill_max_gap : int, default 10
+        Gaps of at most this many samples are filled by linear interpolation; longer ones
+        (in a day that passed) are filled with the day's median and counted.
     """
 
     max_missing: float = field(default=0.10, metadata=option("largest share of missing samples", group="qc"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from .._errors import ParameterError, ReadError, require
+from .._errors import ParameterError, require
+from .._files import read_json
 
 
 class SeisemDataset:
@@ -25,13 +25,11 @@ class SeisemDataset:
         self.path = os.fspath(path)
         mpath = os.path.join(self.path, "manifest.json")
         if manifest is None:
-            if not os.path.exists(mpath):
-                raise ReadError(
-                    f"{self.path}: no manifest.json: not a dataset, or its build did not finish "
-                    "(run `seisem build` again with the same arguments to resume it)"
-                )
-            with open(mpath) as fh:
-                manifest = json.load(fh)
+            manifest = read_json(
+                mpath,
+                f"{self.path}: no manifest.json: not a dataset, or its build did not finish "
+                "(run `seisem build` again with the same arguments to resume it)",
+            )
         self.manifest = manifest
         if metadata is None:
             metadata = pd.read_csv(

@@ -19,7 +19,6 @@ ignores and the next run removes; the next run skips the files on disk and fetch
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -27,12 +26,13 @@ import urllib.parse
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .. import __version__
 from .._errors import FetchError, ParameterError, ReadError, check_choice
-from .._files import write_json, write_text
+from .._files import file_sha256, write_json, write_text
 from .._progress import progress_bar
 from ..io import read_iaga2002
 from ..io.iaga2002 import RECORD_WIDTH
@@ -40,34 +40,29 @@ from ._http import Http, Response, Truncated, Unexpected
 from .terms import TERMS, terms_summary, terms_text
 
 SOURCES = ("intermagnet", "usgs")
-TYPES = ("definitive", "quasi-definitive", "provisional", "best-available")
 BASE_URLS = {
     "intermagnet": "https://imag-data.bgs.ac.uk/GIN_V1/GINServices",
     "usgs": "https://geomag.usgs.gov/ws/data/",
 }
-#: The GIN's ``publicationState`` for each --type.
-GIN_STATES = {
-    "definitive": "definitive",
-    "quasi-definitive": "quasi-def",
-    "provisional": "adj-or-rep",
-    "best-available": "best-avail",
+
+
+class TypeRule(NamedTuple):
+    """What one ``--type`` asks of each service and accepts on disk."""
+
+    gin_state: str  # the GIN's ``publicationState``
+    usgs_types: tuple  # the USGS service's ``type`` values tried, in order (it has no "best available")
+    accepts: str  # file-name letters accepted, best first (a better product is accepted too)
+    letter: str  # the letter of a file whose header does not state a data type seisem recognises
+
+
+#: Each --type's rule, in one table.
+TYPE_RULES = {
+    "definitive": TypeRule("definitive", ("definitive",), "d", "d"),
+    "quasi-definitive": TypeRule("quasi-def", ("quasi-definitive",), "dq", "q"),
+    "provisional": TypeRule("adj-or-rep", ("adjusted",), "dqpv", "p"),
+    "best-available": TypeRule("best-avail", ("definitive", "quasi-definitive", "adjusted"), "dqpv", "p"),
 }
-#: The USGS service's ``type`` values tried, in order, for each --type (it has no "best available").
-USGS_TYPES = {
-    "definitive": ("definitive",),
-    "quasi-definitive": ("quasi-definitive",),
-    "provisional": ("adjusted",),
-    "best-available": ("definitive", "quasi-definitive", "adjusted"),
-}
-#: File-name letters a --type accepts, best first (a better product is accepted too).
-ACCEPTS = {
-    "definitive": "d",
-    "quasi-definitive": "dq",
-    "provisional": "dqpv",
-    "best-available": "dqpv",
-}
-#: The letter of a file whose header does not state a data type seisem recognises.
-DEFAULT_LETTER = {"definitive": "d", "quasi-definitive": "q", "provisional": "p", "best-available": "p"}
+TYPES = tuple(TYPE_RULES)
 MINUTES = 1440
 ABOUT = "about"
 _CODE = re.compile(r"^[A-Za-z]{3}$")
@@ -334,14 +329,6 @@ def _clean_parts(out: Path) -> int:
     return n
 
 
-def _sha256(path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _load_json(path: Path) -> dict:
     try:
         with open(path, encoding="utf-8") as fh:
@@ -444,8 +431,9 @@ def fetch_observatory(
     removed = _clean_parts(out)
     if removed:
         summary.notes.append(f"removed {removed} temporary file(s) left by an interrupted run")
-    accepts = ACCEPTS[type]
-    service_types = (GIN_STATES[type],) if source == "intermagnet" else USGS_TYPES[type]
+    rule = TYPE_RULES[type]
+    accepts = rule.accepts
+    service_types = (rule.gin_state,) if source == "intermagnet" else rule.usgs_types
     key = "intermagnet" if source == "intermagnet" else "usgs-geomag"
     started = datetime.now(UTC).isoformat(timespec="seconds")
     records: dict = {}
@@ -495,7 +483,7 @@ def fetch_observatory(
                 records[name] = {
                     "source": source,
                     "url": url,
-                    "sha256": _sha256(out / name),
+                    "sha256": file_sha256(out / name),
                     "bytes": nbytes,
                     "data_type": df.data_type,
                     "fetched_utc": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -557,10 +545,10 @@ def _fetch_day(http, out, source, base, code, day, service_types, elements, type
                 why = "no records" if not df.records else "every value missing"
                 reasons.append(f"no {service_type} data ({why})")
                 continue
-            if df.letter is not None and df.letter not in ACCEPTS[type]:
+            if df.letter is not None and df.letter not in TYPE_RULES[type].accepts:
                 reasons.append(f"asked for {service_type}, the service served {df.data_type!r} data")
                 continue
-            letter = df.letter or DEFAULT_LETTER[type]
+            letter = df.letter or TYPE_RULES[type].letter
             name = file_name(code, day, letter)
             os.replace(tmp, out / name)
             return name, url, df, len(r.body)

@@ -49,6 +49,26 @@ def split_lines(data: bytes):
     return [(no, b.rstrip(b"\r")) for no, b in enumerate(lines, start=1)], ends
 
 
+#: Why a line that does not decode is dropped, by encoding.
+UNDECODABLE = {"utf-8": "bytes that do not decode as UTF-8", "ascii": "non-ASCII bytes"}
+
+
+def decode_line(raw: bytes, no: int, encoding: str, report, errors, header_error=None):
+    """Line ``no``'s text, or None to pass over it: a blank line, or a data line that does not
+    decode (a bad row: counted in ``report.rows_read`` and dropped, or raised, per ``errors``).
+    ``header_error``, given while the header is read: ``(no, offset of the first bad byte) ->``
+    the message of the :class:`ReadError` that a line that does not decode raises."""
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if header_error is not None:
+            raise ReadError(header_error(no, exc.start)) from exc
+        report.rows_read += 1
+        report.drop(no, UNDECODABLE[encoding], repr(raw)[2:-1], errors)
+        return None
+    return text if text.strip() else None
+
+
 def csv_rows(path, report, errors, data=None):
     """Header, rows (lists of str, each exactly as long as the header) and their line numbers.
 
@@ -66,19 +86,16 @@ def csv_rows(path, report, errors, data=None):
     header = None
     rows: list = []
     numbers: list = []
+
+    def not_utf8(no, start):
+        return (
+            f"{path}:{no}: the header line has bytes that do not decode as UTF-8 (byte {start}); "
+            "not a UTF-8 CSV file"
+        )
+
     for no, raw in lines:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if header is None:
-                raise ReadError(
-                    f"{path}:{no}: the header line has bytes that do not decode as UTF-8 "
-                    f"(byte {exc.start}); not a UTF-8 CSV file"
-                ) from exc
-            report.rows_read += 1
-            report.drop(no, "bytes that do not decode as UTF-8", repr(raw)[2:-1], errors)
-            continue
-        if not text.strip():
+        text = decode_line(raw, no, "utf-8", report, errors, not_utf8 if header is None else None)
+        if text is None:
             continue
         try:
             fields = next(csv.reader([text], skipinitialspace=True, strict=True))
@@ -169,20 +186,36 @@ def _clean_frame(data: bytes):
     if len(set(header)) != len(header) or len(header) < 2 or nl + 1 == len(data):
         return None
     names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(nl + 1)),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, null_values=[]
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a line with another field count
+    table = arrow_body(
+        data,
+        nl,
+        names,
+        blank_lines=False,
+        column_types=dict.fromkeys(names, pa.string()),
+        strings_can_be_null=False,
+        null_values=[],
+    )
+    if table is None:  # a line with another field count
         return None
     df = pd.DataFrame({h: table.column(i).to_pandas() for i, h in enumerate(header)})
     df.attrs["lines"] = np.arange(2, 2 + len(df), dtype=np.int64)
     return df
+
+
+def arrow_body(data: bytes, nl: int, names, *, blank_lines: bool, **convert):
+    """The lines after the header (which ends at offset ``nl``) as a pyarrow table of columns
+    ``names``, split by pyarrow's CSV reader without quoting (``blank_lines``: whether blank
+    lines are passed over; ``convert``: its ``ConvertOptions``), or None where pyarrow cannot
+    (a line with another field count, a value that does not convert)."""
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(pa.py_buffer(data).slice(nl + 1)),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
+            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=blank_lines),
+            convert_options=pacsv.ConvertOptions(**convert),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
 
 
 def lines_within_field_limit(data: bytes) -> bool:

@@ -27,6 +27,21 @@ class ReadReport:
 
     Every reader returns one (as ``.report`` of its result) and logs its summary at
     WARNING level when anything was dropped.
+
+    Parameters
+    ----------
+    source : str
+        The file (or other input) the counts are of; it starts every message.
+    rows_read, rows_kept : int, default 0
+        Rows (lines, records) looked at, and kept.
+    dropped : collections.Counter, default Counter()
+        Rows dropped, by reason.
+    examples : list, default []
+        ``(line, reason, text)`` of the first dropped rows, at most ``max_examples``.
+    max_examples : int, default 10
+        How many examples are kept.
+    notes : list of str, default []
+        Choices the reader made, such as an assumed time zone or the columns used.
     """
 
     source: str

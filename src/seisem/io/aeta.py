@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from .._errors import ParameterError, ReadError, require
-from ._csv import csv_frame, plain_text, read_bytes, split_lines
+from ._csv import arrow_body, csv_frame, plain_text, read_bytes, split_lines
 from ._report import ReadReport, check_errors
 from ._time import UNIX_MAX, UNIX_MIN, parse_iso_times, unix_to_datetime64
 
@@ -281,20 +280,18 @@ def _read_clean(data, col, station, domain):
         return None
     if nl + 1 == len(data):  # the header alone
         return np.zeros(0, "datetime64[ns]"), np.zeros(0), []
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data).slice(nl + 1)),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False),
-            parse_options=pacsv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=[_ID, _TS, col],
-                column_types={_ID: pa.string(), _TS: pa.float64(), col: pa.float64()},
-                null_values=[""],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a wrong field count, a non-number
+    table = arrow_body(
+        data,
+        nl,
+        names,
+        blank_lines=True,
+        include_columns=[_ID, _TS, col],
+        column_types={_ID: pa.string(), _TS: pa.float64(), col: pa.float64()},
+        null_values=[""],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    if table is None:  # a wrong field count, a non-number
         return None
     ts = table[_TS]
     if ts.null_count:
@@ -400,14 +397,40 @@ def read_raw_export(
 
     Parameters
     ----------
-    value_range : (float, float)
-        The plausible values (inclusive), by default :data:`RAW_VALUE_RANGE` (+-1e7); widen
-        it for exports in other units.
+    path : path-like
+        The export file.
+    name_pattern : str or None, default :data:`NAME_PATTERN`
+        Regular expression searched in the file name; its named groups ``station``,
+        ``magnitude`` and ``distance`` (km) are taken. The default reads names such as
+        ``ST01_2020-03-01_M4.5_30km.txt``. ``None``: the name is not read.
+    header_pattern : str or None, default :data:`HEADER_PATTERN`
+        Regular expression matched against each header line; named groups ``magnitude``,
+        ``distance``, ``station`` and ``start``. The default reads ``# magnitude: 4.5``,
+        ``# distance: 30 km``, ``# station: ST01`` and ``# start: 2020-03-01 00:00``
+        (``mag``/``M``, ``dist``/``epicentral distance``, ``=`` for ``:`` and no ``#``
+        also accepted). Two header lines that give one key different values raise; where
+        the file name and the header both give a value, the file name's is kept.
+        ``None``: only ``#`` lines are header, and they are not read.
+    interval_s : float, default 60.0
+        Seconds between samples of a values-only file (ignored when the lines hold times).
+    start : str, optional
+        Time of the first sample of a values-only file (ISO 8601, ``"YYYY-MM-DD HH:MM"``);
+        by default the header's ``start``. A values-only file without either raises.
+    tz : str, default "UTC"
+        Time zone of ``start`` and of ISO times without an offset (``"UTC"``, ``"+08:00"``
+        or an IANA name, as :func:`parse_tz`); Unix seconds are UTC.
+    value_range : (float, float), default :data:`RAW_VALUE_RANGE`
+        The plausible values (inclusive), +-1e7; widen it for exports in other units.
+    errors : {"raise", "skip"}, default "raise"
+        A bad line raises :class:`~seisem.ReadError` naming the file and line, or is dropped
+        and counted in the result's ``report``.
 
     Returns
     -------
     StationSeries
-        With ``meta["source_magnitude"]`` and ``meta["path_distance_km"]`` when found.
+        The station from the name or header (else the file name without its extension),
+        UTC times, float64 values; ``meta["source_magnitude"]`` and
+        ``meta["path_distance_km"]`` when found.
     """
     check_errors(errors)
 
@@ -436,8 +459,12 @@ def read_raw_export(
         m = re.search(name_pattern, name)
         if m:
             take(m)
-    if not (isinstance(interval_s, (int, float)) and not isinstance(interval_s, bool)
-            and np.isfinite(interval_s) and interval_s > 0):  # fmt: skip
+    if not (
+        isinstance(interval_s, (int, float))
+        and not isinstance(interval_s, bool)
+        and np.isfinite(interval_s)
+        and interval_s > 0
+    ):
         raise ParameterError(f"interval_s={interval_s!r} must be a finite number of seconds > 0")
     lo, hi = _value_range(value_range)
     hdr = re.compile(header_pattern) if header_pattern else None

@@ -170,12 +170,51 @@ def guess_columns(header, aliases, given=None) -> dict:
     return out
 
 
-def _read_csv(path, report, errors):
-    """The file as a DataFrame of str, checked line by line (see :mod:`seisem.io._csv`):
-    undecodable lines and lines with the wrong number of fields are reported/raised there."""
+def _read_csv(path, errors, need, what):
+    """``(report, frame)``: the file as a DataFrame of str, checked line by line (see
+    :mod:`seisem.io._csv`: undecodable lines and lines with the wrong number of fields are
+    reported/raised there), with the columns ``need`` of ``what``."""
     require("pandas", "seisem", "reading catalogs and station lists")
+    report = ReadReport(os.path.basename(os.fspath(path)))
+    raw = csv_frame(path, report, errors)
+    _need(raw, need, path, what)
+    return report, raw
 
-    return csv_frame(path, report, errors)
+
+def _read_named_csv(path, columns, errors, *, kind, aliases, required, example):
+    """``(report, frame, found)`` of a CSV read by its column names: ``columns`` (seisem's names
+    or short keys to the file's, :func:`parse_columns`) and otherwise the common names of
+    ``aliases``; ``found`` maps seisem's names to the file's. A ``required`` column not found
+    raises, with ``example`` saying how to name it."""
+    given = parse_columns(columns, kind)
+    report, raw = _read_csv(path, errors, list(given.values()), "the columns named in columns=")
+    found = guess_columns(raw.columns, aliases, given)
+    missing = [k for k in required if k not in found]
+    if missing:
+        raise ParameterError(
+            f"{path}: no column found for {missing} (header: {list(raw.columns)}); columns= must map at least "
+            f"{required} — {example}"
+        )
+    report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in found.items()))
+    return report, raw, found
+
+
+def _one_file(path, what: str, itself: str, option: str) -> str:
+    """``path`` as text; :class:`ReadError` unless it names an existing file (not a folder)."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ReadError(f"{what} file {path!r} does not exist")
+    if os.path.isdir(path):
+        raise ReadError(
+            f"{what} file {path!r} is a folder; give the {itself} itself (command line: {option})"
+        )
+    return path
+
+
+def _header(path) -> list:
+    """The first line's comma-separated names (for telling a layout apart)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        return [c.strip() for c in fh.readline().split(",")]
 
 
 def _need(df, cols, path, what):
@@ -267,9 +306,9 @@ def read_aeta_catalog(path, *, errors: str = "raise"):
     """
     check_errors(errors)
 
-    report = ReadReport(os.path.basename(os.fspath(path)))
-    raw = _read_csv(path, report, errors)
-    _need(raw, ("Longitude", "Latitude", "Magnitude", "Timestamp"), path, "an AETA earthquake list")
+    report, raw = _read_csv(
+        path, errors, ("Longitude", "Latitude", "Magnitude", "Timestamp"), "an AETA earthquake list"
+    )
     ts = _numbers(raw["Timestamp"])
     ts = np.where((ts >= UNIX_MIN) & (ts < UNIX_MAX), ts, np.nan)  # 1990-2100, else unparsable
     times = pd.to_datetime(ts, unit="s", utc=True, errors="coerce")
@@ -299,9 +338,7 @@ def read_comcat_csv(path, *, errors: str = "raise"):
     """A USGS ComCat CSV (``time, latitude, longitude, depth, mag, magType, ..., id, ..., place``)."""
     check_errors(errors)
 
-    report = ReadReport(os.path.basename(os.fspath(path)))
-    raw = _read_csv(path, report, errors)
-    _need(raw, ("time", "latitude", "longitude", "mag"), path, "a ComCat CSV")
+    report, raw = _read_csv(path, errors, ("time", "latitude", "longitude", "mag"), "a ComCat CSV")
     empty = pd.Series([""] * len(raw))
     return _finish_catalog(
         report,
@@ -380,19 +417,16 @@ def read_catalog_csv(
     check_errors(errors)
 
     parse_tz(tz)  # a bad tz fails before the file is read
-    given = parse_columns(columns, "catalog")
-    report = ReadReport(os.path.basename(os.fspath(path)))
-    raw = _read_csv(path, report, errors)
-    _need(raw, list(given.values()), path, "the columns named in columns=")
-    columns = guess_columns(raw.columns, CATALOG_ALIASES, given)
-    missing = [k for k in _CATALOG_REQUIRED if k not in columns]
-    if missing:
-        raise ParameterError(
-            f"{path}: no column found for {missing} (header: {list(raw.columns)}); columns= must map at least "
-            f"{_CATALOG_REQUIRED} — name them, e.g. columns={{'time': 'OriginTime', 'mag': 'ML'}} or on the "
-            "command line --catalog-columns 'time=OriginTime,mag=ML'"
-        )
-    report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
+    report, raw, columns = _read_named_csv(
+        path,
+        columns,
+        errors,
+        kind="catalog",
+        aliases=CATALOG_ALIASES,
+        required=_CATALOG_REQUIRED,
+        example="name them, e.g. columns={'time': 'OriginTime', 'mag': 'ML'} or on the command line "
+        "--catalog-columns 'time=OriginTime,mag=ML'",
+    )
     tcol = raw[columns["source_origin_time"]].str.strip()
     if unix_time:
         secs = _numbers(tcol)
@@ -624,13 +658,7 @@ def read_catalog(
     ``df.attrs["report"]`` with ``errors="skip"``.
     """
     check_choice("format", format, CATALOG_FORMATS)
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ReadError(f"catalog file {path!r} does not exist")
-    if os.path.isdir(path):
-        raise ReadError(
-            f"catalog file {path!r} is a folder; give the catalog file itself (command line: --catalog)"
-        )
+    path = _one_file(path, "catalog", "catalog file", "--catalog")
     if format == "auto":
         if _is_spreadsheetml(path):
             format = "cenc"
@@ -639,8 +667,7 @@ def read_catalog(
         elif columns:
             format = "csv"
         else:
-            with open(path, encoding="utf-8-sig", errors="replace") as fh:
-                head = [c.strip() for c in fh.readline().split(",")]
+            head = _header(path)
             if {"Timestamp", "Magnitude"} <= set(head):
                 format = "aeta"
             elif {"time", "latitude", "longitude", "mag"} <= set(head):
@@ -665,8 +692,10 @@ def read_catalog(
     return read_catalog_csv(path, columns=columns, tz=tz, errors=errors)
 
 
-def _finish_stations(report, raw, *, code, lat, lon, name, has_em, errors, extra_checks=None):
-
+def _finish_stations(report, raw, required, *, name, has_em, errors, extra_checks=None):
+    """The station list from ``raw``, its code, latitude and longitude in the columns named
+    ``required``; rows failing a check dropped (or raised on) per ``errors``."""
+    code, lat, lon = raw[required[0]], _numbers(raw[required[1]]), _numbers(raw[required[2]])
     lon = np.where(lon >= 180.0, lon - 360.0, lon)
     df = pd.DataFrame(
         {
@@ -698,16 +727,12 @@ def read_aeta_stations(path, *, errors: str = "raise"):
     Longitude, Latitude, MagnData, ...``). ``station_has_em`` comes from ``MagnData``."""
     check_errors(errors)
 
-    report = ReadReport(os.path.basename(os.fspath(path)))
-    raw = _read_csv(path, report, errors)
-    _need(raw, ("StationID", "Longitude", "Latitude"), path, "an AETA station list")
+    report, raw = _read_csv(path, errors, ("StationID", "Longitude", "Latitude"), "an AETA station list")
     has_em, bad = _bool(raw["MagnData"]) if "MagnData" in raw.columns else (np.ones(len(raw), bool), None)
     return _finish_stations(
         report,
         raw,
-        code=raw["StationID"],
-        lat=_numbers(raw["Latitude"]),
-        lon=_numbers(raw["Longitude"]),
+        ("StationID", "Latitude", "Longitude"),
         name=raw.get("Title", pd.Series([""] * len(raw))),
         has_em=has_em,
         errors=errors,
@@ -724,19 +749,16 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
     ``lon``/``long``/``longitude``)."""
     check_errors(errors)
 
-    given = parse_columns(columns, "stations")
-    report = ReadReport(os.path.basename(os.fspath(path)))
-    raw = _read_csv(path, report, errors)
-    _need(raw, list(given.values()), path, "the columns named in columns=")
-    columns = guess_columns(raw.columns, STATION_ALIASES, given)
-    missing = [k for k in _STATION_REQUIRED if k not in columns]
-    if missing:
-        raise ParameterError(
-            f"{path}: no column found for {missing} (header: {list(raw.columns)}); columns= must map at least "
-            f"{_STATION_REQUIRED} — e.g. columns={{'code': 'Station', 'lat': 'Lat', 'lon': 'Lon'}} or on the "
-            "command line --stations-columns 'code=Station,lat=Lat,lon=Lon'"
-        )
-    report.note("columns used: " + ", ".join(f"{k}<-{v}" for k, v in columns.items()))
+    report, raw, columns = _read_named_csv(
+        path,
+        columns,
+        errors,
+        kind="stations",
+        aliases=STATION_ALIASES,
+        required=_STATION_REQUIRED,
+        example="e.g. columns={'code': 'Station', 'lat': 'Lat', 'lon': 'Lon'} or on the command line "
+        "--stations-columns 'code=Station,lat=Lat,lon=Lon'",
+    )
     has_em = (
         _bool(raw[columns["station_has_em"]])[0] if "station_has_em" in columns else np.ones(len(raw), bool)
     )
@@ -744,9 +766,7 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
     return _finish_stations(
         report,
         raw,
-        code=raw[columns["station_code"]],
-        lat=_numbers(raw[columns["station_latitude_deg"]]),
-        lon=_numbers(raw[columns["station_longitude_deg"]]),
+        [columns[k] for k in _STATION_REQUIRED],
         name=name,
         has_em=has_em,
         errors=errors,
@@ -757,16 +777,9 @@ def read_stations(path, *, format: str = "auto", columns: dict | str | None = No
     """Read a station list: the AETA layout (detected by ``StationID``), or a CSV read by
     its column names (common names recognised, ``columns=`` names the rest)."""
     check_choice("format", format, STATION_FORMATS)
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise ReadError(f"station file {path!r} does not exist")
-    if os.path.isdir(path):
-        raise ReadError(
-            f"station file {path!r} is a folder; give the station list file itself (command line: --stations)"
-        )
+    path = _one_file(path, "station", "station list file", "--stations")
     if format == "auto" and not columns:
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            head = [c.strip() for c in fh.readline().split(",")]
+        head = _header(path)
         if "StationID" in head:
             format = "aeta"
         elif not all(k in guess_columns(head, STATION_ALIASES) for k in _STATION_REQUIRED):
@@ -790,8 +803,13 @@ def stations_from_iaga2002(files, *, errors: str = "raise"):
         h = read_iaga2002_header(f)
         code = str(h.get("station_code") or "").strip()
         lat, lon = h.get("latitude"), h.get("longitude")
-        row = {"code": code, "lat": "" if lat is None else str(lat), "lon": "" if lon is None else str(lon),
-               "name": str(h.get("station_name") or ""), "file": os.path.basename(os.fspath(f))}  # fmt: skip
+        row = {
+            "code": code,
+            "lat": "" if lat is None else str(lat),
+            "lon": "" if lon is None else str(lon),
+            "name": str(h.get("station_name") or ""),
+            "file": os.path.basename(os.fspath(f)),
+        }
         if code in seen:
             a = seen[code]
             if (
@@ -811,9 +829,7 @@ def stations_from_iaga2002(files, *, errors: str = "raise"):
     return _finish_stations(
         report,
         raw,
-        code=raw["code"],
-        lat=_numbers(raw["lat"]),
-        lon=_numbers(raw["lon"]),
+        ("code", "lat", "lon"),
         name=raw["name"],
         has_em=np.ones(len(raw), bool),
         errors=errors,

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ReadError
-from ._csv import read_bytes
+from ._csv import decode_line, read_bytes
 from ._report import ReadReport, check_errors
 
 #: Header keys as they appear in the file -> the names used in :attr:`IAGA2002.header`.
@@ -154,19 +154,15 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
     ends = data.endswith(b"\n")
     last = fast = None
     last_no = None  # the number of the last line, counted when the checked loop needs it
+
+    def not_ascii(no, start):
+        return (
+            f"{path}:{no}: not an IAGA-2002 text file (non-ASCII bytes at offset {start} of this header line)"
+        )
+
     for no, raw, after in _lines(data):
-        try:
-            line = raw.decode("ascii")
-        except UnicodeDecodeError as exc:
-            if columns is None:
-                raise ReadError(
-                    f"{path}:{no}: not an IAGA-2002 text file (non-ASCII bytes at offset {exc.start} "
-                    "of this header line)"
-                ) from exc
-            report.rows_read += 1
-            report.drop(no, "non-ASCII bytes", repr(raw)[2:-1], errors)
-            continue
-        if not line.strip():
+        line = decode_line(raw, no, "ascii", report, errors, not_ascii if columns is None else None)
+        if line is None:
             continue
         if columns is None:
             if line.startswith(" #"):
@@ -302,8 +298,14 @@ def _word(classes) -> np.uint64:
 
 
 # "YYYY-MM-DD hh:mm:ss.sss " in three words (digits: class 0)
-_STAMP = [_word(c) for c in ([0, 0, 0, 0, _MINUS, 0, 0, _MINUS], [0, 0, _SPACE, 0, 0, _COLON, 0, 0],
-                             [_COLON, 0, 0, _POINT, 0, 0, 0, _SPACE])]  # fmt: skip
+_STAMP = [
+    _word(c)
+    for c in (
+        [0, 0, 0, 0, _MINUS, 0, 0, _MINUS],
+        [0, 0, _SPACE, 0, 0, _COLON, 0, 0],
+        [_COLON, 0, 0, _POINT, 0, 0, 0, _SPACE],
+    )
+]
 #: the classes of the first 8 bytes of an F10.2 field: a space, more spaces, an optional sign,
 #: at least one digit, the point (16 patterns); ``_NEGATIVE``: those with a minus sign
 _FIELD = {
