@@ -330,3 +330,11 @@ def test_render_shape_gray_has_three_channels_and_checks_its_parameters():
         chirpstft.render_shape(size=(0, 4))
     with pytest.raises(chirpstft.ParameterError, match="batch_shape"):
         chirpstft.render_shape(batch_shape=(-1,))
+
+
+def test_render_refuses_an_fft_mode_and_unknown_parameters():
+    x = np.ones((2, 300))
+    with pytest.raises(chirpstft.ParameterError, match="render got fft_mode='onesided'; images always show"):
+        chirpstft.render(x, n_fft=64, fft_mode="onesided")
+    with pytest.raises(TypeError, match="nfft"):
+        chirpstft.render(x, nfft=64)

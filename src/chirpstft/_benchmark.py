@@ -15,6 +15,7 @@ it. Only chirpstft's public API is used here.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.util
 import json
@@ -329,43 +330,16 @@ def _scipy_runners(s: Setup, what: str, rate: float, mod: Any) -> list[Runner]:
     win = s.window * np.exp(1j * np.pi * rate * t**2) if rate else s.window
     sft = mod.ShortTimeFFT(win, s.hop, s.fs, fft_mode="twosided" if rate else "onesided", mfft=s.n_fft)
     first, m, x = -sft.p_min, s.n_frames, s.x
-    transform = "chirp" if rate else "plain"
+    ref = lambda: s.reference(what, rate)  # noqa: E731
+    runner = functools.partial(Runner, "scipy ShortTimeFFT", what, "chirp" if rate else "plain", "cpu")
     if what == "istft":
         S = sft.stft(x)  # its own slice layout, made outside the clock
-        return [
-            Runner(
-                "scipy ShortTimeFFT",
-                what,
-                transform,
-                "cpu",
-                lambda: sft.istft(S, k1=s.n),
-                lambda: s.reference(what, rate),
-            )
-        ]
+        return [runner(lambda: sft.istft(S, k1=s.n), ref)]
     if what == "spectrogram":
-        return [
-            Runner(
-                "scipy ShortTimeFFT",
-                what,
-                transform,
-                "cpu",
-                lambda: np.abs(sft.stft(x)[..., first : first + m]),
-                lambda: s.reference(what, rate),
-            )
-        ]
+        return [runner(lambda: np.abs(sft.stft(x)[..., first : first + m]), ref)]
     q = np.arange(s.n_fft if rate else s.n_fft // 2 + 1)[:, None]
     phase = np.exp(-2j * np.pi * q * (s.n_fft // 2) / s.n_fft)  # its phase origin is the window centre
-    return [
-        Runner(
-            "scipy ShortTimeFFT",
-            what,
-            transform,
-            "cpu",
-            lambda: sft.stft(x),
-            lambda: s.reference(what, rate),
-            convert=lambda out: out[..., first : first + m] * phase,
-        )
-    ]
+    return [runner(lambda: sft.stft(x), ref, convert=lambda out: out[..., first : first + m] * phase)]
 
 
 def _librosa_runners(s: Setup, what: str, rate: float, librosa: Any) -> list[Runner]:

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -51,7 +51,7 @@ from .backends import Capabilities, backend_for, get_backend
 from .chirp import Rates, is_chirped, is_complex_analysis
 from .windows import cola_holds, get_window, nola_holds
 
-__all__ = ["PLAN_PARAMS", "ChirpSTFT", "cached_plan", "clear_plan_cache", "plan_for"]
+__all__ = ["PLAN_PARAMS", "AnalysisParams", "ChirpSTFT", "cached_plan", "clear_plan_cache", "plan_for"]
 
 
 class _Memo:
@@ -329,20 +329,21 @@ class ChirpSTFT:
             )
             if auto is None:
                 rates = self._checked(resolve(self._chirp, self._spec, x.shape[:-1], n_frames))
-        analysis = Analysis(
-            backend=backend,
-            x=x,
-            spec=self._spec,
-            fft_mode=fft_mode,
-            n_frames=n_frames,
-            rates=rates,
-            chirp=self._chirp,
-            power=power,
-            scale=scale,
-        )
+        shared = self._prepared_fields(backend, fft_mode, rates)
+        analysis = Analysis(**shared, x=x, n_frames=n_frames, power=power, scale=scale)
         if whole and auto is not None and not lazy:  # chosen from the samples, once
             analysis = replace(analysis, rates=analysis.chosen_rates(x, self._spec, n_frames))
         return analysis
+
+    def _prepared_fields(self, backend: Capabilities, fft_mode: FFTMode, rates: Any) -> dict[str, Any]:
+        """The fields every prepared transform takes from the plan (:class:`Analysis`, :class:`Inverse`)."""
+        return {
+            "backend": backend,
+            "spec": self._spec,
+            "fft_mode": fft_mode,
+            "rates": rates,
+            "chirp": self._chirp,
+        }
 
     def _checked(self, rates: Any) -> Any:
         """``rates`` after refusing those whose chirp phase overflows (NaN results)."""
@@ -561,13 +562,9 @@ class ChirpSTFT:
         real_dt = real_dtype_of(S.dtype, "S")
         out_dtype = real_dt if real_output else S.dtype
         return Inverse(
-            backend=backend,
+            **self._prepared_fields(backend, fft_mode, rates),
             S=S,
-            spec=self._spec,
-            fft_mode=fft_mode,
             method=method,
-            rates=rates,
-            chirp=self._chirp,
             real_output=real_output,
             out_dtype=out_dtype,
             length=length,
@@ -713,19 +710,23 @@ def cached_plan(**params: Any) -> ChirpSTFT:
     return _PLAN_CACHE.get_or_make(key, lambda: ChirpSTFT(**params))
 
 
+class AnalysisParams(TypedDict, total=False):
+    """The keyword parameters of a plan besides ``fs`` (:class:`ChirpSTFT` gives their defaults),
+    as adapters take them with ``**params`` (:mod:`chirpstft.xarray`)."""
+
+    n_fft: int
+    hop_length: int | None
+    win_length: int | None
+    window: Any
+    chirp_rate: Any
+    center: bool
+    pad_mode: PadMode
+    fft_mode: FFTMode | None
+    backend: str | None
+
+
 #: The parameters of a plan, by the names the functional interface takes them.
-PLAN_PARAMS = (
-    "fs",
-    "n_fft",
-    "hop_length",
-    "win_length",
-    "window",
-    "chirp_rate",
-    "center",
-    "pad_mode",
-    "fft_mode",
-    "backend",
-)
+PLAN_PARAMS: tuple[str, ...] = ("fs", *AnalysisParams.__annotations__)
 
 
 def plan_for(args: dict[str, Any], **fixed: Any) -> ChirpSTFT:

@@ -39,7 +39,23 @@ class PlanLike(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
-class Analysis:
+class _Prepared:
+    """What a prepared forward and inverse transform share (their fields are documented there)."""
+
+    backend: Capabilities
+    spec: FrameSpec
+    fft_mode: FFTMode
+    rates: float | np.ndarray | None
+    chirp: Rates
+
+    @property
+    def n_freqs(self) -> int:
+        """Frequency bins of the spectra (the output of an analysis, ``S`` of an inverse)."""
+        return n_freqs_for(self.fft_mode, self.spec.n_fft)
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis(_Prepared):
     """One validated forward transform (STFT or spectrogram) of one input.
 
     What :meth:`ChirpSTFT.prepare` returns and every path executes: :meth:`run` for the whole
@@ -72,20 +88,10 @@ class Analysis:
         Scale of each spectrogram row.
     """
 
-    backend: Capabilities
     x: np.ndarray  # or a CuPy or Dask array
-    spec: FrameSpec
-    fft_mode: FFTMode
     n_frames: int
-    rates: float | np.ndarray | None
-    chirp: Rates
     power: int = 0
     scale: float | np.ndarray = 1.0
-
-    @property
-    def n_freqs(self) -> int:
-        """Frequency bins of the output."""
-        return n_freqs_for(self.fft_mode, self.spec.n_fft)
 
     @property
     def batch_shape(self) -> tuple[int, ...]:
@@ -146,7 +152,7 @@ class Analysis:
 
 
 @dataclass(frozen=True, eq=False)
-class Inverse:
+class Inverse(_Prepared):
     """One validated inverse transform.
 
     What :meth:`ChirpSTFT.prepare_inverse` returns: :meth:`run` inverts the whole ``S``, the
@@ -180,22 +186,12 @@ class Inverse:
         by the plan.
     """
 
-    backend: Capabilities
     S: np.ndarray  # or a CuPy or Dask array
-    spec: FrameSpec
-    fft_mode: FFTMode
     method: Method
-    rates: float | np.ndarray | None
-    chirp: Rates
     real_output: bool
     out_dtype: np.dtype
     length: int | None
     envelope: Callable[[int, int, int], tuple[np.ndarray, int]]
-
-    @property
-    def n_freqs(self) -> int:
-        """Frequency bins of ``S``."""
-        return n_freqs_for(self.fft_mode, self.spec.n_fft)
 
     @property
     def batch_shape(self) -> tuple[int, ...]:

@@ -277,11 +277,11 @@ class StreamingISTFT:
     Examples
     --------
     >>> import numpy as np, chirpstft
-    >>> plan = chirpstft.ChirpSTFT(fs=100.0, n_fft=64, hop_length=16, chirp_rate=2.0)
-    >>> x = np.random.default_rng(0).standard_normal(1000)
+    >>> plan = chirpstft.ChirpSTFT(fs=50.0, n_fft=128, hop_length=32, chirp_rate=0.5)
+    >>> x = np.random.default_rng(1).standard_normal(1500)
     >>> S = plan.stft(x)
     >>> inv = chirpstft.StreamingISTFT(plan, real=True)
-    >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)] + [inv.finish(length=1000)]
+    >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)] + [inv.finish(length=1500)]
     >>> bool(np.allclose(np.concatenate(parts), x))
     True
     """

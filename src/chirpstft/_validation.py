@@ -77,6 +77,23 @@ def complex_dtype(real: np.dtype) -> np.dtype:
     return np.dtype(np.complex64) if np.dtype(real) == np.float32 else np.dtype(np.complex128)
 
 
+def numeric_array(
+    value: Any, name: str, kinds: str, fix: str, *, what: str = "a numeric array"
+) -> np.ndarray:
+    """``value`` as a NumPy array whose dtype kind is one of ``kinds`` (``"biufc"`` letters).
+
+    What cannot be converted raises :class:`InputTypeError` "``name`` could not be converted to
+    ``what`` (why)"; another dtype "``name`` has dtype ...; ``fix``".
+    """
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise InputTypeError(f"{name} could not be converted to {what} ({exc})") from None
+    if arr.dtype.kind not in kinds:
+        raise InputTypeError(f"{name} has dtype {arr.dtype}; {fix}")
+    return arr
+
+
 def as_working_array(x: Any, name: str, asarray: Any = np.asarray, *, spectra: bool = False) -> Any:
     """``x`` as an array in its working dtype: the one input rule of every path.
 

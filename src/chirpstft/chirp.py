@@ -29,7 +29,7 @@ import numpy as np
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._spec import frame_times
-from ._validation import positive_int, real_number, sampling_rate
+from ._validation import numeric_array, positive_int, real_number, sampling_rate
 
 __all__ = [
     "AutoChirp",
@@ -40,12 +40,11 @@ __all__ = [
     "is_chirped",
     "is_complex_analysis",
     "is_per_frame",
-    "rates_for_frames",
     "renyi_entropy",
-    "resolve_chirp_rates",
 ]
 
 ChirpRate = float | np.ndarray | Callable[[np.ndarray], Any]
+_RATES_ARRAY = "an array of rates in Hz/s"
 #: The four kinds of a validated ``chirp_rate``.
 RateKind = Literal["constant", "per_frame", "callable", "auto"]
 
@@ -96,14 +95,9 @@ def _check_candidates(candidates: Any) -> tuple[float, ...] | None:
         return None
     if isinstance(candidates, (str, bytes)):
         raise InputTypeError(f"candidates={candidates!r} must be an array of chirp rates in Hz/s")
-    try:
-        arr = np.asarray(candidates)
-    except Exception as exc:
-        raise InputTypeError(f"candidates could not be read as an array of rates in Hz/s ({exc})") from None
-    if arr.dtype.kind not in "iuf":
-        raise InputTypeError(
-            f"candidates has dtype {arr.dtype}; pass a 1-d array of real chirp rates in Hz/s"
-        )
+    arr = numeric_array(
+        candidates, "candidates", "iuf", "pass a 1-d array of real chirp rates in Hz/s", what=_RATES_ARRAY
+    )
     arr = np.atleast_1d(arr.astype(np.float64))
     if arr.ndim != 1 or arr.size == 0:
         raise ParameterError(
@@ -152,15 +146,8 @@ class AutoChirp:
         object.__setattr__(self, "order", order)
 
     def grid(self, fs: float, n_fft: int) -> np.ndarray:
-        """The candidate rates (Hz/s) used with ``fs`` and ``n_fft``.
-
-        Parameters
-        ----------
-        fs : float > 0
-            Sampling rate in Hz.
-        n_fft : int >= 1
-            Frame length in samples.
-        """
+        """The candidate rates (Hz/s) used with sampling rate ``fs`` (Hz) and frame length ``n_fft``:
+        ``candidates``, or :func:`default_chirp_candidates` when None."""
         if self.candidates is None:
             return default_chirp_candidates(fs, n_fft)
         return np.array(self.candidates, dtype=np.float64)
@@ -185,15 +172,8 @@ def is_static_zero(chirp_rate: Any) -> bool:
 def _as_rates(value: Any, name: str) -> np.ndarray:
     if isinstance(value, (bool, np.bool_)):
         raise InputTypeError(f"{name}={value!r} must be a number in Hz/s, not a boolean")
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:
-        raise InputTypeError(f"{name} could not be read as an array of rates in Hz/s ({exc})") from None
-    if arr.dtype.kind not in "iuf":
-        raise InputTypeError(
-            f"{name} has dtype {arr.dtype}; pass a real number in Hz/s, an array of "
-            f"per-frame rates, or a callable of the frame times"
-        )
+    fix = "pass a real number in Hz/s, an array of per-frame rates, or a callable of the frame times"
+    arr = numeric_array(value, name, "iuf", fix, what=_RATES_ARRAY)
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
         raise ParameterError(f"{name} contains NaN or inf; every chirp rate must be finite (Hz/s)")
@@ -221,113 +201,6 @@ def check_static(chirp_rate: Any) -> Any:
     arr = _as_rates(chirp_rate, "chirp_rate")
     arr.setflags(write=False)
     return arr
-
-
-def resolve_chirp_rates(
-    chirp_rate: ChirpRate,
-    *,
-    batch_shape: tuple[int, ...],
-    n_frames: int,
-    times: np.ndarray,
-) -> float | np.ndarray:
-    """Resolve ``chirp_rate`` for a given batch shape and frame count.
-
-    Parameters
-    ----------
-    chirp_rate : float, array_like or callable
-        A number (Hz/s, every frame); an array broadcastable to
-        ``batch_shape + (n_frames,)``; or a callable taking the frame-centre times
-        in seconds, shape ``(n_frames,)``, and returning such an array.
-    batch_shape : tuple of int
-        Leading (batch) axes of the signal or spectrogram.
-    n_frames : int
-        Number of frames.
-    times : ndarray, shape (n_frames,)
-        Frame-centre times in seconds (:func:`frame_times`).
-
-    Returns
-    -------
-    float or ndarray
-        A float when every frame of every signal has the same rate; otherwise a
-        read-only float64 array of shape ``batch_shape + (n_frames,)``.
-    """
-    source = "chirp_rate"
-    if isinstance(chirp_rate, AutoChirp):
-        raise ParameterError(AUTO_NEEDS_RATES)
-    if callable(chirp_rate):
-        source = "the chirp_rate callable's result"
-        rates = _as_rates(chirp_rate(np.array(times, dtype=np.float64)), source)
-    elif isinstance(chirp_rate, float):
-        return chirp_rate
-    else:
-        rates = _as_rates(chirp_rate, source)
-    target = (*batch_shape, n_frames)
-    if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
-        raise ParameterError(
-            f"{source} has shape {rates.shape}, which does not broadcast to "
-            f"(..., n_frames) = {target}; pass a scalar, one rate per frame "
-            f"(shape ({n_frames},)), or one per signal and frame"
-        )
-    return _collapse(rates, target)
-
-
-def rates_for_frames(
-    chirp_rate: Any,
-    *,
-    batch_shape: tuple[int, ...],
-    start: int,
-    stop: int,
-    times: np.ndarray,
-    n_total: int | None = None,
-    given: Any = None,
-) -> float | np.ndarray:
-    """Rates of frames ``start .. stop-1`` of a signal seen in parts (streams).
-
-    The validated ``chirp_rate`` (see :func:`check_static`) for those frames: the float when it
-    is one number, else a float64 array ``(*batch_shape, stop - start)``, never collapsed to a
-    float (so a kernel takes the same per-frame path for every part). A per-frame array holds
-    the rates of the whole signal and is sliced (``n_total``, when known, is the whole
-    signal's frame count); a callable is evaluated on ``times``, the centres of these frames.
-    ``given`` (the rates passed with frames to an inverse stream, broadcastable to the target)
-    replaces ``chirp_rate``.
-    """
-    k = stop - start
-    target = (*batch_shape, k)
-    source = chirp_rate if given is None else given
-    if given is None and isinstance(source, float):
-        return source
-    if given is None and isinstance(source, AutoChirp):
-        raise ParameterError(
-            "chirp_rate='auto' depends on the signal, which the inverse stream does not have; pass the "
-            "rates of every block of frames: push(S_block, rates=rates_block), as returned by "
-            "StreamingSTFT(..., return_rates=True)"
-        )
-    if given is None and callable(source):
-        name = "the chirp_rate callable's result"
-        rates = _as_rates(source(times), name)
-    else:
-        rates = source if isinstance(source, np.ndarray) else _as_rates(source, "rates")
-        name = "chirp_rate" if given is None else "rates"
-        if given is None and rates.ndim and rates.shape[-1] != 1:
-            if n_total is not None and rates.shape[-1] != n_total:
-                raise ParameterError(
-                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has {n_total} "
-                    f"frames; pass one rate per frame of the whole signal"
-                )
-            if rates.shape[-1] < stop:
-                raise ParameterError(
-                    f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has reached frame "
-                    f"{stop - 1}; pass one rate per frame of the whole signal (or a callable of time)"
-                )
-            rates = rates[..., start:stop]
-    if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
-        raise ParameterError(
-            f"{name} has shape {rates.shape}, which does not broadcast to (..., n_frames) = {target} "
-            f"for these frames; pass a scalar, one rate per frame, or one per signal and frame"
-        )
-    out = np.empty(target, dtype=np.float64)
-    out[...] = rates
-    return out
 
 
 def _broadcastable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
@@ -434,8 +307,33 @@ class Rates:
     def resolve(
         self, *, batch_shape: tuple[int, ...], n_frames: int, times: np.ndarray
     ) -> float | np.ndarray:
-        """The rates of a whole input: see :func:`resolve_chirp_rates`."""
-        return resolve_chirp_rates(self.value, batch_shape=batch_shape, n_frames=n_frames, times=times)
+        """The rates of a whole input of ``batch_shape`` signals and ``n_frames`` frames.
+
+        A number applies to every frame; an array must broadcast to ``batch_shape + (n_frames,)``;
+        a callable is evaluated on ``times`` (the frame centres in seconds, :func:`frame_times`)
+        and must return such an array. Returns a float when every frame of every signal has the
+        same rate, otherwise a read-only float64 array ``batch_shape + (n_frames,)``.
+        ``"auto"`` raises: its rates come from the samples (:mod:`chirpstft._auto`).
+        """
+        chirp_rate = self.value
+        source = "chirp_rate"
+        if isinstance(chirp_rate, AutoChirp):
+            raise ParameterError(AUTO_NEEDS_RATES)
+        if callable(chirp_rate):
+            source = "the chirp_rate callable's result"
+            rates = _as_rates(chirp_rate(np.array(times, dtype=np.float64)), source)
+        elif isinstance(chirp_rate, float):
+            return chirp_rate
+        else:
+            rates = _as_rates(chirp_rate, source)
+        target = (*batch_shape, n_frames)
+        if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
+            raise ParameterError(
+                f"{source} has shape {rates.shape}, which does not broadcast to "
+                f"(..., n_frames) = {target}; pass a scalar, one rate per frame "
+                f"(shape ({n_frames},)), or one per signal and frame"
+            )
+        return _collapse(rates, target)
 
     def frames(
         self,
@@ -447,16 +345,53 @@ class Rates:
         n_total: int | None = None,
         given: Any = None,
     ) -> float | np.ndarray:
-        """The rates of frames ``start .. stop-1`` of a signal seen in parts: see :func:`rates_for_frames`."""
-        return rates_for_frames(
-            self.value,
-            batch_shape=batch_shape,
-            start=start,
-            stop=stop,
-            times=times,
-            n_total=n_total,
-            given=given,
-        )
+        """The rates of frames ``start .. stop-1`` of a signal seen in parts (streams).
+
+        The float when the rate is one number, else a float64 array ``(*batch_shape, stop -
+        start)``, never collapsed to a float (so a kernel takes the same per-frame path for every
+        part). A per-frame array holds the rates of the whole signal and is sliced (``n_total``,
+        when known, is the whole signal's frame count); a callable is evaluated on ``times``, the
+        centres of these frames. ``given`` (the rates passed with frames to an inverse stream,
+        broadcastable to the target) replaces the plan's.
+        """
+        chirp_rate = self.value
+        k = stop - start
+        target = (*batch_shape, k)
+        source = chirp_rate if given is None else given
+        if given is None and isinstance(source, float):
+            return source
+        if given is None and isinstance(source, AutoChirp):
+            raise ParameterError(
+                "chirp_rate='auto' depends on the signal, which the inverse stream does not have; pass the "
+                "rates of every block of frames: push(S_block, rates=rates_block), as returned by "
+                "StreamingSTFT(..., return_rates=True)"
+            )
+        if given is None and callable(source):
+            name = "the chirp_rate callable's result"
+            rates = _as_rates(source(times), name)
+        else:
+            rates = source if isinstance(source, np.ndarray) else _as_rates(source, "rates")
+            name = "chirp_rate" if given is None else "rates"
+            if given is None and rates.ndim and rates.shape[-1] != 1:
+                if n_total is not None and rates.shape[-1] != n_total:
+                    raise ParameterError(
+                        f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has {n_total} "
+                        f"frames; pass one rate per frame of the whole signal"
+                    )
+                if rates.shape[-1] < stop:
+                    raise ParameterError(
+                        f"chirp_rate has {rates.shape[-1]} per-frame rates but the stream has reached frame "
+                        f"{stop - 1}; pass one rate per frame of the whole signal (or a callable of time)"
+                    )
+                rates = rates[..., start:stop]
+        if rates.ndim > len(target) or not _broadcastable(rates.shape, target):
+            raise ParameterError(
+                f"{name} has shape {rates.shape}, which does not broadcast to (..., n_frames) = {target} "
+                f"for these frames; pass a scalar, one rate per frame, or one per signal and frame"
+            )
+        out = np.empty(target, dtype=np.float64)
+        out[...] = rates
+        return out
 
 
 def renyi_entropy(S: Any, order: float = 3.0, *, axis: tuple[int, int] = (-2, -1)) -> np.ndarray:
@@ -483,12 +418,7 @@ def renyi_entropy(S: Any, order: float = 3.0, *, axis: tuple[int, int] = (-2, -1
     order = real_number(order, "order", low=0.0, strict_low=True)
     if order == 1:
         raise ParameterError(f"order={order} must be a positive number other than 1")
-    try:
-        S = np.asarray(S)
-    except Exception as exc:
-        raise InputTypeError(f"S could not be converted to a numeric array ({exc})") from None
-    if S.dtype.kind not in "biufc":
-        raise InputTypeError(f"S has dtype {S.dtype}; pass a (complex) STFT or a magnitude spectrogram")
+    S = numeric_array(S, "S", "biufc", "pass a (complex) STFT or a magnitude spectrogram")
     power = np.abs(S).astype(np.float64) ** 2
     total = power.sum(axis=axis, keepdims=True)
     if np.any(total == 0):

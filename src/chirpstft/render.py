@@ -26,16 +26,15 @@ import numbers
 import operator
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal, get_args
+from typing import Any, Literal, Unpack, get_args
 
 import numpy as np
 
 from . import _dask
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._plan import plan_for
-from ._spec import PadMode
-from ._validation import check_size, option, positive_int, real_number
+from ._plan import AnalysisParams, cached_plan
+from ._validation import check_size, numeric_array, option, positive_int, real_number
 from .backends import KernelCompiling, is_device_array
 
 __all__ = [
@@ -75,12 +74,7 @@ def _size(size: Any) -> tuple[int, int]:
 
 
 def _real_array(a: Any, name: str) -> np.ndarray:
-    try:
-        arr = np.asarray(a)
-    except Exception as exc:
-        raise InputTypeError(f"{name} could not be converted to a numeric array ({exc})") from None
-    if arr.dtype.kind not in "biufc":
-        raise InputTypeError(f"{name} has dtype {arr.dtype}; pass a numeric array")
+    arr = numeric_array(a, name, "biufc", "pass a numeric array")
     if arr.ndim < 2:
         raise ParameterError(f"{name} has shape {arr.shape}; an image batch has shape (..., height, width)")
     if arr.dtype.kind == "c":
@@ -485,13 +479,6 @@ def render(
     x: Any,
     *,
     fs: float = 1.0,
-    n_fft: int = 256,
-    hop_length: int | None = None,
-    win_length: int | None = None,
-    window: Any = "hann",
-    chirp_rate: Any = 0.0,
-    center: bool = True,
-    pad_mode: PadMode = "constant",
     ref: Any = "max",
     amin: float | None = None,
     top_db: float | None = 80.0,
@@ -503,7 +490,7 @@ def render(
     channels: int | None = None,
     dtype: OutDtype = "uint8",
     layout: Layout = "NHWC",
-    backend: str | None = None,
+    **params: Unpack[AnalysisParams],
 ) -> np.ndarray:
     """Signals ``(..., n_samples)`` straight to spectrogram images.
 
@@ -523,6 +510,9 @@ def render(
     %(analysis)s
     %(image)s
     %(backend)s
+    **params
+        The plan's parameters above (besides ``fs``), by name; ``fft_mode`` is not one of them:
+        images always show the centred (ascending) frequencies.
 
     Returns
     -------
@@ -538,34 +528,19 @@ def render(
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """
+    if "fft_mode" in params:
+        raise ParameterError(
+            f"render got fft_mode={params['fft_mode']!r}; images always show the centred (ascending) "
+            "frequencies: leave fft_mode out (fmin/fmax choose the band)"
+        )
     if _dask.is_dask_array(x):  # lazy: one image per signal, mapped over the batch chunks
+        args = dict(locals())  # the arguments of this call (nothing else is bound yet), for every block
+        del args["x"], args["params"]
         trailing = render_shape(size=size, cmap=cmap, channels=channels, layout=layout)
         _output_options(cmap, channels, dtype, layout)
-        image = functools.partial(
-            render,
-            fs=fs,
-            n_fft=n_fft,
-            hop_length=hop_length,
-            win_length=win_length,
-            window=window,
-            chirp_rate=chirp_rate,
-            center=center,
-            pad_mode=pad_mode,
-            ref=ref,
-            amin=amin,
-            top_db=top_db,
-            db_range=db_range,
-            fmin=fmin,
-            fmax=fmax,
-            size=size,
-            cmap=cmap,
-            channels=channels,
-            dtype=dtype,
-            layout=layout,
-            backend=backend,
-        )
+        image = functools.partial(render, **args, **params)
         return _dask.map_images(x, image, trailing, np.uint8 if dtype == "uint8" else np.float32)
-    plan = plan_for(locals(), fft_mode="centered")
+    plan = cached_plan(fs=fs, **params, fft_mode="centered")
     if is_device_array(x) and callable(ref):  # the device backend always has a fused render
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
@@ -689,12 +664,7 @@ def waveform_image(
     mode = option(mode, "mode", WAVE_MODES)
     height, width = _size(size)
     _output_options(None, channels, dtype, layout)
-    try:
-        x = np.asarray(x)
-    except Exception as exc:
-        raise InputTypeError(f"x could not be converted to a numeric array ({exc})") from None
-    if x.dtype.kind not in "biuf":
-        raise InputTypeError(f"x has dtype {x.dtype}; pass real-valued segments")
+    x = numeric_array(x, "x", "biuf", "pass real-valued segments")
     if x.ndim < 1 or x.size == 0:
         raise ParameterError(
             f"x has shape {x.shape} (no samples or no segments); pass at least one segment of "

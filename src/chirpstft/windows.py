@@ -189,6 +189,7 @@ def check_nola(
     Returns
     -------
     bool
+        True when least-squares synthesis (``method="ls"``) recovers the interior exactly.
 
     Examples
     --------
@@ -199,8 +200,7 @@ def check_nola(
     False
     """
     tol = tolerance(tol, "tol")
-    w, hop = _resolve(window, hop_length, n_fft, win_length)
-    return nola_holds(w, hop, tol)
+    return nola_holds(*_resolve(window, hop_length, n_fft, win_length), tol)
 
 
 @fill_doc
@@ -224,6 +224,7 @@ def check_cola(
     Returns
     -------
     bool
+        True when overlap-add synthesis (``method="ola"``) recovers the interior exactly.
 
     Examples
     --------
@@ -234,5 +235,4 @@ def check_cola(
     False
     """
     tol = tolerance(tol, "tol")
-    w, hop = _resolve(window, hop_length, n_fft, win_length)
-    return cola_holds(w, hop, tol)
+    return cola_holds(*_resolve(window, hop_length, n_fft, win_length), tol)

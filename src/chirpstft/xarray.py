@@ -15,15 +15,15 @@ regularly spaced time coordinate when not given. A Dask-backed DataArray gives a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 import xarray as xr
 
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._plan import plan_for
-from ._spec import FFTMode, PadMode, Scaling
+from ._plan import AnalysisParams, cached_plan
+from ._spec import FFTMode, Scaling
 
 __all__ = ["ChirpSTFTAccessor", "spectrogram", "stft"]
 
@@ -84,14 +84,14 @@ def _attrs(plan, fft_mode: FFTMode, **extra) -> dict[str, Any]:
     return attrs
 
 
-def _transform(da, dim, fs, kind, scaling, args):
+def _transform(da, dim, fs, kind, scaling, params):
     if not isinstance(da, xr.DataArray):
         raise InputTypeError(f"da must be an xarray.DataArray, not {type(da).__name__}")
     if dim not in da.dims:
         raise ParameterError(f"dim={dim!r} is not a dimension of the DataArray (dims {da.dims}); pass dim=")
     fs = _sampling_rate(da, dim, fs)
     da = da.transpose(..., dim)
-    plan = plan_for(args, fs=fs)
+    plan = cached_plan(fs=fs, **params)
     analysis = plan.prepare(da.data, scaling=None if kind == "stft" else scaling)
     if kind == "stft":
         out, rates = plan.run(analysis, return_rates=True)
@@ -117,15 +117,7 @@ def stft(
     *,
     dim: str = "time",
     fs: float | None = None,
-    n_fft: int = 256,
-    hop_length: int | None = None,
-    win_length: int | None = None,
-    window: Any = "hann",
-    chirp_rate: Any = 0.0,
-    center: bool = True,
-    pad_mode: PadMode = "constant",
-    fft_mode: FFTMode | None = None,
-    backend: str | None = None,
+    **params: Unpack[AnalysisParams],
 ) -> xr.DataArray:
     """Chirp STFT of a DataArray along ``dim``.
 
@@ -155,7 +147,7 @@ def stft(
     >>> round(S.attrs["fs"] * 60, 6), S.attrs["chirp_rate"], S.chirp_rate.dims
     (1.0, 'auto', ('time',))
     """
-    return _transform(da, dim, fs, "stft", None, locals())
+    return _transform(da, dim, fs, "stft", None, params)
 
 
 @fill_doc
@@ -164,25 +156,17 @@ def spectrogram(
     *,
     dim: str = "time",
     fs: float | None = None,
-    n_fft: int = 256,
-    hop_length: int | None = None,
-    win_length: int | None = None,
-    window: Any = "hann",
-    chirp_rate: Any = 0.0,
-    center: bool = True,
-    pad_mode: PadMode = "constant",
-    fft_mode: FFTMode | None = None,
     scaling: Scaling = "magnitude",
-    backend: str | None = None,
+    **params: Unpack[AnalysisParams],
 ) -> xr.DataArray:
     """Magnitude, power or PSD spectrogram of a DataArray along ``dim`` (see :func:`stft`).
 
     Parameters
     ----------
     %(dataarray)s
+    %(scaling)s
     %(framing)s
     %(fft_mode)s
-    %(scaling)s
     %(backend)s
 
     Returns
@@ -191,7 +175,7 @@ def spectrogram(
         Real; coordinates ``frequency`` (Hz) and ``dim`` (frame centres); the parameters and
         ``scaling`` in ``attrs``.
     """
-    return _transform(da, dim, fs, "spectrogram", scaling, locals())
+    return _transform(da, dim, fs, "spectrogram", scaling, params)
 
 
 @xr.register_dataarray_accessor("chirpstft")

@@ -8,7 +8,7 @@ from numba import njit, prange
 
 from ..._spec import FrameSpec, n_freqs_for
 from ..._validation import complex_dtype, real_dtype_of
-from .frames import forward_block, prepare, row_of, store, store_pair
+from .frames import forward_block, prepare, row_of, store_block, store_pair
 from .lanefft import twiddles
 from .launch import launch, readonly
 
@@ -44,33 +44,19 @@ def _stft_kernel(x, out, f, hr, hi, rates, twr, twi, power, scale, n_threads):
         for task in range(t_lo, t_hi):
             b = task // blocks
             m0 = (task % blocks) * per_task
-            in_a, cnt_a, cnt_b, paired = forward_block(
+            yr, yi, cnt_a, cnt_b, paired = forward_block(
                 x, b, m0, n_frames, f, pair, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi
             )
-            if in_a:
-                yr, yi = ar, ai
-            else:
-                yr, yi = br, bi
             if not paired:
                 # a pair task whose second half was not packed transforms it now
                 m_rest = m0 + cnt_a
                 cnt_rest = min(lanes, n_frames - m_rest) if pair else 0
-                for q in range(n_freqs):
-                    row = row_of(q, n_fft, mode_code)
-                    for lane in range(cnt_a):
-                        store(out, b, q, m0 + lane, yr[row, lane], yi[row, lane], power, scale)
+                store_block(out, b, m0, yr, yi, cnt_a, rows, power, scale)
                 if cnt_rest > 0:
-                    in_a2, cnt2, _, _ = forward_block(
+                    yr, yi, cnt2, _, _ = forward_block(
                         x, b, m_rest, n_frames, f, False, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi
                     )
-                    if in_a2:
-                        yr, yi = ar, ai
-                    else:
-                        yr, yi = br, bi
-                    for q in range(n_freqs):
-                        row = row_of(q, n_fft, mode_code)
-                        for lane in range(cnt2):
-                            store(out, b, q, m_rest + lane, yr[row, lane], yi[row, lane], power, scale)
+                    store_block(out, b, m_rest, yr, yi, cnt2, rows, power, scale)
             else:
                 store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale)
 

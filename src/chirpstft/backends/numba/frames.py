@@ -182,7 +182,9 @@ def row_of(q, n_fft, mode_code):
 
 @njit(cache=True, nogil=True)
 def forward_block(x, b, m0, n_frames, f, pair, hr, hi, rates, twr, twi, ar, ai, br, bi, zr, zi):
-    """Gather, window and FFT one task's frames. Returns (in_a, cnt_a, cnt_b, paired).
+    """Gather, window and FFT one task's frames. Returns (yr, yi, cnt_a, cnt_b, paired): the
+    spectra (``ar, ai`` or ``br, bi``, wherever the FFT left them), the frame counts, and whether
+    the block was packed.
 
     ``f``: the launch's :class:`Framing`; ``pair`` overrides ``f.pair`` (False for a remainder).
     ``hr, hi``: the analysis window ``conj(w)`` (times the chirp for a constant rate),
@@ -220,8 +222,9 @@ def forward_block(x, b, m0, n_frames, f, pair, hr, hi, rates, twr, twi, ar, ai, 
                 paired = False
     else:
         gather(x, b, m0, cnt_a, hop, pad, pad_mode, hr, hi, False, ar, ai, 0)
-    in_a = fft_lanes(ar, ai, br, bi, cnt_a, twr, twi)
-    return in_a, cnt_a, cnt_b, paired
+    if fft_lanes(ar, ai, br, bi, cnt_a, twr, twi):
+        return ar, ai, cnt_a, cnt_b, paired
+    return br, bi, cnt_a, cnt_b, paired
 
 
 @njit(cache=True, nogil=True)
@@ -265,6 +268,16 @@ def _store_impl(out, b, q, m, vr, vi, power, scale):
             out[b, q, m] = (mag2 if power == 2 else math.sqrt(mag2)) * scale[q]
 
     return impl
+
+
+@njit(cache=True, nogil=True)
+def store_block(out, b, m0, yr, yi, cnt, rows, power, scale):
+    """Store an unpacked block (see :func:`store`): output row ``q`` of frames ``m0 .. m0+cnt-1``
+    from FFT row ``rows[q]``."""
+    for q in range(rows.shape[0]):
+        row = rows[q]
+        for lane in range(cnt):
+            store(out, b, q, m0 + lane, yr[row, lane], yi[row, lane], power, scale)
 
 
 @njit(cache=True, nogil=True)

@@ -116,7 +116,7 @@ def _render_kernel(
         for b in range(chunk * n_batch // n_chunks, (chunk + 1) * n_batch // n_chunks):
             m = 0
             while m < n_frames:
-                in_a, cnt_a, cnt_b, paired = forward_block(
+                yr, yi, cnt_a, cnt_b, paired = forward_block(
                     x,
                     b,
                     m,
@@ -135,10 +135,6 @@ def _render_kernel(
                     zr,
                     zi,
                 )
-                if in_a:
-                    yr, yi = ar, ai
-                else:
-                    yr, yi = br, bi
                 if paired:
                     store_pair(P3, 0, m, yr, yi, cnt_a, cnt_b, fft_rows, 2, unit)
                 else:
