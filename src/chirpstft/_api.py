@@ -32,6 +32,7 @@ def stft(
     fft_mode: FFTMode | None = None,
     backend: str | None = None,
     return_rates: bool = False,
+    out: np.ndarray | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Chirp-window short-time Fourier transform.
 
@@ -50,6 +51,7 @@ def stft(
     %(fft_mode)s
     %(backend)s
     %(return_rates)s
+    %(out)s
 
     Returns
     -------
@@ -78,7 +80,7 @@ def stft(
     ((3, 128, 46), dtype('complex64'))
     """
     plan = plan_for(locals())
-    return plan.stft(x, return_rates=return_rates)
+    return plan.stft(x, return_rates=return_rates, out=out)
 
 
 @fill_doc
@@ -96,6 +98,7 @@ def spectrogram(
     fft_mode: FFTMode | None = None,
     scaling: Scaling = "magnitude",
     backend: str | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Magnitude (``|S|``), power (``|S|**2``) or PSD of the chirp STFT.
 
@@ -108,6 +111,7 @@ def spectrogram(
     %(fft_mode)s
     %(scaling)s
     %(backend)s
+    %(out)s
 
     Returns
     -------
@@ -120,7 +124,7 @@ def spectrogram(
         As :func:`stft`.
     """
     plan = plan_for(locals())
-    return plan.spectrogram(x, scaling=scaling)
+    return plan.spectrogram(x, scaling=scaling, out=out)
 
 
 @fill_doc

@@ -91,6 +91,12 @@ return_rates : bool, default False
     the rates chosen from the data. Pass them as ``chirp_rate`` to :func:`~chirpstft.istft`
     to invert exactly.
 """,
+    "out": """
+out : ndarray or None, default None
+    An array to write the result into, in place: exactly the result's shape and dtype,
+    C-contiguous and writable (``np.empty_like`` of an earlier result). Repeated calls then pay
+    no allocation and no page faults; the array is returned. Not for Dask input.
+""",
     "scaling": """
 scaling : {"magnitude", "power", "psd"}, default "magnitude"
     ``|S|``, ``|S|**2``, or the power spectral density ``|S|**2 / (fs * sum|w|**2)`` in

@@ -358,13 +358,16 @@ class ChirpSTFT:
 
     # ------------------------------------------------------------------ forward
     @fill_doc
-    def stft(self, x: Any, *, return_rates: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    def stft(
+        self, x: Any, *, return_rates: bool = False, out: np.ndarray | None = None
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """Chirp STFT.
 
         Parameters
         ----------
         %(x)s
         %(return_rates)s
+        %(out)s
 
         Returns
         -------
@@ -376,16 +379,19 @@ class ChirpSTFT:
         ndarray, shape (..., n_frames)
             The rates, only with ``return_rates=True``.
         """
-        return self.run(self.prepare(x), return_rates=boolean(return_rates, "return_rates"))
+        return self.run(self.prepare(x), return_rates=boolean(return_rates, "return_rates"), out=out)
 
     @fill_doc
-    def spectrogram(self, x: Any, scaling: Scaling = "magnitude") -> np.ndarray:
+    def spectrogram(
+        self, x: Any, scaling: Scaling = "magnitude", *, out: np.ndarray | None = None
+    ) -> np.ndarray:
         """Magnitude, power or power spectral density of the chirp STFT.
 
         Parameters
         ----------
         %(x)s
         %(scaling)s
+        %(out)s
 
         Returns
         -------
@@ -393,9 +399,10 @@ class ChirpSTFT:
             float32 for float32 input, float64 otherwise.
         """
         scaling = option(scaling, "scaling", SCALINGS)
-        return self.run(self.prepare(x, scaling=scaling))
+        return self.run(self.prepare(x, scaling=scaling), out=out)
 
-    def run(self, analysis: Analysis, *, return_rates: bool = False) -> Any:
+    @fill_doc
+    def run(self, analysis: Analysis, *, return_rates: bool = False, out: np.ndarray | None = None) -> Any:
         """Execute a prepared analysis: in memory, or lazily for a Dask array.
 
         Parameters
@@ -404,13 +411,18 @@ class ChirpSTFT:
             From :meth:`prepare`.
         return_rates : bool, default False
             Also return the rate of every frame, float64 ``(..., n_frames)``.
+        %(out)s
         """
         return_rates = boolean(return_rates, "return_rates")
         if _dask.is_dask_array(analysis.x):
-            out = _dask.transform(analysis)
-            return (out, _dask.rates(analysis)) if return_rates else out
-        out = analysis.run()
-        return (out, analysis.full_rates()) if return_rates else out
+            if out is not None:
+                raise ParameterError(
+                    "out= writes into an in-memory array; a Dask input gives a lazy result: drop out="
+                )
+            result = _dask.transform(analysis)
+            return (result, _dask.rates(analysis)) if return_rates else result
+        result = analysis.run(None if out is None else analysis.output_for(out))
+        return (result, analysis.full_rates()) if return_rates else result
 
     def _scaling(self, scaling: Scaling, fft_mode: FFTMode) -> tuple[int, float | np.ndarray]:
         """``(power, scale)`` of a spectrogram ``scaling`` in ``fft_mode`` (backend arguments)."""

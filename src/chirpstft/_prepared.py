@@ -21,7 +21,7 @@ import numpy as np
 from . import _auto
 from ._errors import UnrecoverableSamplesWarning
 from ._spec import ENVELOPE_TOL, FFTMode, FrameSpec, Method, n_freqs_for
-from ._validation import complex_dtype, real_dtype_of
+from ._validation import complex_dtype, output_buffer, real_dtype_of
 from .backends import Capabilities
 from .backends.numpy_ref import overlap_add
 from .chirp import AutoChirp, Rates
@@ -62,7 +62,7 @@ class Analysis(_Prepared):
     input, the streams and Dask for frame ranges (:meth:`run_frames`). Immutable; build it with
     the plan, which validates everything it holds.
 
-    Attributes
+    Parameters
     ----------
     backend : Capabilities
         The backend that runs it, and what that backend can do.
@@ -110,7 +110,15 @@ class Analysis(_Prepared):
         return complex_dtype(real) if self.power == 0 else real
 
     def granule(self, rates: Any = None, n_frames: int | None = None) -> int:
-        """The backend's frame granule for these rates (default: the resolved ones)."""
+        """The backend's frame granule: parts computed in blocks of it give the whole's bits.
+
+        Parameters
+        ----------
+        rates : float, ndarray or None
+            Resolved rates (None: this analysis's).
+        n_frames : int or None
+            Frames of the signal (None: a long one).
+        """
         rates = self.rates if rates is None else rates
         return self.backend.frame_granule(self.spec, rates, self.is_complex, n_frames)
 
@@ -120,31 +128,93 @@ class Analysis(_Prepared):
         return self.chirp.auto
 
     def chosen_rates(self, x: Any, spec: FrameSpec, n_frames: int) -> np.ndarray:
-        """``chirp_rate="auto"``: the rates chosen on the samples of the ``n_frames`` frames of ``x``
-        (the whole input, or a part framed by ``spec``)."""
+        """``chirp_rate="auto"``: the rates chosen on the samples.
+
+        Parameters
+        ----------
+        x : array, shape (..., n_samples)
+            The whole input, or a part of it (already padded).
+        spec : FrameSpec
+            How ``x`` is framed (the plan's, or its unpadded form for a part).
+        n_frames : int
+            Frames of ``x``.
+        """
         return _auto.rates_for(self.chirp.auto, self.backend, x, spec, n_frames)
 
     def rates_of_frames(
         self, start: int, stop: int, n_total: int | None = None, given: Any = None
     ) -> float | np.ndarray:
-        """The plan's rates of frames ``start .. stop-1`` (see :meth:`chirpstft.chirp.Rates.frames`)."""
+        """The plan's rates of frames ``start .. stop-1`` (see :meth:`chirpstft.Rates.frames`).
+
+        Parameters
+        ----------
+        start, stop : int
+            The frame range.
+        n_total : int or None
+            Frames of the whole signal, when known (a per-frame array must match it).
+        given : array_like or None
+            Rates passed with the frames, replacing the plan's.
+        """
         times = self.spec.frame_times(stop - start, first=start)
         return self.chirp.frames(
             batch_shape=self.batch_shape, start=start, stop=stop, times=times, n_total=n_total, given=given
         )
 
-    def run_frames(self, x: Any, spec: FrameSpec, rates: Any, n_frames: int) -> Any:
-        """The transform of frames of ``x`` framed by ``spec`` (a whole input or a padded part)."""
-        if self.power == 0:
-            return self.backend.stft(x, spec, rates, self.fft_mode, n_frames)
-        return self.backend.spectrogram(x, spec, rates, self.fft_mode, n_frames, self.power, self.scale)
+    def run_frames(self, x: Any, spec: FrameSpec, rates: Any, n_frames: int, out: Any = None) -> Any:
+        """The transform of frames of ``x`` (a whole input or a padded part).
 
-    def run(self) -> Any:
-        """The transform of the whole (in-memory) input."""
-        return self.run_frames(self.x, self.spec, self.rates, self.n_frames)
+        Parameters
+        ----------
+        x : array, shape (..., n_samples)
+            The samples, in the working dtype.
+        spec : FrameSpec
+            How ``x`` is framed.
+        rates : float or ndarray
+            Resolved rates of these frames.
+        n_frames : int
+            Frames to compute.
+        out : ndarray or None
+            Buffer of the result, filled in place (checked by :meth:`output_for`).
+        """
+        if out is not None and not self.backend.writes_out:
+            out[...] = self.run_frames(x, spec, rates, n_frames)
+            return out
+        kw = {} if out is None else {"out": out}
+        if self.power == 0:
+            return self.backend.stft(x, spec, rates, self.fft_mode, n_frames, **kw)
+        return self.backend.spectrogram(x, spec, rates, self.fft_mode, n_frames, self.power, self.scale, **kw)
+
+    def run(self, out: Any = None) -> Any:
+        """The transform of the whole (in-memory) input.
+
+        Parameters
+        ----------
+        out : ndarray or None
+            Buffer of the result, filled in place (checked by :meth:`output_for`).
+        """
+        return self.run_frames(self.x, self.spec, self.rates, self.n_frames, out)
+
+    def output_for(self, out: Any) -> Any:
+        """``out`` checked as the buffer of this transform's whole result.
+
+        Parameters
+        ----------
+        out : ndarray
+            Must have the result's shape and dtype, be C-contiguous, writable and apart from ``x``.
+        """
+        shape = (*self.batch_shape, self.n_freqs, self.n_frames)
+        return output_buffer(out, shape, self.out_dtype, inputs=(self.x,))
 
     def full_rates(self, rates: Any = None, n_frames: int | None = None) -> np.ndarray:
-        """``rates`` (default: the resolved ones) as float64 ``(..., n_frames)``."""
+        """Rates as a float64 array ``(..., n_frames)``.
+
+        Parameters
+        ----------
+        rates : float, ndarray or None
+            Resolved rates (None: this analysis's).
+        n_frames : int or None
+            Frames (None: this analysis's).
+        """
         n_frames = self.n_frames if n_frames is None else n_frames
         out = np.empty((*self.batch_shape, n_frames), dtype=np.float64)
         out[...] = self.rates if rates is None else rates
@@ -159,7 +229,7 @@ class Inverse(_Prepared):
     inverse stream overlap-adds blocks of frames (:meth:`run_frames`). Immutable; build it with
     the plan, which validates everything it holds.
 
-    Attributes
+    Parameters
     ----------
     backend : Capabilities
         The backend that runs it.
@@ -199,24 +269,51 @@ class Inverse(_Prepared):
         return tuple(self.S.shape[:-2])
 
     def rates_of_frames(self, start: int, stop: int, given: Any = None) -> float | np.ndarray:
-        """Rates of frames ``start .. stop-1``; ``given`` (the block's own rates) replaces the plan's."""
+        """Rates of frames ``start .. stop-1``.
+
+        Parameters
+        ----------
+        start, stop : int
+            The frame range.
+        given : array_like or None
+            The block's own rates, replacing the plan's.
+        """
         times = self.spec.frame_times(stop - start, first=start)
         return self.chirp.frames(
             batch_shape=self.batch_shape, start=start, stop=stop, times=times, given=given
         )
 
     def run_frames(self, S: Any, spec: FrameSpec, rates: Any, inv_env: Any, start: int, length: int) -> Any:
-        """Overlap-add of the frames of ``S`` (samples ``[start, start + length)``) times ``inv_env``.
+        """Overlap-add of the frames of ``S`` times ``inv_env``.
 
         Real for onesided ``S`` (a real analysis), complex otherwise, whatever ``real_output``:
         a stream normalises and takes the real part only once the overlap is complete.
+
+        Parameters
+        ----------
+        S : array, shape (..., n_freqs, k)
+            Frames, in the working dtype.
+        spec : FrameSpec
+            Their framing.
+        rates : float or ndarray
+            Their resolved rates.
+        inv_env : ndarray, shape (length,)
+            Reciprocal envelope of the output samples.
+        start, length : int
+            The output samples ``[start, start + length)`` of the overlap-add (padded coordinates).
         """
         return self.backend.istft(
             S, spec, rates, self.fft_mode, self.method, inv_env, start, length, self.fft_mode == "onesided"
         )
 
     def run(self, stacklevel: int = 2) -> Any:
-        """The inverse of the whole ``S``, with a warning for the samples no window covers."""
+        """The inverse of the whole ``S``, with a warning for the samples no window covers.
+
+        Parameters
+        ----------
+        stacklevel : int
+            Where that warning points (the user's call).
+        """
         n_frames = self.S.shape[-1]
         inv_env, n_bad = self.envelope(n_frames, self.spec.pad, self.length)
         if n_bad:

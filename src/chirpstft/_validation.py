@@ -94,6 +94,36 @@ def numeric_array(
     return arr
 
 
+def output_buffer(
+    out: Any, shape: tuple[int, ...], dtype: Any, inputs: tuple[Any, ...] = (), *, contiguous: bool = True
+) -> Any:
+    """``out`` checked as the buffer a result of ``shape`` and ``dtype`` is written into.
+
+    It must be an array (NumPy, or CuPy for a device input) of exactly that shape and dtype,
+    writable, C-contiguous (unless ``contiguous=False``: the result is copied in) and not sharing
+    memory with any of ``inputs``; otherwise an error naming ``out`` says which and how to make one.
+    """
+    make = f"np.empty({tuple(shape)}, dtype={np.dtype(dtype).name!r})"
+    if not hasattr(out, "shape") or not hasattr(out, "dtype") or not hasattr(out, "flags"):
+        raise InputTypeError(f"out is a {type(out).__name__}; pass an array to write the result into: {make}")
+    if tuple(out.shape) != tuple(shape):
+        raise ParameterError(
+            f"out has shape {tuple(out.shape)}, but the result has shape {tuple(shape)}; pass {make}"
+        )
+    if np.dtype(out.dtype) != np.dtype(dtype):
+        raise InputTypeError(
+            f"out has dtype {np.dtype(out.dtype)}, but the result is {np.dtype(dtype)}; pass {make}"
+        )
+    if (contiguous and not out.flags.c_contiguous) or not out.flags.writeable:
+        what = "read-only" if not out.flags.writeable else "not C-contiguous"
+        raise ParameterError(f"out is {what}; pass a writable C-contiguous array such as {make}")
+    if isinstance(out, np.ndarray) and any(
+        isinstance(a, np.ndarray) and np.shares_memory(out, a) for a in inputs
+    ):
+        raise ParameterError("out shares memory with the input; pass a separate array: " + make)
+    return out
+
+
 def as_working_array(x: Any, name: str, asarray: Any = np.asarray, *, spectra: bool = False) -> Any:
     """``x`` as an array in its working dtype: the one input rule of every path.
 

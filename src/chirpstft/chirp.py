@@ -146,8 +146,15 @@ class AutoChirp:
         object.__setattr__(self, "order", order)
 
     def grid(self, fs: float, n_fft: int) -> np.ndarray:
-        """The candidate rates (Hz/s) used with sampling rate ``fs`` (Hz) and frame length ``n_fft``:
-        ``candidates``, or :func:`default_chirp_candidates` when None."""
+        """The candidate rates (Hz/s): ``candidates``, or :func:`default_chirp_candidates` when None.
+
+        Parameters
+        ----------
+        fs : float > 0
+            Sampling rate (Hz) of the signal to scan.
+        n_fft : int >= 1
+            Its frame length in samples.
+        """
         if self.candidates is None:
             return default_chirp_candidates(fs, n_fft)
         return np.array(self.candidates, dtype=np.float64)
@@ -250,10 +257,14 @@ def block_of(
 class Rates:
     """A validated ``chirp_rate`` and the questions every path asks of it.
 
-    Build it with :meth:`of` (which validates: :func:`check_static`). ``value`` is a float
-    (``"constant"``), a read-only float64 array broadcastable to ``(..., n_frames)``
-    (``"per_frame"``), a callable of the frame times (``"callable"``) or an :class:`AutoChirp`
-    (``"auto"``).
+    Build it with :meth:`of`, which validates (:func:`check_static`).
+
+    Parameters
+    ----------
+    value : float, ndarray, callable or AutoChirp
+        A float (``"constant"``), a read-only float64 array broadcastable to ``(..., n_frames)``
+        (``"per_frame"``), a callable of the frame times (``"callable"``) or an
+        :class:`AutoChirp` (``"auto"``).
     """
 
     value: Any
@@ -293,12 +304,28 @@ class Rates:
         return None
 
     def complex_analysis(self, complex_input: bool, window_is_real: bool) -> bool:
-        """:func:`is_complex_analysis` before any signal is seen (a callable or ``auto`` may chirp)."""
+        """:func:`is_complex_analysis` before any signal is seen (a callable or ``auto`` may chirp).
+
+        Parameters
+        ----------
+        complex_input : bool
+            Whether the input is complex.
+        window_is_real : bool
+            Whether the window is real.
+        """
         return is_complex_analysis(self.may_chirp, complex_input, window_is_real)
 
     def static_bound(self, fs: float, n_fft: int) -> float | None:
         """The largest ``|rate|`` known before any signal (the candidate grid of ``auto``), or None
-        (a callable, or no rate)."""
+        (a callable, or no rate).
+
+        Parameters
+        ----------
+        fs : float
+            Sampling rate in Hz.
+        n_fft : int
+            Frame length.
+        """
         values = self.value.grid(fs, n_fft) if self.kind == "auto" else self.value
         if self.kind == "callable" or not np.size(values):
             return None
@@ -314,6 +341,15 @@ class Rates:
         and must return such an array. Returns a float when every frame of every signal has the
         same rate, otherwise a read-only float64 array ``batch_shape + (n_frames,)``.
         ``"auto"`` raises: its rates come from the samples (:mod:`chirpstft._auto`).
+
+        Parameters
+        ----------
+        batch_shape : tuple of int
+            Leading axes of the input.
+        n_frames : int
+            Frames of the input.
+        times : ndarray, shape (n_frames,)
+            Frame centres in seconds.
         """
         chirp_rate = self.value
         source = "chirp_rate"
@@ -351,8 +387,21 @@ class Rates:
         start)``, never collapsed to a float (so a kernel takes the same per-frame path for every
         part). A per-frame array holds the rates of the whole signal and is sliced (``n_total``,
         when known, is the whole signal's frame count); a callable is evaluated on ``times``, the
-        centres of these frames. ``given`` (the rates passed with frames to an inverse stream,
-        broadcastable to the target) replaces the plan's.
+        centres of these frames.
+
+        Parameters
+        ----------
+        batch_shape : tuple of int
+            Leading axes of the signal.
+        start, stop : int
+            The frame range.
+        times : ndarray, shape (stop - start,)
+            Centres of these frames in seconds.
+        n_total : int or None
+            Frames of the whole signal, when known.
+        given : array_like or None
+            Rates passed with the frames to an inverse stream (broadcastable to the target),
+            replacing the plan's.
         """
         chirp_rate = self.value
         k = stop - start

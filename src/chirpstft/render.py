@@ -34,7 +34,7 @@ from . import _dask
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
 from ._plan import AnalysisParams, cached_plan
-from ._validation import check_size, numeric_array, option, positive_int, real_number
+from ._validation import check_size, numeric_array, option, output_buffer, positive_int, real_number
 from .backends import KernelCompiling, is_device_array
 
 __all__ = [
@@ -490,7 +490,8 @@ def render(
     channels: int | None = None,
     dtype: OutDtype = "uint8",
     layout: Layout = "NHWC",
-    **params: Unpack[AnalysisParams],
+    out: np.ndarray | None = None,
+    **kwargs: Unpack[AnalysisParams],
 ) -> np.ndarray:
     """Signals ``(..., n_samples)`` straight to spectrogram images.
 
@@ -510,7 +511,8 @@ def render(
     %(analysis)s
     %(image)s
     %(backend)s
-    **params
+    %(out)s
+    **kwargs
         The plan's parameters above (besides ``fs``), by name; ``fft_mode`` is not one of them:
         images always show the centred (ascending) frequencies.
 
@@ -528,19 +530,23 @@ def render(
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """
-    if "fft_mode" in params:
+    if "fft_mode" in kwargs:
         raise ParameterError(
-            f"render got fft_mode={params['fft_mode']!r}; images always show the centred (ascending) "
+            f"render got fft_mode={kwargs['fft_mode']!r}; images always show the centred (ascending) "
             "frequencies: leave fft_mode out (fmin/fmax choose the band)"
         )
     if _dask.is_dask_array(x):  # lazy: one image per signal, mapped over the batch chunks
+        if out is not None:
+            raise ParameterError(
+                "out= writes into an in-memory array; a Dask input gives a lazy result: drop out="
+            )
         args = dict(locals())  # the arguments of this call (nothing else is bound yet), for every block
-        del args["x"], args["params"]
+        del args["x"], args["kwargs"], args["out"]
         trailing = render_shape(size=size, cmap=cmap, channels=channels, layout=layout)
         _output_options(cmap, channels, dtype, layout)
-        image = functools.partial(render, **args, **params)
+        image = functools.partial(render, **args, **kwargs)
         return _dask.map_images(x, image, trailing, np.uint8 if dtype == "uint8" else np.float32)
-    plan = cached_plan(fs=fs, **params, fft_mode="centered")
+    plan = cached_plan(fs=fs, **kwargs, fft_mode="centered")
     if is_device_array(x) and callable(ref):  # the device backend always has a fused render
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
@@ -552,9 +558,18 @@ def render(
     freqs = plan.frequencies("centered")
     if fmin is None and not analysis.is_complex:
         fmin = 0.0
+    if out is not None:
+        shape = render_shape(
+            size=size, cmap=cmap, channels=channels, layout=layout, batch_shape=analysis.batch_shape
+        )
+        out_dtype = np.uint8 if dtype == "uint8" else np.float32
+        out = output_buffer(out, shape, out_dtype, inputs=(analysis.x,), contiguous=False)
     if fused is not None and not callable(ref):
+        # the kernel writes NHWC images: into out itself when it can
+        writable = out is not None and out.flags.c_contiguous and analysis.backend.writes_out
+        direct = out if layout == "NHWC" and writable else None
         try:
-            return _render_fused(
+            images = _render_fused(
                 analysis,
                 freqs,
                 ref=ref,
@@ -568,10 +583,12 @@ def render(
                 channels=channels,
                 dtype=dtype,
                 layout=layout,
+                out=direct,
             )
+            return images if out is None or images is out else _copy_into(out, images)
         except KernelCompiling:  # the kernel is compiling: the NumPy pipeline answers
             pass
-    return spectrogram_image(
+    images = spectrogram_image(
         analysis.run(),
         freqs=freqs,
         kind="power",
@@ -587,10 +604,16 @@ def render(
         dtype=dtype,
         layout=layout,
     )
+    return images if out is None else _copy_into(out, images)
+
+
+def _copy_into(out: np.ndarray, images: np.ndarray) -> np.ndarray:
+    out[...] = images
+    return out
 
 
 def _render_fused(
-    analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels, dtype, layout
+    analysis, freqs, *, ref, amin, top_db, db_range, fmin, fmax, size, cmap, channels, dtype, layout, out=None
 ):
     """The backend's one-pass signals -> images kernel, with the reference's validation."""
     height, width = _size(size)
@@ -604,7 +627,8 @@ def _render_fused(
     if db_range is not None:
         db_range = _db_range(db_range)
     lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
-    out = analysis.backend.render(
+    kw = {} if out is None else {"out": out}
+    images = analysis.backend.render(
         analysis.x,
         analysis.spec,
         analysis.rates,
@@ -620,8 +644,9 @@ def _render_fused(
         lut=lut,
         channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,
+        **kw,
     )
-    return np.moveaxis(out, -1, -3) if layout == "NCHW" else out
+    return np.moveaxis(images, -1, -3) if layout == "NCHW" else images
 
 
 @fill_doc

@@ -117,7 +117,7 @@ def stft(
     *,
     dim: str = "time",
     fs: float | None = None,
-    **params: Unpack[AnalysisParams],
+    **kwargs: Unpack[AnalysisParams],
 ) -> xr.DataArray:
     """Chirp STFT of a DataArray along ``dim``.
 
@@ -127,6 +127,8 @@ def stft(
     %(framing)s
     %(fft_mode)s
     %(backend)s
+    **kwargs
+        The plan's parameters above (besides ``fs``), by name.
 
     Returns
     -------
@@ -147,7 +149,7 @@ def stft(
     >>> round(S.attrs["fs"] * 60, 6), S.attrs["chirp_rate"], S.chirp_rate.dims
     (1.0, 'auto', ('time',))
     """
-    return _transform(da, dim, fs, "stft", None, params)
+    return _transform(da, dim, fs, "stft", None, kwargs)
 
 
 @fill_doc
@@ -157,7 +159,7 @@ def spectrogram(
     dim: str = "time",
     fs: float | None = None,
     scaling: Scaling = "magnitude",
-    **params: Unpack[AnalysisParams],
+    **kwargs: Unpack[AnalysisParams],
 ) -> xr.DataArray:
     """Magnitude, power or PSD spectrogram of a DataArray along ``dim`` (see :func:`stft`).
 
@@ -168,6 +170,8 @@ def spectrogram(
     %(framing)s
     %(fft_mode)s
     %(backend)s
+    **kwargs
+        The plan's parameters above (besides ``fs``), by name.
 
     Returns
     -------
@@ -175,7 +179,7 @@ def spectrogram(
         Real; coordinates ``frequency`` (Hz) and ``dim`` (frame centres); the parameters and
         ``scaling`` in ``attrs``.
     """
-    return _transform(da, dim, fs, "spectrogram", scaling, params)
+    return _transform(da, dim, fs, "spectrogram", scaling, kwargs)
 
 
 @xr.register_dataarray_accessor("chirpstft")

@@ -175,8 +175,12 @@ class Capabilities:
         has no scan, and ``chirp_rate="auto"`` raises :class:`~chirpstft.BackendUnavailableError`.
     render : callable or None
         The fused signals -> images kernel (see :func:`chirpstft.render`). None: render uses
-        the backend's spectrogram and the NumPy image pipeline; so does a call for which the
-        kernel returns None (it declined: its kernel is still compiling).
+        the backend's spectrogram and the NumPy image pipeline; so does a call whose kernel is
+        still compiling (it raises :class:`KernelCompiling`).
+    writes_out : bool
+        Whether ``stft``, ``spectrogram`` (and ``render``, if any) take ``out=``: a caller's
+        C-contiguous array of the result's shape and dtype, filled in place (module attribute
+        ``WRITES_OUT``; default False: the plan copies the result into ``out``).
     frame_granule : callable
         ``frame_granule(spec, rates, is_complex, n_frames=None) -> int``: a part of a signal
         computed on its own gives bit-for-bit the frames of the whole when its frame blocks start
@@ -194,6 +198,7 @@ class Capabilities:
     render: Callable[..., Any] | None = None
     frame_granule: Callable[..., int] = _single_frames
     asarray: Callable[[Any], Any] = np.asarray
+    writes_out: bool = False
 
     def scores(
         self, x: Any, spec: Any, candidates: Any, n_frames: int, n_bins: int, order: float, **options: Any
@@ -227,7 +232,8 @@ def capabilities(backend: Any) -> Capabilities:
         field: getattr(backend, field, None) or _missing(name, field)
         for field in ("stft", "spectrogram", "istft")
     }
-    return Capabilities(name=name, **required, **declared)
+    writes_out = bool(getattr(backend, "WRITES_OUT", False))
+    return Capabilities(name=name, **required, **declared, writes_out=writes_out)
 
 
 def backend_for(name: str | None, x: Any = None, *, interim: bool = False) -> Capabilities:

@@ -19,6 +19,8 @@ from ..chirp import is_chirped
 __all__ = ["NAME", "chirp_scores", "istft", "overlap_add", "spectrogram", "stft"]
 
 NAME = "numpy"
+#: ``stft`` and ``spectrogram`` take ``out=`` (here the result is copied into it).
+WRITES_OUT = True
 
 
 def _frames(x: np.ndarray, spec: FrameSpec, n_frames: int) -> np.ndarray:
@@ -99,14 +101,28 @@ def _spectrum(frames: np.ndarray, fft_mode: str, n_fft: int) -> np.ndarray:
 
 
 def stft(
-    x: np.ndarray, spec: FrameSpec, rates: float | np.ndarray, fft_mode: str, n_frames: int
+    x: np.ndarray,
+    spec: FrameSpec,
+    rates: float | np.ndarray,
+    fft_mode: str,
+    n_frames: int,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames)."""
+    """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames), into ``out`` when given (a
+    C-contiguous array of that shape and dtype, checked by the plan)."""
     real = real_dtype_of(x.dtype)
     weighted = _frames(x, spec, n_frames) * _analysis_window(spec, rates, real)
-    out = _spectrum(weighted, fft_mode, spec.n_fft)
+    S = np.swapaxes(_spectrum(weighted, fft_mode, spec.n_fft), -1, -2)
     # C-contiguous (..., n_freqs, n_frames), like every backend's output
-    return np.ascontiguousarray(np.swapaxes(out, -1, -2), dtype=complex_dtype(real))
+    return _written(np.ascontiguousarray(S, dtype=complex_dtype(real)), out)
+
+
+def _written(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """``result``, or ``out`` filled with it."""
+    if out is None:
+        return result
+    out[...] = result
+    return out
 
 
 def spectrogram(
@@ -117,11 +133,12 @@ def spectrogram(
     n_frames: int,
     power: int,
     scale: np.ndarray | float,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``|S|**power * scale`` with ``scale`` broadcast over (n_freqs, 1)."""
+    """``|S|**power * scale`` with ``scale`` broadcast over (n_freqs, 1), into ``out`` when given."""
     mag = np.abs(stft(x, spec, rates, fft_mode, n_frames))
-    out = mag**power if power != 1 else mag
-    return (out * scale).astype(mag.dtype, copy=False)
+    P = mag**power if power != 1 else mag
+    return _written((P * scale).astype(mag.dtype, copy=False), out)
 
 
 def _inverse_spectrum(S: np.ndarray, fft_mode: str, n_fft: int) -> np.ndarray:

@@ -35,6 +35,8 @@ from .frames import frame_granule
 from .inverse import istft
 from .render import render
 
-__all__ = ["NAME", "chirp_scores", "frame_granule", "istft", "render", "spectrogram", "stft"]
+__all__ = ["NAME", "WRITES_OUT", "chirp_scores", "frame_granule", "istft", "render", "spectrogram", "stft"]
 
 NAME = "numba"
+#: ``stft``, ``spectrogram`` and ``render`` write into a caller's ``out=`` buffer in place.
+WRITES_OUT = True

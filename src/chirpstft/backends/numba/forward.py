@@ -61,27 +61,29 @@ def _stft_kernel(x, out, f, hr, hi, rates, twr, twi, power, scale, n_threads):
                 store_pair(out, b, m0, yr, yi, cnt_a, cnt_b, rows, power, scale)
 
 
-def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale):
+def _run_forward(x, spec, rates, fft_mode, n_frames, power, scale, out):
     real = real_dtype_of(x.dtype)
     batch, x2, hr, hi, r2, f = prepare(x, spec, rates, real, fft_mode, n_frames)
     n_freqs = n_freqs_for(fft_mode, spec.n_fft)
     out_dtype = complex_dtype(real) if power == 0 else real
-    out = np.empty((x2.shape[0], n_freqs, n_frames), dtype=out_dtype)
+    shape = (x2.shape[0], n_freqs, n_frames)
+    # the caller's buffer (C-contiguous, checked by the plan) is written in place: no allocation
+    out3 = np.empty(shape, dtype=out_dtype) if out is None else out.reshape(shape)
     twr, twi = twiddles(spec.n_fft, real.name)
     scale_arr = readonly(np.broadcast_to(np.asarray(scale, dtype=real).reshape(-1), (n_freqs,)), real)
     # the thread count is not read inside the kernel: that would defeat cache=True
-    launch(_stft_kernel, x2, out, f, hr, hi, r2, twr, twi, power, scale_arr, numba.get_num_threads())
-    return out.reshape(*batch, n_freqs, n_frames)
+    launch(_stft_kernel, x2, out3, f, hr, hi, r2, twr, twi, power, scale_arr, numba.get_num_threads())
+    return out3.reshape(*batch, n_freqs, n_frames) if out is None else out
 
 
-def stft(x: np.ndarray, spec: FrameSpec, rates, fft_mode: str, n_frames: int) -> np.ndarray:
+def stft(x: np.ndarray, spec: FrameSpec, rates, fft_mode: str, n_frames: int, out=None) -> np.ndarray:
     """Chirp STFT of ``x`` (..., n) -> (..., n_freqs, n_frames); see numpy_ref.stft."""
-    return _run_forward(x, spec, rates, fft_mode, n_frames, 0, 1.0)
+    return _run_forward(x, spec, rates, fft_mode, n_frames, 0, 1.0, out)
 
 
-def spectrogram(x, spec, rates, fft_mode, n_frames, power, scale):
+def spectrogram(x, spec, rates, fft_mode, n_frames, power, scale, out=None):
     """``|S|**power * scale``, computed without a complex intermediate."""
-    return _run_forward(x, spec, rates, fft_mode, n_frames, power, scale)
+    return _run_forward(x, spec, rates, fft_mode, n_frames, power, scale, out)
 
 
 # --------------------------------------------------------------------------- inverse

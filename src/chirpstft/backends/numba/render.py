@@ -190,19 +190,22 @@ def render(
     lut,
     channels,
     out_dtype,
+    out=None,
 ):
-    """Fused signals -> images (NHWC); see chirpstft.render for the meaning of each step."""
+    """Fused signals -> images (NHWC), into ``out`` when given; see chirpstft.render for the meaning
+    of each step."""
     real = real_dtype_of(x.dtype)
     batch, x2, hr, hi, r2, f = prepare(x, spec, rates, real, fft_mode, n_frames)
     height, width = rows_matrix.shape[0], cols_matrix.shape[0]
-    out = np.empty((x2.shape[0], height, width, channels), dtype=out_dtype)
+    shape = (x2.shape[0], height, width, channels)
+    images = np.empty(shape, dtype=out_dtype) if out is None else out.reshape(shape)
     twr, twi = twiddles(spec.n_fft, real.name)
     lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
     top = -1.0 if top_db is None else float(top_db)
     launch(
         _render_kernel,
         x2,
-        out,
+        images,
         f,
         hr,
         hi,
@@ -221,4 +224,4 @@ def render(
         readonly(lut, np.float64),
         numba.get_num_threads(),
     )
-    return out.reshape(*batch, height, width, channels)
+    return images.reshape(*batch, height, width, channels) if out is None else out
