@@ -61,11 +61,27 @@ def main(argv=None):
     args = p.parse_args(argv)
     real, work = Path(args.real), Path(args.work)
     size = write_month(real, work / "data")
-    cmd = [sys.executable, "-m", "seisem", "build", "--format", "aeta", "--stations",
-           str(real / "aeta" / "StationInfo.csv"), "--catalog",
-           str(real / "catalogs" / "cenc_eqList-day_2020-11_2021-01.xls"), "--data", str(work / "data"),
-           "--min-magnitude", "3.0", "--max-distance-km", "dobrovolsky", "--no-progress",
-           "--on-bad-split", "warn"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "seisem",
+        "build",
+        "--format",
+        "aeta",
+        "--stations",
+        str(real / "aeta" / "StationInfo.csv"),
+        "--catalog",
+        str(real / "catalogs" / "cenc_eqList-day_2020-11_2021-01.xls"),
+        "--data",
+        str(work / "data"),
+        "--min-magnitude",
+        "3.0",
+        "--max-distance-km",
+        "dobrovolsky",
+        "--no-progress",
+        "--on-bad-split",
+        "warn",
+    ]
     walls, out = [], {}
     for k in range(args.repeat):
         ds = work / f"ds{k}"

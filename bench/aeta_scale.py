@@ -64,9 +64,27 @@ def network(work: Path, stations: int, days: int, events: int, interval_s: int =
 
 def build(paths: dict, out: Path, rate: str, scheduler: str) -> dict:
     shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "seisem", "build", "--stations", paths["stations"], "--catalog", paths["catalog"],
-           "--data", paths["data"], "--out", str(out), "--chirp-rate", rate, "--scheduler", scheduler,
-           "--no-progress", "--on-bad-split", "warn"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "seisem",
+        "build",
+        "--stations",
+        paths["stations"],
+        "--catalog",
+        paths["catalog"],
+        "--data",
+        paths["data"],
+        "--out",
+        str(out),
+        "--chirp-rate",
+        rate,
+        "--scheduler",
+        scheduler,
+        "--no-progress",
+        "--on-bad-split",
+        "warn",
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
     r = subprocess.run(cmd, capture_output=True, text=True)

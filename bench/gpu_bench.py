@@ -219,18 +219,30 @@ def main(argv: list[str] | None = None) -> int:
     cases = [
         ("chirp stft", lambda: chirp_plan.stft(x), x.nbytes + S_chirp.nbytes, "60 % of copy"),
         ("plain stft", lambda: plain_plan.stft(x), x.nbytes + S_plain.nbytes, ">= 10x cupyx"),
-        ("istft (ls)", lambda: chirp_plan.istft(S_chirp, length=N_SAMPLES, real=True),
-         S_chirp.nbytes + x.nbytes, ""),
-        ("signals -> uint8 images", lambda: chirpstft.render(x, chirp_rate=RATE, size=SIZE, cmap="viridis", **kw),
-         x.nbytes + images.nbytes, "50 % of copy"),
-    ]  # fmt: skip
+        (
+            "istft (ls)",
+            lambda: chirp_plan.istft(S_chirp, length=N_SAMPLES, real=True),
+            S_chirp.nbytes + x.nbytes,
+            "",
+        ),
+        (
+            "signals -> uint8 images",
+            lambda: chirpstft.render(x, chirp_rate=RATE, size=SIZE, cmap="viridis", **kw),
+            x.nbytes + images.nbytes,
+            "50 % of copy",
+        ),
+    ]
     try:
         import cupyx.scipy.signal as cusignal
 
-        cases.append((
-            "cupyx.scipy.signal.stft", lambda: cusignal.stft(x, fs=FS, nperseg=N_FFT, noverlap=N_FFT - HOP),
-            x.nbytes + S_plain.nbytes, "",
-        ))  # fmt: skip
+        cases.append(
+            (
+                "cupyx.scipy.signal.stft",
+                lambda: cusignal.stft(x, fs=FS, nperseg=N_FFT, noverlap=N_FFT - HOP),
+                x.nbytes + S_plain.nbytes,
+                "",
+            )
+        )
     except ImportError:
         print("cupyx.scipy.signal is unavailable: no cupyx peer")
     try:
@@ -239,11 +251,16 @@ def main(argv: list[str] | None = None) -> int:
         if torch.cuda.is_available():
             xt = torch.from_dlpack(x)
             window = torch.hann_window(N_FFT, device=xt.device)
-            cases.append((
-                "torch.stft", lambda: torch.stft(xt, N_FFT, HOP, window=window, center=True,
-                                                 pad_mode="constant", return_complex=True),
-                x.nbytes + S_plain.nbytes, "",
-            ))  # fmt: skip
+            cases.append(
+                (
+                    "torch.stft",
+                    lambda: torch.stft(
+                        xt, N_FFT, HOP, window=window, center=True, pad_mode="constant", return_complex=True
+                    ),
+                    x.nbytes + S_plain.nbytes,
+                    "",
+                )
+            )
     except ImportError:
         print("torch is not installed: no torch.stft peer")
 

@@ -43,8 +43,12 @@ def _fresh(impl: str, cache: str | None) -> dict:
 def warm_cache(tmp_path_factory):
     cache = str(tmp_path_factory.mktemp("numba-cache"))
     env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-    subprocess.run([sys.executable, "-m", "chirpstft", "warmup", "--quiet", "--dtypes", "float32,float64"],
-                   check=True, env=env, timeout=1800)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "chirpstft", "warmup", "--quiet", "--dtypes", "float32,float64"],
+        check=True,
+        env=env,
+        timeout=1800,
+    )
     return cache
 
 

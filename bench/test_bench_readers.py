@@ -29,16 +29,47 @@ REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
 
 #: The 51 features of an AETA magnetic feature file, in the real files' order.
 AETA_FEATURES = [
-    "var", "power", "skew", "kurt", "abs_max", "abs_mean", "abs_max_top5p", "abs_max_top10p",
-    "energy_sstd", "energy_smax", "power_0_5", "power_5_10", "power_10_15", "power_15_20",
-    "power_20_25", "power_25_30", "power_30_35", "power_35_40", "power_40_60", "power_140_160",
-    "power_other", "frequency_center", "mean_square_frequency", "variance_frequency",
+    "var",
+    "power",
+    "skew",
+    "kurt",
+    "abs_max",
+    "abs_mean",
+    "abs_max_top5p",
+    "abs_max_top10p",
+    "energy_sstd",
+    "energy_smax",
+    "power_0_5",
+    "power_5_10",
+    "power_10_15",
+    "power_15_20",
+    "power_20_25",
+    "power_25_30",
+    "power_30_35",
+    "power_35_40",
+    "power_40_60",
+    "power_140_160",
+    "power_other",
+    "frequency_center",
+    "mean_square_frequency",
+    "variance_frequency",
     "frequency_entropy",
-    *(f"{lv}_{w}" for lv in ("level4d", "level5d", "level6a", "level6d")
-      for w in ("abs_mean", "energy", "energy_smax", "energy_sstd")),
-    "ulf_abs_mean", "ulf_var", "ulf_power", "ulf_skew", "ulf_kurt", "ulf_abs_max",
-    "ulf_abs_max_top5p", "ulf_abs_max_top10p", "ulf_energy_sstd", "ulf_energy_smax",
-]  # fmt: skip
+    *(
+        f"{lv}_{w}"
+        for lv in ("level4d", "level5d", "level6a", "level6d")
+        for w in ("abs_mean", "energy", "energy_smax", "energy_sstd")
+    ),
+    "ulf_abs_mean",
+    "ulf_var",
+    "ulf_power",
+    "ulf_skew",
+    "ulf_kurt",
+    "ulf_abs_max",
+    "ulf_abs_max_top5p",
+    "ulf_abs_max_top10p",
+    "ulf_energy_sstd",
+    "ulf_energy_smax",
+]
 SIGNED = {"skew", "ulf_skew", "ulf_abs_max", "ulf_abs_max_top5p", "ulf_abs_max_top10p"}
 
 

@@ -98,8 +98,10 @@ def main() -> int:
                 shared = sum(
                     int(s) for s in re.findall(r"\.shared\s+\.align\s+\d+\s+\.b8\s+\S+\[(\d+)\]", ptx)
                 )
-                print(f"ok sm_{cc[0]}{cc[1]} {name} ({signature[0]}, {signature[1]}): {len(ptx)} characters of PTX, "
-                      f"{shared} bytes of static shared memory")  # fmt: skip
+                print(
+                    f"ok sm_{cc[0]}{cc[1]} {name} ({signature[0]}, {signature[1]}): {len(ptx)} characters of PTX, "
+                    f"{shared} bytes of static shared memory"
+                )
     return 1 if failed else 0
 
 

@@ -174,9 +174,13 @@ def no_cufft_path(kernels, monkeypatch):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "chirp, pad_mode, complex_input",
-    [("zero", "constant", False), ("constant", "reflect", False), ("per-frame", "wrap", True),
-     ("per-signal", "symmetric", False)],
-)  # fmt: skip
+    [
+        ("zero", "constant", False),
+        ("constant", "reflect", False),
+        ("per-frame", "wrap", True),
+        ("per-signal", "symmetric", False),
+    ],
+)
 def test_fused_stft_and_spectrogram(no_cufft_path, sim, dtype, chirp, pad_mode, complex_input):
     """stft_tiles: every fft mode, odd length, several partial tiles of frames, n_fft 8."""
     rng = np.random.default_rng(11)
@@ -226,10 +230,16 @@ def test_fused_render(kernels, sim, monkeypatch, dtype, through_global):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize(
     "method, chirp, fft_mode, center",
-    [("ls", "zero", "onesided", True), ("ls", "constant", "twosided", False), ("ls", "per-frame", "centered", True),
-     ("ola", "zero", "twosided", True), ("ola", "zero", "onesided", False), ("ola", "per-frame", "twosided", False),
-     ("ola", "constant", "centered", False)],
-)  # fmt: skip
+    [
+        ("ls", "zero", "onesided", True),
+        ("ls", "constant", "twosided", False),
+        ("ls", "per-frame", "centered", True),
+        ("ola", "zero", "twosided", True),
+        ("ola", "zero", "onesided", False),
+        ("ola", "per-frame", "twosided", False),
+        ("ola", "constant", "centered", False),
+    ],
+)
 def test_fused_istft(kernels, sim, monkeypatch, dtype, method, chirp, fft_mode, center):
     """istft_tiles: several output tiles (7 samples: not whole hops, so tiles straddle frames),
     several rounds of frames per tile, odd lengths (trimmed and padded), real and complex output."""
@@ -252,8 +262,9 @@ def test_fused_istft(kernels, sim, monkeypatch, dtype, method, chirp, fft_mode, 
             got = chirpstft.istft(S, backend="cupy", length=length, method=method, real=real, **kw)
         with warnings.catch_warnings(record=True) as expected:
             warnings.simplefilter("always")
-            ref = chirpstft.istft(S.astype(np.complex128), backend="numpy", length=length, method=method, real=real,
-                                  **kw)  # fmt: skip
+            ref = chirpstft.istft(
+                S.astype(np.complex128), backend="numpy", length=length, method=method, real=real, **kw
+            )
         assert [str(w.message) for w in caught] == [str(w.message) for w in expected]  # uncovered samples
         assert got.shape == ref.shape == (2, length) and np.iscomplexobj(got) == np.iscomplexobj(ref)
         assert_close(got, ref, dtype)
@@ -353,13 +364,24 @@ def test_property_agreement_with_the_reference(case, method, extra):
         return
     assert np.iscomplexobj(got) == np.iscomplexobj(ref)
     # float32: compare only where the window envelope is well conditioned (see test_backends_agree)
-    plan = chirpstft.ChirpSTFT(n_fft=kw["n_fft"], hop_length=kw["hop_length"], win_length=kw["win_length"],
-                               window=kw["window"], center=kw["center"])  # fmt: skip
+    plan = chirpstft.ChirpSTFT(
+        n_fft=kw["n_fft"],
+        hop_length=kw["hop_length"],
+        win_length=kw["win_length"],
+        window=kw["window"],
+        center=kw["center"],
+    )
     if case["dtype"] == np.float32:
         from . import naive
 
-        env = naive.ls_envelope(length, n_fft=kw["n_fft"], hop=kw["hop_length"], win=plan.window,
-                                center=kw["center"], frames=S.shape[-1])  # fmt: skip
+        env = naive.ls_envelope(
+            length,
+            n_fft=kw["n_fft"],
+            hop=kw["hop_length"],
+            win=plan.window,
+            center=kw["center"],
+            frames=S.shape[-1],
+        )
         keep = env > 1e-3 * env.max()
         got, ref = got[..., keep], ref[..., keep]
     assert_close(got, ref, case["dtype"])

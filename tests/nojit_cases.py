@@ -87,9 +87,10 @@ def test_forward_spectrogram_and_inverse_without_jit(dtype, complex_input, rate,
         assert_close(y, y_ref, np.float64)
     if not complex_input:
         np.testing.assert_allclose(
-            chirpstft.istft(S, backend="numba", length=x.shape[-1], real=True, **kw), x,
+            chirpstft.istft(S, backend="numba", length=x.shape[-1], real=True, **kw),
+            x,
             atol=1e-4 if dtype == np.float32 else 1e-10,
-        )  # fmt: skip
+        )
 
 
 @pytest.mark.filterwarnings("ignore::chirpstft.UnrecoverableSamplesWarning")  # center=False: sample 0

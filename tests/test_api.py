@@ -59,8 +59,18 @@ def test_plan_equals_functions(rng):
 def test_plan_cache_is_used_and_resettable():
     chirpstft.clear_plan_cache()
     chirpstft.stft(np.ones(100), n_fft=16)
-    params = dict(fs=1.0, n_fft=16, hop_length=None, win_length=None, window="hann", chirp_rate=0.0,
-                  center=True, pad_mode="constant", fft_mode=None, backend=None)  # fmt: skip
+    params = dict(
+        fs=1.0,
+        n_fft=16,
+        hop_length=None,
+        win_length=None,
+        window="hann",
+        chirp_rate=0.0,
+        center=True,
+        pad_mode="constant",
+        fft_mode=None,
+        backend=None,
+    )
     plan = chirpstft._plan.cached_plan(**params)
     assert chirpstft._plan.cached_plan(**params) is plan
     # 16 and 16.0 are different keys: the float is rejected, never silently reused

@@ -194,8 +194,9 @@ def test_float32_input_chooses_the_rates_of_the_float64_scores(rng, smooth, orde
         m = plan.n_frames(x.shape[-1])
         n_bins = 64 if np.iscomplexobj(x) else 33
         want = select_rates(scores_reference(x, plan._spec, cand, m, n_bins, order), cand, smooth, order)
-        got = chirpstft.estimate_chirp_rates(x, fs=FS, n_fft=64, hop_length=8, smooth=smooth, order=order,
-                                             backend="numba")  # fmt: skip
+        got = chirpstft.estimate_chirp_rates(
+            x, fs=FS, n_fft=64, hop_length=8, smooth=smooth, order=order, backend="numba"
+        )
         np.testing.assert_array_equal(got, want, err_msg=name)
 
 
@@ -355,11 +356,18 @@ def test_auto_defaults_to_a_twosided_analysis():
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: chirpstft.istft(np.ones((64, 9), complex), n_fft=64, chirp_rate="auto"),
-         r"chirp_rate='auto' depends on the signal.*return_rates=True"),
-        (lambda: chirpstft.ChirpSTFT(chirp_rate="auto").istft(np.ones((256, 3), complex)),
-         r"chirp_rate='auto' depends on the signal"),
-        (lambda: chirpstft.AutoChirp(smooth=2), r"smooth=2 must be an odd number of frames \(a centred average\); pass e.g. 3"),
+        (
+            lambda: chirpstft.istft(np.ones((64, 9), complex), n_fft=64, chirp_rate="auto"),
+            r"chirp_rate='auto' depends on the signal.*return_rates=True",
+        ),
+        (
+            lambda: chirpstft.ChirpSTFT(chirp_rate="auto").istft(np.ones((256, 3), complex)),
+            r"chirp_rate='auto' depends on the signal",
+        ),
+        (
+            lambda: chirpstft.AutoChirp(smooth=2),
+            r"smooth=2 must be an odd number of frames \(a centred average\); pass e.g. 3",
+        ),
         (lambda: chirpstft.AutoChirp(smooth=0), r"smooth=0 must be a positive integer"),
         (lambda: chirpstft.AutoChirp(order=1), r"order=1.0 must be a positive number other than 1"),
         (lambda: chirpstft.AutoChirp(candidates=[]), r"candidates has shape \(0,\); pass a non-empty 1-d"),
@@ -367,9 +375,12 @@ def test_auto_defaults_to_a_twosided_analysis():
         (lambda: chirpstft.AutoChirp(candidates=np.zeros((2, 2))), r"candidates has shape \(2, 2\)"),
         (lambda: chirpstft.AutoChirp(candidates="fast"), r"candidates='fast' must be an array"),
         (lambda: chirpstft.estimate_chirp_rates(np.ones(100), order=-2), r"order=-2.0 must be a positive"),
-        (lambda: chirpstft.stft(np.ones(100), chirp_rate="Auto"), r"chirp_rate='Auto' is not supported.*'auto'"),
+        (
+            lambda: chirpstft.stft(np.ones(100), chirp_rate="Auto"),
+            r"chirp_rate='Auto' is not supported.*'auto'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_auto_errors(call, match):
     with pytest.raises((chirpstft.ParameterError, chirpstft.InputTypeError), match=match):
         call()

@@ -166,8 +166,10 @@ def test_warmup_command_compiles_and_reports(tmp_path):
     tests load in well under a second, so this stays quick in a warm run)."""
     r = subprocess.run(
         [sys.executable, "-m", "chirpstft", "warmup", "--dtypes", "float64"],
-        capture_output=True, text=True, timeout=1200,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stdout.strip().splitlines()
     assert lines[0].startswith("float64 stft") and lines[-1].startswith("chirpstft warmup: 7 steps")

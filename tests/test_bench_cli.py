@@ -161,10 +161,15 @@ def test_the_first_call_is_reported_apart_from_the_median():
 def _fake_cupy():
     """NumPy standing in for CuPy (the calls the benchmark makes)."""
     return types.SimpleNamespace(
-        asarray=np.asarray, abs=np.abs, zeros=np.zeros, empty_like=np.empty_like, copyto=np.copyto,
-        uint8=np.uint8, ndarray=type("NotADeviceArray", (), {}),
+        asarray=np.asarray,
+        abs=np.abs,
+        zeros=np.zeros,
+        empty_like=np.empty_like,
+        copyto=np.copyto,
+        uint8=np.uint8,
+        ndarray=type("NotADeviceArray", (), {}),
         cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(deviceSynchronize=lambda: None)),
-    )  # fmt: skip
+    )
 
 
 def test_gpu_bandwidth_against_a_copy_of_the_same_bytes():

@@ -74,8 +74,15 @@ def test_dask_plan_methods_and_render(rng):
     np.testing.assert_array_equal(plan.stft(xd).compute(), plan.stft(x))
     np.testing.assert_array_equal(plan.spectrogram(xd, "power").compute(), plan.spectrogram(x, "power"))
     for layout in ["NHWC", "NCHW"]:
-        kw = dict(fs=1 / 60, n_fft=128, hop_length=32, size=(16, 24), cmap="viridis", layout=layout,
-                  chirp_rate="auto")  # fmt: skip
+        kw = dict(
+            fs=1 / 60,
+            n_fft=128,
+            hop_length=32,
+            size=(16, 24),
+            cmap="viridis",
+            layout=layout,
+            chirp_rate="auto",
+        )
         img = chirpstft.render(xd, **kw)
         assert isinstance(img, da.Array)
         want = chirpstft.render(x, **kw)
@@ -105,9 +112,12 @@ def _minutes(n=1440, stations=("A", "B", "C")):
     time = np.datetime64("2021-03-01T00:00") + np.arange(n) * np.timedelta64(60, "s")
     data = np.random.default_rng(3).standard_normal((len(stations), n))
     return xr.DataArray(
-        data, dims=("station", "time"), coords={"station": list(stations), "time": time}, name="Z",
+        data,
+        dims=("station", "time"),
+        coords={"station": list(stations), "time": time},
+        name="Z",
         attrs={"units": "nT"},
-    )  # fmt: skip
+    )
 
 
 def test_xarray_stft_labels_and_values():
@@ -131,8 +141,15 @@ def test_xarray_stft_labels_and_values():
     )
     assert S.attrs["fft_mode"] == "twosided" and S.attrs["window"] == "hann"
     # the recorded rates invert exactly
-    y = chirpstft.istft(S.values, fs=S.attrs["fs"], n_fft=128, hop_length=32, chirp_rate=S.chirp_rate.values,
-                        length=arr.sizes["time"], real=True)  # fmt: skip
+    y = chirpstft.istft(
+        S.values,
+        fs=S.attrs["fs"],
+        n_fft=128,
+        hop_length=32,
+        chirp_rate=S.chirp_rate.values,
+        length=arr.sizes["time"],
+        real=True,
+    )
     np.testing.assert_allclose(y, arr.values, atol=1e-10)
 
 
@@ -144,8 +161,12 @@ def test_xarray_spectrogram_accessor_other_dim_and_numeric_time():
     P = arr.chirpstft.spectrogram(n_fft=64, hop_length=16, scaling="psd")
     assert P.dims == ("station", "frequency", "time")
     np.testing.assert_allclose(
-        P.values, chirpstft.spectrogram(arr.transpose("station", "time").values, fs=1 / 60, n_fft=64, hop_length=16,
-                                        scaling="psd"), rtol=1e-12)  # fmt: skip
+        P.values,
+        chirpstft.spectrogram(
+            arr.transpose("station", "time").values, fs=1 / 60, n_fft=64, hop_length=16, scaling="psd"
+        ),
+        rtol=1e-12,
+    )
     assert P.attrs["scaling"] == "psd" and P.frequency.size == 33
     secs = xr.DataArray(np.ones(500), dims="t", coords={"t": 10.0 + np.arange(500) / 50.0})
     Q = secs.chirpstft.stft(dim="t", n_fft=32, hop_length=8)

@@ -226,14 +226,23 @@ def test_traffic_of_the_fused_inverse_counts_its_reads():
     and writes each output sample once; a frame overlapping two tiles is counted twice."""
     from chirpstft.backends.cuda import tiles as FP
 
-    for n_fft, hop, length, start, n_frames in [(128, 32, 1440, 64, 46), (16, 3, 100, 0, 29), (8, 8, 50, 4, 7),
-                                                (1024, 1000, 5000, 512, 6), (2048, 2048, 9000, 0, 5)]:  # fmt: skip
+    for n_fft, hop, length, start, n_frames in [
+        (128, 32, 1440, 64, 46),
+        (16, 3, 100, 0, 29),
+        (8, 8, 50, 4, 7),
+        (1024, 1000, 5000, 512, 6),
+        (2048, 2048, 9000, 0, 5),
+    ]:
         tile = FP.istft_tile_samples(hop)
         assert 0 < tile <= FP.ISTFT_ACC_ELEMS and (tile % hop == 0 or hop > FP.ISTFT_ACC_ELEMS)
         brute = sum(
-            sum(1 for m in range(n_frames) if m * hop < start + j0 + min(tile, length - j0) and m * hop + n_fft > start + j0)
+            sum(
+                1
+                for m in range(n_frames)
+                if m * hop < start + j0 + min(tile, length - j0) and m * hop + n_fft > start + j0
+            )
             for j0 in range(0, length, tile)
-        )  # fmt: skip
+        )
         assert FP.istft_frames_read(length, n_frames, n_fft, hop, start) == brute
         moved, io = FP.traffic_istft(3, length, n_frames, n_fft, hop, n_fft, start=start, fused=True)
         assert io == 3 * n_fft * n_frames * 8 + 3 * length * 4

@@ -48,8 +48,15 @@ def test_stream_equals_one_shot(backend, n, cuts, rate, center, pad_mode, n_fft,
     if not center and n < n_fft:
         n = n_fft + n % 50
     x = np.random.default_rng(seed).standard_normal((2, n))
-    plan = chirpstft.ChirpSTFT(fs=FS, n_fft=n_fft, hop_length=min(hop, n_fft // 2), chirp_rate=RATES[rate],
-                               center=center, pad_mode=pad_mode, backend=backend)  # fmt: skip
+    plan = chirpstft.ChirpSTFT(
+        fs=FS,
+        n_fft=n_fft,
+        hop_length=min(hop, n_fft // 2),
+        chirp_rate=RATES[rate],
+        center=center,
+        pad_mode=pad_mode,
+        backend=backend,
+    )
     want, want_rates = plan.stft(x, return_rates=True)
     stream = chirpstft.StreamingSTFT(plan, return_rates=True)
     parts = [stream.push(c) for c in _split(x, cuts)] + [stream.finish()]
@@ -62,8 +69,14 @@ def test_stream_equals_one_shot(backend, n, cuts, rate, center, pad_mode, n_fft,
         warnings.simplefilter("ignore", chirpstft.UnrecoverableSamplesWarning)
         y_want = plan.istft(want, length=n, real=True) if rate != "auto" else None
         if rate == "auto":
-            y_want = chirpstft.ChirpSTFT(fs=FS, n_fft=n_fft, hop_length=min(hop, n_fft // 2), chirp_rate=want_rates,
-                                         center=center, backend=backend).istft(want, length=n, real=True)  # fmt: skip
+            y_want = chirpstft.ChirpSTFT(
+                fs=FS,
+                n_fft=n_fft,
+                hop_length=min(hop, n_fft // 2),
+                chirp_rate=want_rates,
+                center=center,
+                backend=backend,
+            ).istft(want, length=n, real=True)
         out = [inverse.push(S, rates=r) for S, r in parts] + [inverse.finish(length=n)]
     y = np.concatenate(out, axis=-1)
     assert y.shape == y_want.shape and y.dtype == y_want.dtype
@@ -116,8 +129,9 @@ def test_constant_per_frame_array_streams_like_the_one_shot(backend, value):
     numba's packed real path); the stream resolves it the same way."""
     x = np.random.default_rng(8).standard_normal(20_000)
     probe = chirpstft.ChirpSTFT(fs=FS, n_fft=64, hop_length=16)
-    plan = chirpstft.ChirpSTFT(fs=FS, n_fft=64, hop_length=16, chirp_rate=np.full(probe.n_frames(20_000), value),
-                               backend=backend)  # fmt: skip
+    plan = chirpstft.ChirpSTFT(
+        fs=FS, n_fft=64, hop_length=16, chirp_rate=np.full(probe.n_frames(20_000), value), backend=backend
+    )
     got = np.concatenate(list(plan.stream(np.array_split(x, 13))), axis=-1)
     _assert_frames_equal(got, plan.stft(x))
 
@@ -156,15 +170,21 @@ def test_unrecoverable_samples_warn_once_at_finish(rng):
 @pytest.mark.parametrize(
     ("make", "match"),
     [
-        (lambda: chirpstft.StreamingSTFT(chirpstft.ChirpSTFT(pad_mode="wrap")),
-         r"pad_mode='wrap' with center=True cannot stream"),
-        (lambda: chirpstft.StreamingSTFT(chirpstft.ChirpSTFT(chirp_rate=chirpstft.AutoChirp(smooth=3))),
-         r"streaming chirp_rate='auto' needs smooth=1"),
+        (
+            lambda: chirpstft.StreamingSTFT(chirpstft.ChirpSTFT(pad_mode="wrap")),
+            r"pad_mode='wrap' with center=True cannot stream",
+        ),
+        (
+            lambda: chirpstft.StreamingSTFT(chirpstft.ChirpSTFT(chirp_rate=chirpstft.AutoChirp(smooth=3))),
+            r"streaming chirp_rate='auto' needs smooth=1",
+        ),
         (lambda: chirpstft.StreamingSTFT("plan"), r"plan must be a chirpstft.ChirpSTFT"),
-        (lambda: chirpstft.StreamingISTFT(chirpstft.ChirpSTFT(n_fft=16, hop_length=16, window="hann")),
-         r"does not satisfy NOLA"),
+        (
+            lambda: chirpstft.StreamingISTFT(chirpstft.ChirpSTFT(n_fft=16, hop_length=16, window="hann")),
+            r"does not satisfy NOLA",
+        ),
     ],
-)  # fmt: skip
+)
 def test_stream_construction_errors(make, match):
     with pytest.raises((chirpstft.ParameterError, chirpstft.InputTypeError), match=match):
         make()

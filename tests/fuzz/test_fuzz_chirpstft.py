@@ -27,9 +27,12 @@ N = int(
     os.environ.get("FUZZ_EXAMPLES") or {"ci": 25, "thorough": 10_000}[os.environ.get("FUZZ_PROFILE", "ci")]
 )
 FUZZ = settings(
-    max_examples=N, deadline=None, derandomize=True, database=None,
+    max_examples=N,
+    deadline=None,
+    derandomize=True,
+    database=None,
     suppress_health_check=list(HealthCheck),
-)  # fmt: skip
+)
 
 #: entry point -> outcome -> number of cases (a case that fails is counted before it fails)
 COUNTS = new_counts()
@@ -47,9 +50,14 @@ weird_numbers = st.one_of(
     st.sampled_from([0, 1, -1, 1e-300, 1e300, 1e200, 1e-200, 2**40, 2**62, 0.5, True, 1j]),
 )
 weird = st.one_of(
-    weird_numbers, st.none(), st.text(max_size=3), st.just(()), st.just([]), st.just([1, [2]]),
+    weird_numbers,
+    st.none(),
+    st.text(max_size=3),
+    st.just(()),
+    st.just([]),
+    st.just([1, [2]]),
     st.tuples(weird_numbers, weird_numbers),
-)  # fmt: skip
+)
 
 
 def signals():
@@ -58,8 +66,11 @@ def signals():
         small.map(lambda n: np.random.default_rng(n).standard_normal(n)),
         small.map(lambda n: np.random.default_rng(n).standard_normal(n).astype(np.float32)),
         st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), max_size=64).map(np.asarray),
-        st.just(np.zeros((0, 28))), st.just(np.array("abc")), st.just([[1.0, 2.0], [1.0]]), weird,
-    )  # fmt: skip
+        st.just(np.zeros((0, 28))),
+        st.just(np.array("abc")),
+        st.just([[1.0, 2.0], [1.0]]),
+        weird,
+    )
 
 
 PARAMS = {
@@ -112,8 +123,27 @@ def record(entry, out, err, compared=None):
         COUNTS[entry]["result on the reference or automatic backend (not compared)"] += 1
 
 
-NAMES = ["x", "fs", "n_fft", "hop_length", "win_length", "window", "chirp_rate", "center", "pad_mode",
-         "backend", "S", "length", "size", "tol", "candidates", "segment", "frame", "sample", "signal"]  # fmt: skip
+NAMES = [
+    "x",
+    "fs",
+    "n_fft",
+    "hop_length",
+    "win_length",
+    "window",
+    "chirp_rate",
+    "center",
+    "pad_mode",
+    "backend",
+    "S",
+    "length",
+    "size",
+    "tol",
+    "candidates",
+    "segment",
+    "frame",
+    "sample",
+    "signal",
+]
 
 
 def _against_reference(fn, kwargs, out, entry):
@@ -168,9 +198,11 @@ def test_fuzz_spectrogram(x, kw, scaling):
 
 @FUZZ
 @given(
-    n=st.integers(1, 300), kw=kwargs_strategy(ANALYSIS),
-    length=st.one_of(st.none(), st.integers(1, 400), weird_numbers), real=st.one_of(st.none(), st.booleans(), weird),
-)  # fmt: skip
+    n=st.integers(1, 300),
+    kw=kwargs_strategy(ANALYSIS),
+    length=st.one_of(st.none(), st.integers(1, 400), weird_numbers),
+    real=st.one_of(st.none(), st.booleans(), weird),
+)
 def test_fuzz_istft(n, kw, length, real):
     x = np.random.default_rng(n).standard_normal(n)
     fwd = {k: v for k, v in kw.items() if k != "backend"}
@@ -184,8 +216,12 @@ def test_fuzz_istft(n, kw, length, real):
 
 
 @FUZZ
-@given(window=PARAMS["window"], hop=st.one_of(st.integers(1, 2**41), weird_numbers),
-       n_fft=PARAMS["n_fft"], tol=st.one_of(st.floats(0, 0.5), weird))  # fmt: skip
+@given(
+    window=PARAMS["window"],
+    hop=st.one_of(st.integers(1, 2**41), weird_numbers),
+    n_fft=PARAMS["n_fft"],
+    tol=st.one_of(st.floats(0, 0.5), weird),
+)
 def test_fuzz_check_nola_cola(window, hop, n_fft, tol):
     for fn in (chirpstft.check_nola, chirpstft.check_cola):
         entry = fn.__name__
@@ -199,12 +235,21 @@ def test_fuzz_check_nola_cola(window, hop, n_fft, tol):
 
 
 @FUZZ
-@given(x=signals(), kw=kwargs_strategy(ANALYSIS), extra=st.fixed_dictionaries({}, optional={
-    "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
-    "top_db": st.one_of(st.floats(0, 120), weird), "ref": st.one_of(st.just("max"), weird),
-    "fmin": weird, "channels": st.one_of(st.sampled_from([1, 3]), weird),
-    "cmap": st.one_of(st.sampled_from(["viridis", "gray", "nope"]), weird),
-}))  # fmt: skip
+@given(
+    x=signals(),
+    kw=kwargs_strategy(ANALYSIS),
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
+            "top_db": st.one_of(st.floats(0, 120), weird),
+            "ref": st.one_of(st.just("max"), weird),
+            "fmin": weird,
+            "channels": st.one_of(st.sampled_from([1, 3]), weird),
+            "cmap": st.one_of(st.sampled_from(["viridis", "gray", "nope"]), weird),
+        },
+    ),
+)
 def test_fuzz_render(x, kw, extra):
     kw = {**kw, **extra}
     names = [*NAMES, *extra, "colormap", "freqs", "fmax"]
@@ -216,10 +261,17 @@ def test_fuzz_render(x, kw, extra):
 
 
 @FUZZ
-@given(x=signals(), extra=st.fixed_dictionaries({}, optional={
-    "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
-    "channels": st.one_of(st.sampled_from([1, 3]), weird), "mode": st.one_of(st.just("line"), weird),
-}))  # fmt: skip
+@given(
+    x=signals(),
+    extra=st.fixed_dictionaries(
+        {},
+        optional={
+            "size": st.one_of(st.tuples(st.integers(1, 64), st.integers(1, 64)), weird),
+            "channels": st.one_of(st.sampled_from([1, 3]), weird),
+            "mode": st.one_of(st.just("line"), weird),
+        },
+    ),
+)
 def test_fuzz_waveform_image(x, extra):
     out, err = classify(
         lambda **k: chirpstft.waveform_image(x, **k), extra, [*NAMES, *extra], "waveform_image"
@@ -231,9 +283,14 @@ def test_fuzz_waveform_image(x, extra):
 
 
 @FUZZ
-@given(x=signals(), kw=kwargs_strategy(["fs", "n_fft", "hop_length", "backend"]),
-       auto=st.fixed_dictionaries({}, optional={"candidates": st.one_of(st.none(), weird),
-                                                "smooth": weird_numbers, "order": weird_numbers}))  # fmt: skip
+@given(
+    x=signals(),
+    kw=kwargs_strategy(["fs", "n_fft", "hop_length", "backend"]),
+    auto=st.fixed_dictionaries(
+        {},
+        optional={"candidates": st.one_of(st.none(), weird), "smooth": weird_numbers, "order": weird_numbers},
+    ),
+)
 def test_fuzz_estimate_chirp_rates(x, kw, auto):
     kw = {**kw, **auto}
     entry = "estimate_chirp_rates"

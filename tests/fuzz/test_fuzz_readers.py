@@ -105,15 +105,20 @@ def _eqlst_base():
         ts = 1482621966 + 86400 * 3 * i + 977 * i
         local = np.datetime64(ts, "s") + np.timedelta64(8, "h")
         d = local.astype(object)
-        rows.append(f"{101.39 + i / 10:.2f},{27.92 - i / 10:.2f},{3.5 + i / 5:.1f},"
-                    f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour}:{d.minute:02d},{ts},{12 + i},place{i}")  # fmt: skip
+        rows.append(
+            f"{101.39 + i / 10:.2f},{27.92 - i / 10:.2f},{3.5 + i / 5:.1f},"
+            f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour}:{d.minute:02d},{ts},{12 + i},place{i}"
+        )
     text = "Longitude,Latitude,Magnitude,Time,Timestamp,Week,Location\n" + "\n".join(rows) + "\n"
     return "eqlst.csv", text.encode(), list(range(1, 9))
 
 
 def _catalog_base():
-    rows = [f"ev{i},2014-0{1 + i % 9}-1{i % 10} 0{i % 10}:1{i % 6}:3{i % 10},{30 + i / 3:.3f},"
-            f"{103 - i / 7:.3f},{4 + i / 10:.1f},{10 + i}" for i in range(8)]  # fmt: skip
+    rows = [
+        f"ev{i},2014-0{1 + i % 9}-1{i % 10} 0{i % 10}:1{i % 6}:3{i % 10},{30 + i / 3:.3f},"
+        f"{103 - i / 7:.3f},{4 + i / 10:.1f},{10 + i}"
+        for i in range(8)
+    ]
     return "cat.csv", ("id,time,lat,lon,mag,depth\n" + "\n".join(rows) + "\n").encode(), list(range(1, 9))
 
 
@@ -133,8 +138,19 @@ def _cenc_base():
         return "<Row>" + "".join(f'<Cell><Data ss:Type="String">{c}</Data></Cell>' for c in cells) + "</Row>"
 
     head = ["发震时刻", "震级(M)", "纬度(°)", "经度(°)", "深度(千米)", "参考位置"]
-    body = [row([f"2024-0{1 + i % 3}-0{1 + i} 1{i}:2{i}:3{i}", f"{3 + i / 4:.1f}", f"{30 + i / 5:.2f}",
-                 f"{100 + i / 3:.2f}", f"{10 + i}", f"place{i}"]) for i in range(8)]  # fmt: skip
+    body = [
+        row(
+            [
+                f"2024-0{1 + i % 3}-0{1 + i} 1{i}:2{i}:3{i}",
+                f"{3 + i / 4:.1f}",
+                f"{30 + i / 5:.2f}",
+                f"{100 + i / 3:.2f}",
+                f"{10 + i}",
+                f"place{i}",
+            ]
+        )
+        for i in range(8)
+    ]
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<Workbook xmlns="{_SS}" xmlns:ss="{_SS}">',
@@ -465,8 +481,11 @@ def check(reader, base, ops, tmp):
                         problems.append(f"sample {val} outside {RAW_VALUE_RANGE} kept")
         if reader == "aeta_features":  # values inside the feature's domain (NaN: a missing value)
             lo, hi = feature_domain("magn@abs_mean")
-            problems += [f"{val} outside [{lo}, {hi}] kept at {k}" for k, (val,) in rows
-                         if not (val == "nan" or lo <= float(val) <= hi)]  # fmt: skip
+            problems += [
+                f"{val} outside [{lo}, {hi}] kept at {k}"
+                for k, (val,) in rows
+                if not (val == "nan" or lo <= float(val) <= hi)
+            ]
         if reader == "iaga2002":
             for kind, o in kinds:
                 if kind == "cut" and o in data_set:

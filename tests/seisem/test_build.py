@@ -345,9 +345,23 @@ def test_cli_synth_then_build_null(tmp_path, capsys):
         == 0
     )
     assert len(pd.read_csv(syn / "truth.csv")) == 0  # the null set has no precursor
-    build = ["build", "--stations", str(syn / "stations.csv"), "--catalog", str(syn / "catalog.csv"),
-             "--data", str(syn / "data"), "--format", "aeta", "--out", str(tmp_path / "ds"),
-             "--scheduler", "threads", "--no-progress", "--waveform"]  # fmt: skip
+    build = [
+        "build",
+        "--stations",
+        str(syn / "stations.csv"),
+        "--catalog",
+        str(syn / "catalog.csv"),
+        "--data",
+        str(syn / "data"),
+        "--format",
+        "aeta",
+        "--out",
+        str(tmp_path / "ds"),
+        "--scheduler",
+        "threads",
+        "--no-progress",
+        "--waveform",
+    ]
     # 6 events in 40 days are one episode: the default fractions leave dev and test empty; this used to
     # pass silently
     assert main(build) == 2
@@ -391,8 +405,15 @@ def test_build_from_real_iaga_files(real, tmp_path):
     )
     cfg = BuildConfig.preset("iaga2002", before_days=3, after_days=3, element="Z")
     with pytest.raises(SplitError, match="dev split is empty; the test split is empty"):
-        build_dataset(st, cat, str(real / "iaga2002" / "bou*.min"), tmp_path, cfg, scheduler="synchronous",
-                      progress=False)  # fmt: skip
+        build_dataset(
+            st,
+            cat,
+            str(real / "iaga2002" / "bou*.min"),
+            tmp_path,
+            cfg,
+            scheduler="synchronous",
+            progress=False,
+        )
     cfg = BuildConfig.preset("iaga2002", before_days=3, after_days=3, element="Z", on_bad_split="warn")
     with pytest.warns(UserWarning, match=r"6 samples in 1 episode group"):
         m = build_dataset(

@@ -75,22 +75,38 @@ def test_the_interval_comes_from_the_time_stamps(ten_minute, tmp_path):
     assert probe_file(str(d600 / "data" / name), "aeta").interval_s == 600.0
     assert probe_file(os.path.join(syn["data"], name), "aeta").interval_s == 60.0
     st, cat = read_stations(syn["stations"]), read_catalog(syn["catalog"])
-    m = build_dataset(st, cat, d600 / "data", tmp_path / "ds", BuildConfig(fractions=(0.6, 0.2, 0.2)),
-                      scheduler="synchronous", progress=False)  # fmt: skip
+    m = build_dataset(
+        st,
+        cat,
+        d600 / "data",
+        tmp_path / "ds",
+        BuildConfig(fractions=(0.6, 0.2, 0.2)),
+        scheduler="synchronous",
+        progress=False,
+    )
     assert m["config"]["interval_s"] == 600.0 and m["samples_per_day"] == 144
     assert m["geometry"] == {**m["geometry"], "interval_s": 600.0, "n_fft": 16, "hop_length": 2, "frames": 73}
     assert "time stamps" in m["interval"]["from"] and m["counts"]["samples"] > 100
     with pytest.raises(ParameterError, match=r"interval_s=60 .*600 s apart"):
-        build_dataset(st, cat, d600 / "data", tmp_path / "ds2", BuildConfig(interval_s=60.0),
-                      scheduler="synchronous", progress=False)  # fmt: skip
+        build_dataset(
+            st,
+            cat,
+            d600 / "data",
+            tmp_path / "ds2",
+            BuildConfig(interval_s=60.0),
+            scheduler="synchronous",
+            progress=False,
+        )
     assert not (tmp_path / "ds2").exists()  # stopped before writing anything
 
 
 def test_files_at_different_intervals_are_named(ten_minute, tmp_path):
     syn, d600 = ten_minute
     names = sorted(os.listdir(d600 / "data"))
-    infos = {str(d600 / "data" / names[0]): probe_file(str(d600 / "data" / names[0]), "aeta"),
-             os.path.join(syn["data"], names[1]): probe_file(os.path.join(syn["data"], names[1]), "aeta")}  # fmt: skip
+    infos = {
+        str(d600 / "data" / names[0]): probe_file(str(d600 / "data" / names[0]), "aeta"),
+        os.path.join(syn["data"], names[1]): probe_file(os.path.join(syn["data"], names[1]), "aeta"),
+    }
     with pytest.raises(ParameterError, match=rf"60 s: {names[1]}; 600 s: {names[0]}"):
         common_interval(infos)
     header_only = tmp_path / "999_magn.csv"
@@ -101,8 +117,22 @@ def test_files_at_different_intervals_are_named(ten_minute, tmp_path):
 
 def test_cli_states_the_interval_and_geometry(ten_minute, tmp_path, capsys):
     syn, d600 = ten_minute
-    args = ["build", "--stations", syn["stations"], "--catalog", syn["catalog"], "--data", str(d600 / "data"),
-            "--out", str(tmp_path / "ds"), "--no-progress", "--fractions", "0.6,0.2,0.2", "--scheduler", "synchronous"]  # fmt: skip
+    args = [
+        "build",
+        "--stations",
+        syn["stations"],
+        "--catalog",
+        syn["catalog"],
+        "--data",
+        str(d600 / "data"),
+        "--out",
+        str(tmp_path / "ds"),
+        "--no-progress",
+        "--fractions",
+        "0.6,0.2,0.2",
+        "--scheduler",
+        "synchronous",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "sampling interval 600 s (the time stamps of" in out and "n_fft=16, hop_length=2" in out
@@ -132,9 +162,26 @@ def test_real_aeta_month_builds_with_the_defaults(real, tmp_path, capsys):
     if not folder.is_dir():
         pytest.skip(f"{folder} is absent")
     cenc = real / "catalogs" / "cenc_eqList-day_2020-11_2021-01.xls"
-    args = ["build", "--stations", str(real / "aeta" / "StationInfo.csv"), "--catalog", str(cenc),
-            "--data", str(folder), "--format", "aeta", "--max-distance-km", "dobrovolsky", "--min-magnitude", "3.0",
-            "--out", str(tmp_path / "ds"), "--no-progress", "--on-bad-split", "warn"]  # fmt: skip
+    args = [
+        "build",
+        "--stations",
+        str(real / "aeta" / "StationInfo.csv"),
+        "--catalog",
+        str(cenc),
+        "--data",
+        str(folder),
+        "--format",
+        "aeta",
+        "--max-distance-km",
+        "dobrovolsky",
+        "--min-magnitude",
+        "3.0",
+        "--out",
+        str(tmp_path / "ds"),
+        "--no-progress",
+        "--on-bad-split",
+        "warn",
+    ]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "sampling interval 600 s" in out
@@ -150,8 +197,19 @@ def test_aeta_example_runs_small(real, tmp_path):
     if not (real / REAL_MONTH).is_dir():
         pytest.skip("the real AETA month is absent")
     example = Path(__file__).resolve().parents[2] / "examples" / "aeta_dec2020.py"
-    args = ["--out", str(tmp_path / "a"), "--epochs", "1", "--size", "16,16", "--no-filters", "--n-perm", "50",
-            "--data", str(real)]  # fmt: skip
+    args = [
+        "--out",
+        str(tmp_path / "a"),
+        "--epochs",
+        "1",
+        "--size",
+        "16,16",
+        "--no-filters",
+        "--n-perm",
+        "50",
+        "--data",
+        str(real),
+    ]
     r = subprocess.run([sys.executable, str(example), *args], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "sampling interval 600 s" in r.stdout and "n_fft=16 hop_length=2" in r.stdout

@@ -37,18 +37,34 @@ def net(tmp_path_factory):
     out = tmp_path_factory.mktemp("killnet") / "syn"
     r = subprocess.run(
         _cli("synth", "--out", out, "--stations", 6, "--events", 20, "--days", 60, "--seed", 2),
-        env=ENV, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     return out
 
 
 def _build_cmd(net, out):
     return _cli(
-        "build", "--stations", net / "stations.csv", "--catalog", net / "catalog.csv", "--data", net / "data",
-        "--format", "aeta", "--out", out, "--scheduler", "synchronous", "--no-progress",
-        "--on-bad-split", "warn",
-    )  # fmt: skip
+        "build",
+        "--stations",
+        net / "stations.csv",
+        "--catalog",
+        net / "catalog.csv",
+        "--data",
+        net / "data",
+        "--format",
+        "aeta",
+        "--out",
+        out,
+        "--scheduler",
+        "synchronous",
+        "--no-progress",
+        "--on-bad-split",
+        "warn",
+    )
 
 
 def _writing(out: Path) -> bool:

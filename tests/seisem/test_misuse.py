@@ -17,10 +17,22 @@ def files(synth_small, tmp_path_factory):
 
 def _build(paths, out, *extra, stations=None, catalog=None, data=None):
     return [
-        "build", "--format", "aeta", "--data", str(data or paths["data"]),
-        "--stations", str(stations or paths["stations"]), "--catalog", str(catalog or paths["catalog"]),
-        "--out", str(out), "--no-progress", "--scheduler", "synchronous", *extra,
-    ]  # fmt: skip
+        "build",
+        "--format",
+        "aeta",
+        "--data",
+        str(data or paths["data"]),
+        "--stations",
+        str(stations or paths["stations"]),
+        "--catalog",
+        str(catalog or paths["catalog"]),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--scheduler",
+        "synchronous",
+        *extra,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -219,11 +219,29 @@ def _variants(base: str):
 
 
 IAGA_KINDS = [
-    "clean", "crlf", "no final newline", "cut last record", "blank line in data", "ten-character value",
-    "three decimals", "run-together values", "exponent", "inf", "time out of order", "hour 24", "30 February",
-    "second 60", "tab in a field", "two signs", "sign after digits", "space inside a number", "non-ascii",
-    "year 1899", "doy with a space", "comment after column record",
-]  # fmt: skip
+    "clean",
+    "crlf",
+    "no final newline",
+    "cut last record",
+    "blank line in data",
+    "ten-character value",
+    "three decimals",
+    "run-together values",
+    "exponent",
+    "inf",
+    "time out of order",
+    "hour 24",
+    "30 February",
+    "second 60",
+    "tab in a field",
+    "two signs",
+    "sign after digits",
+    "space inside a number",
+    "non-ascii",
+    "year 1899",
+    "doy with a space",
+    "comment after column record",
+]
 
 
 @pytest.mark.parametrize("kind", IAGA_KINDS)

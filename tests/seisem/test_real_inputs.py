@@ -68,8 +68,17 @@ def test_cli_pairs_with_generic_files_dobrovolsky_and_build_pairs_option(tmp_pat
     p = read_pairs(out)
     assert len(p) == 2 and p["source_radius_km"].max() == pytest.approx(10 ** (0.43 * 9.1), rel=1e-3)
     help_text = build_parser()._subparsers._group_actions[0].choices["build"].format_help()
-    for opt in ("--stations-columns", "--catalog-columns", "--catalog-tz", "--pairs", "--fractions",
-                "--block-days", "--saturation-factor", "--max-flat-samples", "--detrend"):  # fmt: skip
+    for opt in (
+        "--stations-columns",
+        "--catalog-columns",
+        "--catalog-tz",
+        "--pairs",
+        "--fractions",
+        "--block-days",
+        "--saturation-factor",
+        "--max-flat-samples",
+        "--detrend",
+    ):
         assert opt in help_text
     assert help_text.count("(default:") >= 30  # every option shows its default
 
@@ -82,10 +91,23 @@ def test_cli_bad_distance_is_a_usage_error():
 
 
 def test_distance_rule_callable():
-    st = pd.DataFrame({"station_code": ["A"], "station_latitude_deg": [0.0], "station_longitude_deg": [0.0],
-                       "station_has_em": [True]})  # fmt: skip
-    cat = pd.DataFrame({"source_id": ["e"], "source_origin_time": [pd.Timestamp("2020-01-01T00:00Z")],
-                        "source_latitude_deg": [1.0], "source_longitude_deg": [0.0], "source_magnitude": [5.0]})  # fmt: skip
+    st = pd.DataFrame(
+        {
+            "station_code": ["A"],
+            "station_latitude_deg": [0.0],
+            "station_longitude_deg": [0.0],
+            "station_has_em": [True],
+        }
+    )
+    cat = pd.DataFrame(
+        {
+            "source_id": ["e"],
+            "source_origin_time": [pd.Timestamp("2020-01-01T00:00Z")],
+            "source_latitude_deg": [1.0],
+            "source_longitude_deg": [0.0],
+            "source_magnitude": [5.0],
+        }
+    )
     assert len(pair_events(st, cat, max_distance_km=lambda m: 100 * m)) == 1  # 111 km < 500 km
     assert len(pair_events(st, cat, max_distance_km=lambda m: 10 * m)) == 0
     assert dobrovolsky_radius_km(6.0) == pytest.approx(380.2, rel=1e-3)
@@ -96,14 +118,25 @@ def test_distance_rule_callable():
 def test_exclusion_near_a_great_event_the_pairing_rule_misses():
     """MMB 2011: a small event within 75 km claims 03-11 as an 'after' day; Tohoku, 640 km
     away, reaches MMB by its Dobrovolsky radius: the day (and its neighbours) are left out."""
-    st = pd.DataFrame({"station_code": ["MMB"], "station_latitude_deg": [43.91], "station_longitude_deg": [144.189],
-                       "station_has_em": [True]})  # fmt: skip
-    cat = pd.DataFrame({
-        "source_id": ["small", "tohoku"],
-        "source_origin_time": pd.to_datetime(["2011-03-05T00:00:00Z", "2011-03-11T05:46:24Z"], format="ISO8601"),
-        "source_latitude_deg": [44.0, 38.297], "source_longitude_deg": [144.0, 142.373],
-        "source_magnitude": [4.5, 9.1],
-    })  # fmt: skip
+    st = pd.DataFrame(
+        {
+            "station_code": ["MMB"],
+            "station_latitude_deg": [43.91],
+            "station_longitude_deg": [144.189],
+            "station_has_em": [True],
+        }
+    )
+    cat = pd.DataFrame(
+        {
+            "source_id": ["small", "tohoku"],
+            "source_origin_time": pd.to_datetime(
+                ["2011-03-05T00:00:00Z", "2011-03-11T05:46:24Z"], format="ISO8601"
+            ),
+            "source_latitude_deg": [44.0, 38.297],
+            "source_longitude_deg": [144.0, 142.373],
+            "source_magnitude": [4.5, 9.1],
+        }
+    )
     pairs = pair_events(st, cat, max_distance_km=75.0)
     assert pairs["source_id"].tolist() == ["small"]
     samples, _ = label_days(pairs)
@@ -163,11 +196,36 @@ def test_labels_only_within_data_and_cli_build_from_iaga_headers(real, tmp_path,
     """One month of data with a catalog reaching far beyond it: days outside the data are
     counted on their own, not as QC 'missing' (issue 13: 14,926 such days were)."""
     files = [str(p) for p in sorted((real / "iaga2002").glob("*201103dmin.min"))]
-    argv = ["build", "--catalog", str(real / "catalogs" / "japan_2011_h1.csv"), "--data", *files[:1],
-            "--format", "iaga2002", "--out", str(tmp_path / "ds"), "--max-distance-km", "dobrovolsky",
-            "--min-magnitude", "5.5", "--split-by", "time", "--block-days", "3", "--fractions", "0.5,0.25,0.25",
-            "--on-bad-split", "warn", "--size", "16,16", "--cmap", "gray", "--scheduler", "synchronous",
-            "--no-progress"]  # fmt: skip
+    argv = [
+        "build",
+        "--catalog",
+        str(real / "catalogs" / "japan_2011_h1.csv"),
+        "--data",
+        *files[:1],
+        "--format",
+        "iaga2002",
+        "--out",
+        str(tmp_path / "ds"),
+        "--max-distance-km",
+        "dobrovolsky",
+        "--min-magnitude",
+        "5.5",
+        "--split-by",
+        "time",
+        "--block-days",
+        "3",
+        "--fractions",
+        "0.5,0.25,0.25",
+        "--on-bad-split",
+        "warn",
+        "--size",
+        "16,16",
+        "--cmap",
+        "gray",
+        "--scheduler",
+        "synchronous",
+        "--no-progress",
+    ]
     import warnings
 
     with warnings.catch_warnings():
