@@ -67,7 +67,9 @@ bench: $(VENV)/.installed-dev
 
 # the browser check (issue 28; not part of `make test`): a demo report (seisem demo --size tiny, about a
 # minute) and, when built (`make docs`), the site's pages, rendered in headless Chromium at 1280 and 390 px;
-# fails on sideways overflow, broken images, raw markup, a missing viewport and images without alt text.
+# fails on sideways overflow, broken images, raw markup or untypeset maths, a broken table row, code
+# wider than its box, a build-machine path on the site, a request to the network (pages are opened
+# offline), a missing viewport and images without alt text.
 # Needs the system Chromium (Debian: apt-get install chromium; or CHROMIUM=/path). Screenshots and
 # summary.json in out/browser-check
 $(VENV)/.installed-browser: $(PROJECTS) $(VENV)/.installed-demo

@@ -31,15 +31,25 @@ SHARED = ROOT.parent / "shared" / "data" / "real"
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--out", required=True, help="output folder (dataset/, run/)")
     p.add_argument("--data", default=str(SHARED), help="the shared real-data folder")
     p.add_argument("--epochs", type=int, default=10, help="training epochs")
     p.add_argument("--size", default="32,32", help="image height,width")
-    p.add_argument("--min-magnitude", type=float, default=3.0, help="smallest magnitude paired")
-    p.add_argument("--no-filters", action="store_true", help="skip the report's filter images")
-    p.add_argument("--n-perm", type=int, default=500, help="random assignments of the unit permutation null")
+    p.add_argument(
+        "--min-magnitude", type=float, default=3.0, help="smallest magnitude paired"
+    )
+    p.add_argument(
+        "--no-filters", action="store_true", help="skip the report's filter images"
+    )
+    p.add_argument(
+        "--n-perm",
+        type=int,
+        default=500,
+        help="random assignments of the unit permutation null",
+    )
     return p.parse_args(argv)
 
 
@@ -51,7 +61,9 @@ def main(argv=None) -> dict:
     catalog_path = real / "catalogs" / "cenc_eqList-day_2020-11_2021-01.xls"
     for p in (folder, stations_path, catalog_path):
         if not p.exists():
-            sys.exit(f"aeta_dec2020: {p} is missing; this example needs the shared real data (--data)")
+            sys.exit(
+                f"aeta_dec2020: {p} is missing; this example needs the shared real data (--data)"
+            )
     from seisem.data import BuildConfig, build_dataset
     from seisem.evaluate import evaluate
     from seisem.io import read_catalog, read_stations
@@ -79,7 +91,13 @@ def main(argv=None) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # reported below from the manifest
         manifest = build_dataset(
-            stations, catalog, folder, out / "dataset", cfg, scheduler="threads", progress=False
+            stations,
+            catalog,
+            folder,
+            out / "dataset",
+            cfg,
+            scheduler="threads",
+            progress=False,
         )
     c, g = manifest["counts"], manifest["geometry"]
     print(
@@ -96,13 +114,22 @@ def main(argv=None) -> dict:
         print(f"split problem: {prob}")
     result = {"counts": c, "geometry": g}
     if not all(sum(c["splits"][s].values()) for s in ("train", "dev", "test")):
-        print("No model can be trained and tested: a split is empty. This month cannot say anything.")
+        print(
+            "No model can be trained and tested: a split is empty. This month cannot say anything."
+        )
         result["verdict"] = ["a split is empty"]
     else:
         info = train(
-            out / "dataset", out / "run", epochs=args.epochs, batch_size=16, seed=0, patience=args.epochs
+            out / "dataset",
+            out / "run",
+            epochs=args.epochs,
+            batch_size=16,
+            seed=0,
+            patience=args.epochs,
         )
-        print(f"trained {info['epochs_run']} epochs, best dev loss at epoch {info['best_epoch']}")
+        print(
+            f"trained {info['epochs_run']} epochs, best dev loss at epoch {info['best_epoch']}"
+        )
         m = evaluate(out / "run", n_perm=args.n_perm)
         rep = write_report(out / "run", filters=not args.no_filters, progress=False)
         print(f"report: {rep['html']}")
@@ -110,7 +137,9 @@ def main(argv=None) -> dict:
             f"test: {m['n_test']} station-days, balanced accuracy {m['balanced_accuracy']:.3f}; activity source: "
             f"{m['confound']['activity_source']}"
         )
-        result["metrics"] = {k: m[k] for k in ("n_test", "balanced_accuracy", "reliability")}
+        result["metrics"] = {
+            k: m[k] for k in ("n_test", "balanced_accuracy", "reliability")
+        }
         result["verdict"] = verdict(m)
     print("\nWhat this result can and cannot say:")
     for line in result["verdict"]:

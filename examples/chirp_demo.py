@@ -18,7 +18,13 @@ import numpy as np
 import chirpstft
 
 
-def make_signal(fs: float = 100.0, seconds: float = 8.0, f0: float = 2.0, rate: float = 3.5, seed: int = 0):
+def make_signal(
+    fs: float = 100.0,
+    seconds: float = 8.0,
+    f0: float = 2.0,
+    rate: float = 3.5,
+    seed: int = 0,
+):
     """A linear chirp from ``f0`` Hz rising at ``rate`` Hz/s, plus white noise."""
     t = np.arange(int(fs * seconds)) / fs
     x = np.cos(2 * np.pi * (f0 * t + 0.5 * rate * t**2))
@@ -46,7 +52,9 @@ def run(out: Path, *, plot: bool = True) -> dict[str, float]:
                 np.linalg.norm(y - xd) / np.linalg.norm(xd)
             )
     if plot:
-        results["png"] = str(_plot(out, plain, S_plain[half], S_matched[half], x.size, rate, results))
+        results["png"] = str(
+            _plot(out, plain, S_plain[half], S_matched[half], x.size, rate, results)
+        )
     return results
 
 
@@ -58,25 +66,30 @@ def _plot(out: Path, plan, S_plain, S_matched, n, rate, results) -> Path:
 
     times = plan.times(n)
     freqs = plan.frequencies("onesided")  # the positive half of the twosided bins
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, constrained_layout=True)
+    fig, axes = plt.subplots(
+        1, 2, figsize=(10, 3.8), sharey=True, constrained_layout=True
+    )
+    plain_bits, matched_bits = (
+        results["renyi_plain_bits"],
+        results["renyi_matched_bits"],
+    )
     panels = [
-        (S_plain, f"plain STFT (chirp_rate=0)\nRényi entropy {results['renyi_plain_bits']:.2f} bits"),
-        (
-            S_matched,
-            f"chirp STFT (chirp_rate={rate} Hz/s)\nRényi entropy {results['renyi_matched_bits']:.2f} bits",
-        ),
+        (S_plain, f"plain STFT (chirp_rate=0)\nRényi entropy {plain_bits:.2f} bits"),
+        (S_matched, f"chirp STFT ({rate} Hz/s)\nRényi entropy {matched_bits:.2f} bits"),
     ]
     peak = max(np.abs(S_plain).max(), np.abs(S_matched).max())
     for ax, (S, title) in zip(axes, panels, strict=True):
         db = 20 * np.log10(np.maximum(np.abs(S), 1e-6 * peak) / peak)
-        mesh = ax.pcolormesh(times, freqs, db, vmin=-60, vmax=0, shading="nearest", cmap="magma")
+        mesh = ax.pcolormesh(
+            times, freqs, db, vmin=-60, vmax=0, shading="nearest", cmap="magma"
+        )
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("time (s)")
     axes[0].set_ylabel("frequency (Hz)")
     fig.colorbar(mesh, ax=axes, label="dB re peak")
     path = out / "chirp_demo.png"
     try:
-        # written whole under a temporary name, then renamed: a reader never sees half a file
+        # written whole under a temporary name, then renamed: no reader sees half a file
         tmp = Path(path).with_name(f".{Path(path).name}.tmp")
         fig.savefig(tmp, dpi=110, format="png")
         os.replace(tmp, path)
@@ -85,24 +98,55 @@ def _plot(out: Path, plan, S_plain, S_matched, n, rate, results) -> Path:
     return path
 
 
+def _shown(path: Path) -> str:
+    """``path`` for a message: relative to the working folder when inside it, else
+    its name (never an absolute path of this machine, which the docs gallery would
+    print)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return Path(path).name
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="The chirp demo: matched chirp rate and both inverses")
-    parser.add_argument("--out", type=Path, default=Path("out/demo"), help="output folder (default out/demo)")
-    parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)")
+    parser = argparse.ArgumentParser(
+        description="The chirp demo: matched chirp rate and both inverses"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out/demo"),
+        help="output folder (default out/demo)",
+    )
+    parser.add_argument(
+        "--no-plot", action="store_true", help="skip the PNG (no matplotlib needed)"
+    )
     args = parser.parse_args(argv)
     r = run(args.out, plot=not args.no_plot)
-    print(f"chirpstft {chirpstft.__version__}: noisy linear chirp, 2 Hz rising at 3.5 Hz/s, fs=100 Hz, 8 s")
+    print(
+        f"chirpstft {chirpstft.__version__}: noisy linear chirp, 2 Hz rising at "
+        "3.5 Hz/s, fs=100 Hz, 8 s"
+    )
     print(f"  Rényi entropy (order 3), plain STFT   : {r['renyi_plain_bits']:.3f} bits")
-    print(f"  Rényi entropy (order 3), matched chirp: {r['renyi_matched_bits']:.3f} bits (lower = sharper)")
-    for key in ("error_ls_float64", "error_ola_float64", "error_ls_float32", "error_ola_float32"):
+    print(
+        f"  Rényi entropy (order 3), matched chirp: {r['renyi_matched_bits']:.3f} bits "
+        "(lower = sharper)"
+    )
+    for key in (
+        "error_ls_float64",
+        "error_ola_float64",
+        "error_ls_float32",
+        "error_ola_float32",
+    ):
         _, method, dtype = key.split("_")
-        print(f"  reconstruction error, method={method!r:5} {dtype}: {r[key]:.2e} (relative L2)")
+        error = f"{r[key]:.2e} (relative L2)"
+        print(f"  reconstruction error, method={method!r:5} {dtype}: {error}")
     if "png" in r:
-        print(f"  figure: {r['png']}")
+        print(f"  figure: {_shown(r['png'])}")
     return 0
 
 
 if __name__ == "__main__":
-    # an exit status only on failure, so that the docs gallery can run this script in-process
+    # an exit status only on failure: the docs gallery runs this script in-process
     if status := main():
         raise SystemExit(status)

@@ -196,7 +196,9 @@ def test_auto_scan_that_cannot_fit_is_refused_naming_n_fft_and_the_candidates(mo
     # n_fft/4 candidates, so the scan grows as n_fft**2. Here the budget is lowered instead.
     monkeypatch.setattr(chirpstft._validation, "MAX_BYTES", 512 << 20)
     x = np.random.default_rng(0).standard_normal(300)
-    match = r"chirp_rate='auto' with n_fft=8192 and 2049 candidate rates .* would need \d+(\.\d+)? GiB, more than"
+    match = (
+        r"chirp_rate='auto' with n_fft=8192 and 2049 candidate rates .* would need \d+(\.\d+)? GiB, more than"
+    )
     for backend in _backends():
         with pytest.raises(ParameterError, match=match):
             chirpstft.estimate_chirp_rates(x, n_fft=8192, backend=backend)

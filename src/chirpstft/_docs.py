@@ -100,7 +100,7 @@ out : ndarray or None, default None
     "scaling": """
 scaling : {"magnitude", "power", "psd"}, default "magnitude"
     ``|S|``, ``|S|**2``, or the power spectral density ``|S|**2 / (fs * sum|w|**2)`` in
-    units**2/Hz (doubled for the onesided bins that stand for two frequencies, as
+    units²/Hz (doubled for the onesided bins that stand for two frequencies, as
     :func:`scipy.signal.spectrogram` with ``scaling="density"``).
 """,
     "S": """

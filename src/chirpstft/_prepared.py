@@ -144,7 +144,7 @@ class Analysis(_Prepared):
     def rates_of_frames(
         self, start: int, stop: int, n_total: int | None = None, given: Any = None
     ) -> float | np.ndarray:
-        """The plan's rates of frames ``start .. stop-1`` (see :meth:`chirpstft.Rates.frames`).
+        """The plan's rates of frames ``start`` to ``stop - 1`` (see :meth:`chirpstft.Rates.frames`).
 
         Parameters
         ----------
@@ -269,7 +269,7 @@ class Inverse(_Prepared):
         return tuple(self.S.shape[:-2])
 
     def rates_of_frames(self, start: int, stop: int, given: Any = None) -> float | np.ndarray:
-        """Rates of frames ``start .. stop-1``.
+        """Rates of frames ``start`` to ``stop - 1``.
 
         Parameters
         ----------

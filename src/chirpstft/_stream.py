@@ -68,8 +68,8 @@ class StreamingSTFT:
     >>> plan = chirpstft.ChirpSTFT(fs=100.0, n_fft=64, hop_length=16, chirp_rate=2.0)
     >>> x = np.random.default_rng(0).standard_normal(1000)
     >>> stream = chirpstft.StreamingSTFT(plan)
-    >>> blocks = [stream.push(chunk) for chunk in np.array_split(x, 7)] + [stream.finish()]
-    >>> S = np.concatenate(blocks, axis=-1)
+    >>> blocks = [stream.push(chunk) for chunk in np.array_split(x, 7)]
+    >>> S = np.concatenate([*blocks, stream.finish()], axis=-1)
     >>> bool(np.array_equal(S, plan.stft(x)))
     True
     """
@@ -281,7 +281,8 @@ class StreamingISTFT:
     >>> x = np.random.default_rng(1).standard_normal(1500)
     >>> S = plan.stft(x)
     >>> inv = chirpstft.StreamingISTFT(plan, real=True)
-    >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)] + [inv.finish(length=1500)]
+    >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)]
+    >>> parts.append(inv.finish(length=1500))
     >>> bool(np.allclose(np.concatenate(parts), x))
     True
     """

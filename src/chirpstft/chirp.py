@@ -246,7 +246,7 @@ def block_of(
     rates: float | np.ndarray, batch: tuple[slice, ...], start: int, stop: int
 ) -> float | np.ndarray:
     """Resolved ``rates`` of the signals ``batch`` (slices of the batch axes) and frames
-    ``start .. stop-1`` (a block of a Dask graph); one float stays one float."""
+    ``start`` to ``stop - 1`` (a block of a Dask graph); one float stays one float."""
     if not is_per_frame(rates):
         return rates
     return rates[(*batch, slice(start, stop))]
@@ -381,7 +381,7 @@ class Rates:
         n_total: int | None = None,
         given: Any = None,
     ) -> float | np.ndarray:
-        """The rates of frames ``start .. stop-1`` of a signal seen in parts (streams).
+        """The rates of frames ``start`` to ``stop - 1`` of a signal seen in parts (streams).
 
         The float when the rate is one number, else a float64 array ``(*batch_shape, stop -
         start)``, never collapsed to a float (so a kernel takes the same per-frame path for every

@@ -526,7 +526,8 @@ def render(
     --------
     >>> import numpy as np, chirpstft
     >>> x = np.random.default_rng(0).standard_normal((8, 1440)).astype(np.float32)
-    >>> imgs = chirpstft.render(x, fs=1/60, n_fft=128, hop_length=32, size=(32, 32), cmap="viridis")
+    >>> imgs = chirpstft.render(x, fs=1/60, n_fft=128, hop_length=32, size=(32, 32),
+    ...                         cmap="viridis")
     >>> imgs.shape, imgs.dtype
     ((8, 32, 32, 3), dtype('uint8'))
     """

@@ -111,7 +111,7 @@ def plot_filters(run, model=None, layers=None, filters: int = 8, *, progress: bo
         bar.update(1)
         ncol = min(len(imgs), 4)
         nrow = int(np.ceil(len(imgs) / ncol))
-        fig, axes = plt.subplots(nrow, ncol, figsize=(2.0 * ncol, 2.0 * nrow + 0.5), squeeze=False)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(2.0 * ncol, 2.0 * nrow), squeeze=False)
         for k, ax in enumerate(axes.ravel()):
             ax.axis("off")
             if k >= len(imgs):
@@ -120,7 +120,6 @@ def plot_filters(run, model=None, layers=None, filters: int = 8, *, progress: bo
             show = im[..., :3] if im.shape[-1] >= 3 else im[..., 0]
             ax.imshow(show.astype(np.uint8), origin="lower", cmap=None if show.ndim == 3 else "gray")
             ax.set_title(f"filter {k}", fontsize=11)
-        fig.suptitle(f"inputs that excite filters of layer {name}", fontsize=12)
         fname = f"filters_{name}.png"
         _save(fig, os.path.join(run, fname))
         paths.append(fname)

@@ -115,7 +115,8 @@ class BuildConfig:
         default=75.0,
         metadata=option(
             "pairing radius: a number of km (the seed paper: 75) or 'dobrovolsky' for the earthquake-preparation "
-            "radius 10^(0.43*M) km (Dobrovolsky et al. 1979: 52 km at M4, 380 km at M6, 1,023 km at M7)",
+            "radius of Dobrovolsky et al. 1979, which grows tenfold per 2.3 magnitudes (52 km at M4, 380 km at M6, "
+            "1,023 km at M7)",
             kind="distance",
             group="pairing",
         ),
@@ -225,8 +226,8 @@ class BuildConfig:
         default="auto",
         metadata=option(
             "chirp rate of the STFT window: 'auto' (chosen per frame from the data), '<c>bins' (c frequency "
-            "bins swept per frame, rate = c*fs^2/n_fft^2: the same meaning at any interval and n_fft), or a "
-            "number in Hz/s; 0 is the plain STFT",
+            "bins, each fs/n_fft wide, swept in one frame of n_fft/fs seconds: the same meaning at any "
+            "interval and n_fft), or a number in Hz/s; 0 is the plain STFT",
             kind="chirp_rate",
             group="images",
         ),
