@@ -87,12 +87,25 @@ def memory_bound(shape, dtype):
     return run
 
 
+def write_bound(shape, dtype):
+    """Write a reused (already faulted) output once: the bound for a caller who passes ``out=``."""
+    out = np.empty(shape, dtype=dtype)
+
+    def run(_x):
+        out.fill(0)
+        return out
+
+    return run
+
+
 CHIRP_PEERS = [
     "chirpstft-numba",
+    "chirpstft-numba-out",
     "chirpstft-numpy",
     "scipy-ShortTimeFFT",
     "numpy-naive-floor",
     "memory-bound",
+    "write-bound",
 ]
 PLAIN_PEERS = [
     "chirpstft-numba",
@@ -112,6 +125,9 @@ def _chirp_case(benchmark, x, impl, n_fft, hop, fs, rate):
     n_frames = ref.shape[-1]
     if impl == "chirpstft-numba":
         fn, check = plan.stft, lambda out: assert_close(out, ref)
+    elif impl == "chirpstft-numba-out":  # a caller's buffer, reused: no allocation, no page faults
+        buffer = np.empty(ref.shape, dtype=np.complex64)
+        fn, check = (lambda a: plan.stft(a, out=buffer)), (lambda out: assert_close(out, ref))
     elif impl == "chirpstft-numpy":
         fn, check = ref_plan.stft, lambda out: None
     elif impl == "scipy-ShortTimeFFT":
@@ -120,6 +136,8 @@ def _chirp_case(benchmark, x, impl, n_fft, hop, fs, rate):
     elif impl == "numpy-naive-floor":
         fn = naive_floor(plan, rate, n_frames, onesided=False)
         check = lambda out: assert_close(out, ref)  # noqa: E731
+    elif impl == "write-bound":
+        fn, check = write_bound(ref.shape, np.complex64), lambda out: None
     else:
         fn, check = memory_bound(ref.shape, np.complex64), lambda out: None
     check(fn(x))
