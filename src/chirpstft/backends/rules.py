@@ -1,4 +1,5 @@
-"""Rules every kernel shares, CPU and GPU alike: padding codes and the padded index, sparse resize.
+"""Rules every kernel shares, CPU and GPU alike: padding codes and the padded index, sparse resize,
+the level and resize arguments of a render.
 
 (The working-dtype rule they share is :func:`chirpstft._validation.real_dtype_of`.)
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["PAD_CODES", "pad_index", "sparse_rows"]
+__all__ = ["PAD_CODES", "pad_index", "render_tables", "sparse_rows"]
 
 #: The integer code of each ``pad_mode`` inside the kernels (see :func:`pad_index`).
 PAD_CODES: dict[str, int] = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
@@ -61,3 +62,15 @@ def sparse_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     for i in range(matrix.shape[0]):
         weights[i, : counts[i]] = matrix[i, starts[i] : stops[i]]
     return starts.astype(np.int64), counts.astype(np.int64), weights
+
+
+def render_tables(amin, ref_value, top_db, db_range, rows_matrix, cols_matrix) -> tuple:
+    """The level and resize arguments of a render kernel (the Numba CPU and the CUDA ones alike).
+
+    ``(amin, ref_value, top_db, db_lo, db_hi, rows, cols)``: floats, ``top_db`` -1.0 for no floor,
+    ``db_lo == db_hi == 0.0`` for each image's own range (``db_range`` None), and the
+    :func:`sparse_rows` tables of the row and column resampling matrices.
+    """
+    lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
+    top = -1.0 if top_db is None else float(top_db)
+    return float(amin), float(ref_value), top, lo, hi, sparse_rows(rows_matrix), sparse_rows(cols_matrix)

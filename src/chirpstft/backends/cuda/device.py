@@ -33,7 +33,7 @@ from ..._spec import FrameSpec
 from ..._validation import complex_dtype
 from ..._validation import real_dtype_of as _real_of
 from ...chirp import is_chirped, is_complex_analysis, is_per_frame
-from ..rules import PAD_CODES, sparse_rows
+from ..rules import PAD_CODES, render_tables
 from . import fused as FK
 from . import kernels as K
 from . import tiles as FP
@@ -157,6 +157,10 @@ class DeviceBackend:
         t2 = self._table(spec, ("t2",), lambda: spec.t2)
         return hr, hi, t2, per_frame
 
+    def _scale(self, scale, n_bins: int):
+        """``scale`` (a scalar or one value per output bin) as ``n_bins`` float64 values on the device."""
+        return self.xp.asarray(np.broadcast_to(np.asarray(scale, np.float64).reshape(-1), (n_bins,)).copy())
+
     def _as_real_view(self, a):
         """Interleaved real view of a C-contiguous complex array (no copy)."""
         return a.view(_real_of(a.dtype)) if a.dtype.kind == "c" else a
@@ -217,7 +221,7 @@ class DeviceBackend:
             )
         n_batch, n_bins = x2.shape[0], src.shape[0]
         out = xp.empty((n_batch, n_bins, n_frames), dtype=complex_dtype(real) if power == 0 else real)
-        scale_dev = xp.asarray(np.broadcast_to(np.asarray(scale, np.float64).reshape(-1), (n_bins,)).copy())
+        scale_dev = self._scale(scale, n_bins)
         tiles = n_batch * -(-n_frames // (1 << args[-1]))
         x_view, rest = args[0], args[1:]
         stft_tiles, _ = FK.kernels(real.itemsize)
@@ -282,9 +286,7 @@ class DeviceBackend:
         )
         n_batch, n_frames = F.shape[:2]
         out = xp.empty((n_batch, src.shape[0], n_frames), dtype=out_dtype)
-        scale_dev = xp.asarray(
-            np.broadcast_to(np.asarray(scale, np.float64).reshape(-1), (src.shape[0],)).copy()
-        )
+        scale_dev = self._scale(scale, src.shape[0])
         self._launch_reorder(self._as_real_view(F), self._as_real_view(out), src, power, scale_dev)
         return out
 
@@ -307,6 +309,22 @@ class DeviceBackend:
         return out.reshape(*batch, *out.shape[1:])
 
     # ------------------------------------------------------------------ inverse
+    def _inverse_args(self, spec: FrameSpec, rates, real, n_frames, method, inv_env, start):
+        """The arguments both inverse kernels take after ``out``: the synthesis weights, the rate
+        table, the inverse envelope (``er + 1j*ei``), ``hop`` and ``start``."""
+        xp = self.xp
+        sr, si, t2, per_frame = self._weights(spec, rates, real, +1, "window" if method == "ls" else "ones")
+        table, _ = _rate_table(rates, n_frames)
+        env = np.asarray(inv_env, dtype=np.complex128)
+        er = xp.asarray(np.ascontiguousarray(env.real))
+        ei = xp.asarray(np.ascontiguousarray(env.imag))
+        return sr, si, t2, xp.asarray(table), per_frame, er, ei, spec.hop_length, start
+
+    def _inverse_out(self, n_batch: int, length: int, real, fft_mode, real_output):
+        """The inverse's output ``(B, L)``: complex unless ``fft_mode`` is onesided or ``real_output``."""
+        out_complex = fft_mode != "onesided" and not real_output
+        return self.xp.empty((n_batch, length), dtype=complex_dtype(real) if out_complex else real)
+
     def istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
         """Inverse chirp STFT on the device (see numpy_ref.istft). Power-of-two ``n_fft`` that
         fit the FFT tile: the fused ``istft_tiles``; otherwise inverse FFTs (cuFFT), then a
@@ -328,31 +346,12 @@ class DeviceBackend:
         else:
             y = xp.fft.ifft(Z, axis=-1)
         y = xp.ascontiguousarray(y.astype(complex_dtype(real) if y.dtype.kind == "c" else real, copy=False))
-        sr, si, t2, per_frame = self._weights(spec, rates, real, +1, "window" if method == "ls" else "ones")
-        table, _ = _rate_table(rates, n_frames)
-        env = np.asarray(inv_env, dtype=np.complex128)
-        er = xp.asarray(np.ascontiguousarray(env.real))
-        ei = xp.asarray(np.ascontiguousarray(env.imag))
-        out_complex = fft_mode != "onesided" and not real_output
-        out = xp.empty((n_batch, length), dtype=complex_dtype(real) if out_complex else real)
+        out = self._inverse_out(n_batch, length, real, fft_mode, real_output)
+        args = self._inverse_args(spec, rates, real, n_frames, method, inv_env, start)
         tpb = K.THREADS_PER_BLOCK
-        self._launch(
-            K.overlap_add,
-            n_batch * -(-length // tpb),
-            tpb,
-            self._as_real_view(y),
-            self._as_real_view(out),
-            sr,
-            si,
-            t2,
-            xp.asarray(table),
-            per_frame,
-            er,
-            ei,
-            spec.hop_length,
-            start,
-            y.dtype.kind == "c",
-        )
+        tiles = n_batch * -(-length // tpb)
+        y_view, out_view = self._as_real_view(y), self._as_real_view(out)
+        self._launch(K.overlap_add, tiles, tpb, y_view, out_view, *args, y.dtype.kind == "c")
         return out.reshape(*batch, length)
 
     def _fused_istft(self, S, spec: FrameSpec, rates, fft_mode, method, inv_env, start, length, real_output):
@@ -367,14 +366,9 @@ class DeviceBackend:
         S3 = xp.ascontiguousarray(S.reshape(-1, n_freqs, n_frames).astype(complex_dtype(real), copy=False))
         n_batch = S3.shape[0]
         src = self._table(spec, ("isrc", fft_mode), lambda: _inverse_sources(fft_mode, n_fft))
-        sr, si, t2, per_frame = self._weights(spec, rates, real, +1, "window" if method == "ls" else "ones")
-        table, _ = _rate_table(rates, n_frames)
-        env = np.asarray(inv_env, dtype=np.complex128)
-        er = xp.asarray(np.ascontiguousarray(env.real))
-        ei = xp.asarray(np.ascontiguousarray(env.imag))
+        out = self._inverse_out(n_batch, length, real, fft_mode, real_output)
+        args = self._inverse_args(spec, rates, real, n_frames, method, inv_env, start)
         twr, twi = self._twiddles(spec, real, +1)
-        out_complex = fft_mode != "onesided" and not real_output
-        out = xp.empty((n_batch, length), dtype=complex_dtype(real) if out_complex else real)
         g = FP.frames_per_tile(n_fft, real.itemsize, n_frames)
         tile_len = FP.istft_tile_samples(spec.hop_length)
         tiles = n_batch * -(-length // tile_len)
@@ -384,15 +378,7 @@ class DeviceBackend:
             K.THREADS_PER_BLOCK,
             self._as_real_view(S3),
             self._as_real_view(out),
-            sr,
-            si,
-            t2,
-            xp.asarray(table),
-            per_frame,
-            er,
-            ei,
-            spec.hop_length,
-            start,
+            *args,
             src,
             fft_mode == "onesided",
             twr,
@@ -403,6 +389,7 @@ class DeviceBackend:
         return out.reshape(*batch, length)
 
     # ------------------------------------------------------------------ images
+    # The backend interface: the same parameters as backends/numba/render.py's render() (a kept pair).
     def render(
         self,
         x,
@@ -431,24 +418,12 @@ class DeviceBackend:
         rows = np.asarray(fft_rows, dtype=np.int64)
         real = _real_of(x.dtype)
         height, width = rows_matrix.shape[0], cols_matrix.shape[0]
-        h_start, h_count, h_w = (xp.asarray(a) for a in sparse_rows(np.asarray(rows_matrix)))
-        w_start, w_count, w_w = (xp.asarray(a) for a in sparse_rows(np.asarray(cols_matrix)))
-        lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
-        finish = (
-            float(amin),
-            float(ref_value),
-            -1.0 if top_db is None else float(top_db),
-            lo,
-            hi,
-            h_start,
-            h_count,
-            h_w,
-            w_start,
-            w_count,
-            w_w,
-            xp.asarray(np.ascontiguousarray(lut, dtype=np.float64)),
-            np.dtype(out_dtype) == np.uint8,
+        *levels, h_tables, w_tables = render_tables(
+            amin, ref_value, top_db, db_range, rows_matrix, cols_matrix
         )
+        resize = (xp.asarray(a) for a in (*h_tables, *w_tables))
+        lut_dev = xp.asarray(np.ascontiguousarray(lut, dtype=np.float64))
+        finish = (*levels, *resize, lut_dev, np.dtype(out_dtype) == np.uint8)  # render_images' tail
         if FP.fused_render_size(spec.n_fft, real.itemsize, rows.shape[0], n_frames):
             # one block per image: the power rows never leave shared memory
             x2, real, args = self._fused_args(x, spec, rates, n_frames, render=True)

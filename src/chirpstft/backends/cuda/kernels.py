@@ -12,6 +12,11 @@ work, one block per unit at a time, and every output element is written by exact
 of output samples, :func:`reorder` square tiles that it transposes through shared memory,
 :func:`render_images` whole images (per-image reductions).
 
+The device functions here serve the fused kernels of :mod:`.fused` too: the chirped weight
+(:func:`rotate`), the output writers (:func:`put_bin`, :func:`put_sample`, :func:`put_pixel`),
+the synthesis term of the inverse and the render steps (:func:`normalise_image`,
+:func:`resize_pixel`), which reach an image through :func:`image_slot` / :func:`image_row`.
+
 Kernels are compiled on first use for each argument type and cached on disk (``cache=True``).
 Importing this module imports :mod:`numba.cuda`; only the GPU backend and its tests do.
 """
@@ -22,6 +27,7 @@ import math
 
 import numba
 from numba import cuda
+from numba.extending import overload
 
 from ..rules import pad_index as _pad_index_py
 
@@ -91,6 +97,196 @@ def block_max(sh, value):
     return result
 
 
+@cuda.jit(device=True)
+def sample(x, b, j, x_complex):
+    """Sample ``j`` of signal ``b`` as ``(re, im)`` in float64: ``x`` (B, n) real or (B, 2n) interleaved."""
+    xr = 0.0
+    xi = 0.0
+    if x_complex:
+        xr = x[b, 2 * j]
+        xi = x[b, 2 * j + 1]
+    else:
+        xr = x[b, j]
+    return xr, xi
+
+
+@cuda.jit(device=True)
+def rotate(gr, gi, angle):
+    """``(gr + 1j*gi) * exp(1j*angle)``: a weight times its per-frame chirp phase."""
+    c = math.cos(angle)
+    s = math.sin(angle)
+    return gr * c - gi * s, gr * s + gi * c
+
+
+@cuda.jit(device=True)
+def synthesis_term(yr, yi, sr, si, t2, rates, per_frame, b, m, k):
+    """Sample ``k`` of inverse frame ``m`` times its synthesis weight (and de-chirp), as ``(re, im)``."""
+    gr = sr[k]
+    gi = si[k]
+    if per_frame:
+        gr, gi = rotate(gr, gi, math.pi * rate_of(rates, b, m) * t2[k])
+    return yr * gr - yi * gi, yr * gi + yi * gr
+
+
+@cuda.jit(device=True)
+def put_bin(out, b, q, m, re, im, power, scale):
+    """Bin ``q`` of frame ``m`` of ``out``: ``re + 1j*im`` interleaved (``power == 0``: ``out``
+    (B, Q, 2M)), or ``|re + 1j*im|**power * scale[q]`` (``out`` (B, Q, M) real)."""
+    if power == 0:
+        out[b, q, 2 * m] = re
+        out[b, q, 2 * m + 1] = im
+    else:
+        mag = math.hypot(re, im)
+        if power == 2:
+            mag = mag * mag
+        out[b, q, m] = mag * scale[q]
+
+
+@cuda.jit(device=True)
+def put_sample(out, b, j, vr, vi, er, ei, out_complex):
+    """Output sample ``j``: ``(vr + 1j*vi) * (er[j] + 1j*ei[j])``, interleaved (``out`` (B, 2L)) or
+    its real part (``out`` (B, L))."""
+    re = vr * er[j] - vi * ei[j]
+    if out_complex:
+        out[b, 2 * j] = re
+        out[b, 2 * j + 1] = vr * ei[j] + vi * er[j]
+    else:
+        out[b, j] = re
+
+
+# The render steps below serve both render kernels: render_images keeps the images in a
+# (B, R, M) global array, render_fused one image flat in shared memory. They reach a value
+# through image_slot / image_row, which index each kind the way its kernel always did. The
+# Python bodies run under the simulator; compiled kernels use the overloads (chosen by ndim).
+def image_slot(P, b, e, n_cols):
+    """``(array, index)`` of value ``e`` (flat, rows x ``n_cols``) of image ``b``: ``P`` (B, R, M),
+    or one image flat (``b`` unused)."""
+    if P.ndim == 3:
+        return P[b, e // n_cols], e % n_cols
+    return P, e
+
+
+def image_row(P, b, r, n_cols):
+    """``(array, offset)`` of row ``r`` of image ``b`` (``P`` as :func:`image_slot` takes it)."""
+    if P.ndim == 3:
+        return P[b, r], 0
+    return P, r * n_cols
+
+
+@overload(image_slot, target="cuda")
+def _image_slot(P, b, e, n_cols):
+    if P.ndim == 3:
+        return lambda P, b, e, n_cols: (P[b, e // n_cols], e % n_cols)
+    return lambda P, b, e, n_cols: (P, e)
+
+
+@overload(image_row, target="cuda")
+def _image_row(P, b, r, n_cols):
+    if P.ndim == 3:
+        return lambda P, b, r, n_cols: (P[b, r], 0)
+    return lambda P, b, r, n_cols: (P, r * n_cols)
+
+
+@cuda.jit(device=True)
+def normalise_image(P, b, n_cols, size, amin, ref_value, top_db, db_lo, db_hi, red):
+    """Steps 1-4 of a render, in place on the ``size`` power values of image ``b`` (rows x
+    ``n_cols``; ``P`` as :func:`image_slot` takes it): dB as ``librosa.power_to_db``
+    (``ref_value <= 0``: the image's maximum), floored at ``top - top_db`` (``top_db < 0``: no
+    floor), normalised to [0, 1] by the image's finite min and max or by ``[db_lo, db_hi]`` when
+    ``db_hi > db_lo``; non-finite values become 0. ``red``: a block-sized float64 reduction
+    buffer. Ends synchronised."""
+    t = cuda.threadIdx.x
+    nt = cuda.blockDim.x
+    inf = math.inf
+    # 1. reference power: the image's finite maximum, or the given one
+    ref = ref_value
+    if ref <= 0.0:
+        local = -inf
+        for e in range(t, size, nt):
+            a, i = image_slot(P, b, e, n_cols)
+            v = a[i]
+            if math.isfinite(v) and v > local:
+                local = v
+        ref = block_max(red, local)
+    ref_db = 10.0 * math.log10(larger(amin, ref)) if math.isfinite(ref) else 0.0
+    # 2. decibels (NaN marks a non-finite value), and their maximum
+    local = -inf
+    for e in range(t, size, nt):
+        a, i = image_slot(P, b, e, n_cols)
+        v = a[i]
+        if math.isfinite(v):
+            d = 10.0 * math.log10(larger(amin, v)) - ref_db
+            a[i] = d
+            if d > local:
+                local = d
+        else:
+            a[i] = math.nan
+    top = block_max(red, local)
+    # 3. top_db floor, and the normalisation range
+    fixed = db_hi > db_lo
+    local_lo = inf
+    local_hi = -inf
+    for e in range(t, size, nt):
+        a, i = image_slot(P, b, e, n_cols)
+        d = a[i]
+        if math.isfinite(d):
+            if top_db >= 0.0 and d < top - top_db:
+                d = top - top_db
+                a[i] = d
+            local_lo = smaller(local_lo, d)
+            local_hi = larger(local_hi, d)
+    lo = db_lo
+    hi = db_hi
+    if not fixed:
+        lo = -block_max(red, -local_lo)
+        hi = block_max(red, local_hi)
+    span = hi - lo
+    # 4. normalise to [0, 1]
+    for e in range(t, size, nt):
+        a, i = image_slot(P, b, e, n_cols)
+        d = a[i]
+        if math.isfinite(d) and span > 0.0:
+            a[i] = clip01((d - lo) / span)
+        else:
+            a[i] = 0.0
+    cuda.syncthreads()
+
+
+@cuda.jit(device=True)
+def put_pixel(out, b, h, w, value, lut, to_uint8):
+    """Pixel ``(h, w)`` of image ``b`` of ``out`` (B, H, W, C) from ``value`` in [0, 1]: coloured by
+    ``lut`` (256, 3), or gray (``lut`` (0, 3)) on every channel; uint8 or float."""
+    if lut.shape[0] > 0:
+        index = round(value * 255.0)
+        for ch in range(out.shape[3]):
+            level = clip01(lut[index, ch])
+            out[b, h, w, ch] = round(level * 255.0) if to_uint8 else level
+    else:
+        for ch in range(out.shape[3]):
+            out[b, h, w, ch] = round(value * 255.0) if to_uint8 else value
+
+
+@cuda.jit(device=True)
+def resize_pixel(P, b, n_cols, out, h, w, resize):
+    """Step 5 of a render, pixel ``(h, w)`` of image ``b``: the normalised image (rows x ``n_cols``,
+    ascending frequency; ``P`` as :func:`image_slot` takes it) resized, coloured and written to
+    ``out``, low frequencies in the bottom row. ``resize``: ``(h_start, h_count, h_w, w_start,
+    w_count, w_w, lut, to_uint8)``, the banded resize matrices as (start, count, weights) per
+    output row / column, and :func:`put_pixel`'s ``lut`` and ``to_uint8``."""
+    h_start, h_count, h_w, w_start, w_count, w_w, lut, to_uint8 = resize
+    row = out.shape[1] - 1 - h  # row 0 of the image is the top
+    value = 0.0
+    for a in range(h_count[row]):
+        rw = h_w[row, a]
+        if rw != 0.0:
+            line, first = image_row(P, b, h_start[row] + a, n_cols)
+            partial = 0.0
+            for z in range(w_count[w]):  # (w_start[w] hoisted: render_fused f32 +4 registers, sm_90)
+                partial += w_w[w, z] * line[first + w_start[w] + z]
+            value += rw * partial
+    put_pixel(out, b, h, w, clip01(value), lut, to_uint8)
+
+
 # --------------------------------------------------------------------------- kernels
 @cuda.jit(cache=True)
 def gather_frames(x, out, hr, hi, t2, rates, per_frame, n_frames, n_fft, hop, pad, pad_mode, x_complex):
@@ -117,18 +313,11 @@ def gather_frames(x, out, hr, hi, t2, rates, per_frame, n_frames, n_fft, hop, pa
             xr = 0.0
             xi = 0.0
             if j >= 0:
-                if x_complex:
-                    xr = x[b, 2 * j]
-                    xi = x[b, 2 * j + 1]
-                else:
-                    xr = x[b, j]
+                xr, xi = sample(x, b, j, x_complex)
             gr = hr[k]
             gi = hi[k]
-            if per_frame:
-                angle = -math.pi * a * t2[k]
-                c = math.cos(angle)
-                s = math.sin(angle)
-                gr, gi = gr * c - gi * s, gr * s + gi * c
+            if per_frame:  # the rate is read once per frame (fused._load_tile reads it per sample)
+                gr, gi = rotate(gr, gi, -math.pi * a * t2[k])
             if out_complex:
                 out[b, m, 2 * k] = xr * gr - xi * gi
                 out[b, m, 2 * k + 1] = xr * gi + xi * gr
@@ -176,8 +365,7 @@ def reorder(F, out, src, power, scale):
         b = bq // q_tiles
         m0 = mt * TILE
         for e in range(t, TILE * TILE, nt):  # read: bins vary fastest
-            i = e // TILE
-            j = e % TILE
+            i, j = divmod(e, TILE)
             m = m0 + i
             q = q0 + j
             if m < n_frames and q < n_bins:
@@ -190,21 +378,11 @@ def reorder(F, out, src, power, scale):
                     tile_im[i, j] = -F[b, m, -2 * s - 1]
         cuda.syncthreads()
         for e in range(t, TILE * TILE, nt):  # write: frames vary fastest
-            j = e // TILE
-            i = e % TILE
+            j, i = divmod(e, TILE)
             m = m0 + i
             q = q0 + j
             if m < n_frames and q < n_bins:
-                re = tile_re[i, j]
-                im = tile_im[i, j]
-                if power == 0:
-                    out[b, q, 2 * m] = re
-                    out[b, q, 2 * m + 1] = im
-                else:
-                    mag = math.hypot(re, im)
-                    if power == 2:
-                        mag = mag * mag
-                    out[b, q, m] = mag * scale[q]
+                put_bin(out, b, q, m, tile_re[i, j], tile_im[i, j], power, scale)
         cuda.syncthreads()
 
 
@@ -246,23 +424,12 @@ def overlap_add(y, out, sr, si, t2, rates, per_frame, er, ei, hop, start, y_comp
                 else:
                     yr = y[b, m, k]
                     yi = 0.0
-                gr = sr[k]
-                gi = si[k]
-                if per_frame:
-                    angle = math.pi * rate_of(rates, b, m) * t2[k]
-                    c = math.cos(angle)
-                    s = math.sin(angle)
-                    gr, gi = gr * c - gi * s, gr * s + gi * c
-                acc_r += yr * gr - yi * gi
-                acc_i += yr * gi + yi * gr
+                tr, ti = synthesis_term(yr, yi, sr, si, t2, rates, per_frame, b, m, k)
+                acc_r += tr
+                acc_i += ti
                 m -= 1
                 k += hop
-            re = acc_r * er[j] - acc_i * ei[j]
-            if out_complex:
-                out[b, 2 * j] = re
-                out[b, 2 * j + 1] = acc_r * ei[j] + acc_i * er[j]
-            else:
-                out[b, j] = re
+            put_sample(out, b, j, acc_r, acc_i, er, ei, out_complex)
 
 
 @cuda.jit(cache=True)
@@ -280,91 +447,14 @@ def render_images(
     ``lut``: (256, 3) colormap, or (0, 3) for gray repeated over C channels.
     """
     sh = cuda.shared.array(SHARED, numba.float64)
+    n_cols = P.shape[2]
     t = cuda.threadIdx.x
     nt = cuda.blockDim.x
-    n_rows = P.shape[1]
-    n_cols = P.shape[2]
-    size = n_rows * n_cols
     height = out.shape[1]
     width = out.shape[2]
-    channels = out.shape[3]
-    inf = math.inf
+    resize = (h_start, h_count, h_w, w_start, w_count, w_w, lut, to_uint8)
     for b in range(cuda.blockIdx.x, P.shape[0], cuda.gridDim.x):
-        # 1. reference power: the image's finite maximum, or the given one
-        ref = ref_value
-        if ref <= 0.0:
-            local = -inf
-            for e in range(t, size, nt):
-                v = P[b, e // n_cols, e % n_cols]
-                if math.isfinite(v) and v > local:
-                    local = v
-            ref = block_max(sh, local)
-        ref_db = 10.0 * math.log10(larger(amin, ref)) if math.isfinite(ref) else 0.0
-        # 2. decibels (NaN marks a non-finite value), and their maximum
-        local = -inf
-        for e in range(t, size, nt):
-            r = e // n_cols
-            c = e % n_cols
-            v = P[b, r, c]
-            if math.isfinite(v):
-                d = 10.0 * math.log10(larger(amin, v)) - ref_db
-                P[b, r, c] = d
-                if d > local:
-                    local = d
-            else:
-                P[b, r, c] = math.nan
-        top = block_max(sh, local)
-        # 3. top_db floor, and the normalisation range
-        fixed = db_hi > db_lo
-        local_lo = inf
-        local_hi = -inf
-        for e in range(t, size, nt):
-            r = e // n_cols
-            c = e % n_cols
-            d = P[b, r, c]
-            if math.isfinite(d):
-                if top_db >= 0.0 and d < top - top_db:
-                    d = top - top_db
-                    P[b, r, c] = d
-                local_lo = smaller(local_lo, d)
-                local_hi = larger(local_hi, d)
-        lo = db_lo
-        hi = db_hi
-        if not fixed:
-            lo = -block_max(sh, -local_lo)
-            hi = block_max(sh, local_hi)
-        span = hi - lo
-        # 4. normalise to [0, 1]
-        for e in range(t, size, nt):
-            r = e // n_cols
-            c = e % n_cols
-            d = P[b, r, c]
-            if math.isfinite(d) and span > 0.0:
-                P[b, r, c] = clip01((d - lo) / span)
-            else:
-                P[b, r, c] = 0.0
-        cuda.syncthreads()
-        # 5. resize (separable, banded), colour, write; row 0 of the image is the top
+        normalise_image(P, b, n_cols, P.shape[1] * n_cols, amin, ref_value, top_db, db_lo, db_hi, sh)
         for e in range(t, height * width, nt):
-            h = e // width
-            w = e % width
-            row = height - 1 - h
-            value = 0.0
-            for a in range(h_count[row]):
-                rw = h_w[row, a]
-                if rw != 0.0:
-                    rr = h_start[row] + a
-                    partial = 0.0
-                    for z in range(w_count[w]):
-                        partial += w_w[w, z] * P[b, rr, w_start[w] + z]
-                    value += rw * partial
-            value = clip01(value)
-            if lut.shape[0] > 0:
-                index = round(value * 255.0)
-                for ch in range(channels):
-                    level = clip01(lut[index, ch])
-                    out[b, h, w, ch] = round(level * 255.0) if to_uint8 else level
-            else:
-                for ch in range(channels):
-                    out[b, h, w, ch] = round(value * 255.0) if to_uint8 else value
+            resize_pixel(P, b, n_cols, out, e // width, e % width, resize)
         cuda.syncthreads()

@@ -11,7 +11,7 @@ from numba.extending import overload
 
 from ..._spec import FrameSpec
 from ..._validation import real_dtype_of
-from ..rules import sparse_rows
+from ..rules import render_tables
 from .decibels import db_normalize
 from .frames import forward_block, prepare, store_pair
 from .lanefft import twiddles
@@ -200,8 +200,6 @@ def render(
     shape = (x2.shape[0], height, width, channels)
     images = np.empty(shape, dtype=out_dtype) if out is None else out.reshape(shape)
     twr, twi = twiddles(spec.n_fft, real.name)
-    lo, hi_ = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
-    top = -1.0 if top_db is None else float(top_db)
     launch(
         _render_kernel,
         x2,
@@ -214,13 +212,7 @@ def render(
         twi,
         n_frames,
         readonly(fft_rows, np.int64),
-        float(amin),
-        float(ref_value),
-        top,
-        lo,
-        hi_,
-        sparse_rows(rows_matrix),
-        sparse_rows(cols_matrix),
+        *render_tables(amin, ref_value, top_db, db_range, rows_matrix, cols_matrix),
         readonly(lut, np.float64),
         numba.get_num_threads(),
     )
