@@ -162,3 +162,32 @@ def test_readme_figure_script_runs(tmp_path):
     out = module.main(["--out", str(tmp_path / "fig.png")])
     assert out.stat().st_size > 20_000
     assert oct(out.stat().st_mode & 0o777) != oct(0o600)  # normal permissions, not mkstemp's
+
+
+@pytest.mark.parametrize("func", ["stft", "spectrogram", "render"])
+def test_functional_calls_take_the_plans_parameters_by_name_and_refuse_others(func):
+    """stft, spectrogram and render take the plan's parameters as keywords (PlanParams): the
+    defaults are ChirpSTFT's, and a misspelt name says which names there are."""
+    x = np.random.default_rng(0).standard_normal(300)
+    call = getattr(chirpstft, func)
+    kw = dict(size=(8, 8)) if func == "render" else {}
+    with pytest.raises(
+        TypeError, match=rf"{func}\(\) got an unexpected keyword argument 'nfft'; .* fs, n_fft"
+    ):
+        call(x, nfft=64, **kw)
+    assert set(chirpstft._plan.PLAN_PARAMS) == {
+        "fs",
+        "n_fft",
+        "hop_length",
+        "win_length",
+        "window",
+        "chirp_rate",
+        "center",
+        "pad_mode",
+        "fft_mode",
+        "backend",
+    }
+    if func != "render":
+        got = call(x, n_fft=64, hop_length=16, fs=2.0)
+        want = getattr(chirpstft.ChirpSTFT(n_fft=64, hop_length=16, fs=2.0), func)(x)
+        np.testing.assert_array_equal(got, want)

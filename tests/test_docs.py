@@ -76,6 +76,9 @@ def test_option_sets_are_literal_in_the_signatures():
         (chirpstft.waveform_image, "mode"),
     ]:
         hints = typing.get_type_hints(func)
+        if param not in hints:  # a plan parameter taken as **kwargs: Unpack[PlanParams]
+            (params_type,) = typing.get_args(hints["kwargs"])
+            hints = typing.get_type_hints(params_type)
         assert "Literal" in str(hints[param]), (func.__name__, param, hints[param])
 
 

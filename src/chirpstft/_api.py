@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
 import numpy as np
 
 from . import _dask
 from ._docs import fill_doc
 from ._errors import ParameterError
-from ._plan import cached_plan, clear_plan_cache, plan_for
+from ._plan import PlanParams, cached_plan, clear_plan_cache, plan_for, plan_from
 from ._spec import FFT_MODES, FFTMode, Method, PadMode, Scaling, default_fft_mode, n_fft_for
 from ._validation import option
 from .chirp import AutoChirp, Rates
@@ -21,18 +21,9 @@ __all__ = ["cached_plan", "clear_plan_cache", "estimate_chirp_rates", "istft", "
 def stft(
     x: Any,
     *,
-    fs: float = 1.0,
-    n_fft: int = 256,
-    hop_length: int | None = None,
-    win_length: int | None = None,
-    window: Any = "hann",
-    chirp_rate: Any = 0.0,
-    center: bool = True,
-    pad_mode: PadMode = "constant",
-    fft_mode: FFTMode | None = None,
-    backend: str | None = None,
     return_rates: bool = False,
     out: np.ndarray | None = None,
+    **kwargs: Unpack[PlanParams],
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Chirp-window short-time Fourier transform.
 
@@ -52,6 +43,9 @@ def stft(
     %(backend)s
     %(return_rates)s
     %(out)s
+    **kwargs
+        The plan's parameters above, from ``fs`` to ``backend``, by name (their defaults are
+        those of :class:`ChirpSTFT`).
 
     Returns
     -------
@@ -79,26 +73,16 @@ def stft(
     >>> S.shape, S.dtype
     ((3, 128, 46), dtype('complex64'))
     """
-    plan = plan_for(locals())
-    return plan.stft(x, return_rates=return_rates, out=out)
+    return plan_from("stft", kwargs).stft(x, return_rates=return_rates, out=out)
 
 
 @fill_doc
 def spectrogram(
     x: Any,
     *,
-    fs: float = 1.0,
-    n_fft: int = 256,
-    hop_length: int | None = None,
-    win_length: int | None = None,
-    window: Any = "hann",
-    chirp_rate: Any = 0.0,
-    center: bool = True,
-    pad_mode: PadMode = "constant",
-    fft_mode: FFTMode | None = None,
     scaling: Scaling = "magnitude",
-    backend: str | None = None,
     out: np.ndarray | None = None,
+    **kwargs: Unpack[PlanParams],
 ) -> np.ndarray:
     """Magnitude (``|S|``), power (``|S|**2``) or PSD of the chirp STFT.
 
@@ -107,11 +91,13 @@ def spectrogram(
     Parameters
     ----------
     %(x)s
+    %(scaling)s
+    %(out)s
     %(analysis)s
     %(fft_mode)s
-    %(scaling)s
     %(backend)s
-    %(out)s
+    **kwargs
+        The plan's parameters above, from ``fs`` to ``backend``, by name (as :func:`stft`).
 
     Returns
     -------
@@ -123,8 +109,7 @@ def spectrogram(
     ParameterError, InputTypeError, BackendUnavailableError
         As :func:`stft`.
     """
-    plan = plan_for(locals())
-    return plan.spectrogram(x, scaling=scaling, out=out)
+    return plan_from("spectrogram", kwargs).spectrogram(x, scaling=scaling, out=out)
 
 
 @fill_doc

@@ -51,7 +51,16 @@ from .backends import Capabilities, backend_for, get_backend
 from .chirp import Rates, is_chirped, is_complex_analysis
 from .windows import cola_holds, get_window, nola_holds
 
-__all__ = ["PLAN_PARAMS", "AnalysisParams", "ChirpSTFT", "cached_plan", "clear_plan_cache", "plan_for"]
+__all__ = [
+    "PLAN_PARAMS",
+    "AnalysisParams",
+    "ChirpSTFT",
+    "PlanParams",
+    "cached_plan",
+    "clear_plan_cache",
+    "plan_for",
+    "plan_from",
+]
 
 
 class _Memo:
@@ -481,6 +490,7 @@ class ChirpSTFT:
         """
         return self.prepare_inverse(S, length=length, method=method, real=real).run(stacklevel=2)
 
+    # prepare_inverse takes istft's options (a kept pair: the one is the other's public form).
     def prepare_inverse(
         self,
         S: Any,
@@ -737,8 +747,31 @@ class AnalysisParams(TypedDict, total=False):
     backend: str | None
 
 
+class PlanParams(AnalysisParams, total=False):
+    """All keyword parameters of a plan (:class:`ChirpSTFT`), as the functional interface takes
+    them with ``**kwargs`` (:func:`chirpstft.stft`, :func:`chirpstft.spectrogram`,
+    :func:`chirpstft.render`): written once, with their defaults in :class:`ChirpSTFT`."""
+
+    fs: float
+
+
 #: The parameters of a plan, by the names the functional interface takes them.
 PLAN_PARAMS: tuple[str, ...] = ("fs", *AnalysisParams.__annotations__)
+
+
+def plan_from(function: str, kwargs: dict[str, Any], **fixed: Any) -> ChirpSTFT:
+    """The memoised plan of a functional call that takes the plan's parameters as ``**kwargs``.
+
+    A name that is not a plan parameter raises ``TypeError`` (as Python does for an unknown
+    keyword) naming ``function`` and listing the parameters it takes.
+    """
+    unknown = sorted(set(kwargs) - set(PLAN_PARAMS))
+    if unknown:
+        raise TypeError(
+            f"{function}() got an unexpected keyword argument {unknown[0]!r}; the plan's parameters are "
+            + ", ".join(PLAN_PARAMS)
+        )
+    return cached_plan(**kwargs, **fixed)
 
 
 def plan_for(args: dict[str, Any], **fixed: Any) -> ChirpSTFT:

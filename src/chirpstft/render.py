@@ -33,9 +33,10 @@ import numpy as np
 from . import _dask
 from ._docs import fill_doc
 from ._errors import InputTypeError, ParameterError
-from ._plan import AnalysisParams, cached_plan
+from ._plan import PlanParams, plan_from
 from ._validation import check_size, numeric_array, option, output_buffer, positive_int, real_number
 from .backends import KernelCompiling, is_device_array
+from .backends.rules import render_tables
 
 __all__ = [
     "COLORMAPS",
@@ -424,6 +425,8 @@ def render_shape(
     return lead + image
 
 
+# spectrogram_image and render spell out the same image parameters: both are public entry points whose
+# keyword signatures are the documentation a user reads first (a kept pair; the rules are _finish & co.).
 @fill_doc
 def spectrogram_image(
     P: Any,
@@ -478,7 +481,6 @@ def spectrogram_image(
 def render(
     x: Any,
     *,
-    fs: float = 1.0,
     ref: Any = "max",
     amin: float | None = None,
     top_db: float | None = 80.0,
@@ -491,7 +493,7 @@ def render(
     dtype: OutDtype = "uint8",
     layout: Layout = "NHWC",
     out: np.ndarray | None = None,
-    **kwargs: Unpack[AnalysisParams],
+    **kwargs: Unpack[PlanParams],
 ) -> np.ndarray:
     """Signals ``(..., n_samples)`` straight to spectrogram images.
 
@@ -513,8 +515,8 @@ def render(
     %(backend)s
     %(out)s
     **kwargs
-        The plan's parameters above (besides ``fs``), by name; ``fft_mode`` is not one of them:
-        images always show the centred (ascending) frequencies.
+        The plan's parameters above, from ``fs`` to ``backend``, by name (as :func:`stft`);
+        ``fft_mode`` is not one of them: images always show the centred (ascending) frequencies.
 
     Returns
     -------
@@ -547,7 +549,7 @@ def render(
         _output_options(cmap, channels, dtype, layout)
         image = functools.partial(render, **args, **kwargs)
         return _dask.map_images(x, image, trailing, np.uint8 if dtype == "uint8" else np.float32)
-    plan = cached_plan(fs=fs, **kwargs, fft_mode="centered")
+    plan = plan_from("render", kwargs, fft_mode="centered")
     if is_device_array(x) and callable(ref):  # the device backend always has a fused render
         raise InputTypeError(
             "render of a CuPy array runs on the device, where ref must be 'max' or a number (a "
@@ -628,20 +630,24 @@ def _render_fused(
     if db_range is not None:
         db_range = _db_range(db_range)
     lut = np.zeros((0, 3)) if cmap is None else _lut(cmap)
+    tables = render_tables(
+        amin,
+        ref_value,
+        top_db,
+        db_range,
+        _resample_matrix(rows.shape[0], height),
+        _resample_matrix(analysis.n_frames, width),
+    )
     kw = {} if out is None else {"out": out}
-    images = analysis.backend.render(
-        analysis.x,
-        analysis.spec,
-        analysis.rates,
-        analysis.fft_mode,
-        analysis.n_frames,
+    a = analysis
+    images = a.backend.render(
+        a.x,
+        a.spec,
+        a.rates,
+        a.fft_mode,
+        a.n_frames,
         fft_rows,
-        amin=amin,
-        ref_value=ref_value,
-        top_db=top_db,
-        db_range=db_range,
-        rows_matrix=_resample_matrix(rows.shape[0], height),
-        cols_matrix=_resample_matrix(analysis.n_frames, width),
+        tables,
         lut=lut,
         channels=channels,
         out_dtype=np.uint8 if dtype == "uint8" else np.float32,

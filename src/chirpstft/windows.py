@@ -203,6 +203,8 @@ def check_nola(
     return nola_holds(*_resolve(window, hop_length, n_fft, win_length), tol)
 
 
+# check_nola and check_cola mirror each other line for line, docstring included: two public checks of
+# one shape (a kept pair; their rules are nola_holds and cola_holds).
 @fill_doc
 def check_cola(
     window: Any,

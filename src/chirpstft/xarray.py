@@ -152,6 +152,7 @@ def stft(
     return _transform(da, dim, fs, "stft", None, kwargs)
 
 
+# stft and spectrogram of a DataArray share their docstring's layout (a kept pair): the work is _transform.
 @fill_doc
 def spectrogram(
     da: xr.DataArray,

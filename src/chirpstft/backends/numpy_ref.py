@@ -125,17 +125,9 @@ def _written(result: np.ndarray, out: np.ndarray | None) -> np.ndarray:
     return out
 
 
-def spectrogram(
-    x: np.ndarray,
-    spec: FrameSpec,
-    rates: float | np.ndarray,
-    fft_mode: str,
-    n_frames: int,
-    power: int,
-    scale: np.ndarray | float,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """``|S|**power * scale`` with ``scale`` broadcast over (n_freqs, 1), into ``out`` when given."""
+def spectrogram(x, spec, rates, fft_mode, n_frames, power: int, scale, out=None) -> np.ndarray:
+    """``|S|**power * scale`` (``scale``: a float or per bin, shape (n_freqs, 1)), into ``out`` when
+    given; the other arguments as :func:`stft`'s."""
     mag = np.abs(stft(x, spec, rates, fft_mode, n_frames))
     P = mag**power if power != 1 else mag
     return _written((P * scale).astype(mag.dtype, copy=False), out)

@@ -10,9 +10,11 @@ rule, and the NumPy reference pads with :func:`numpy.pad` in the same modes.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-__all__ = ["PAD_CODES", "pad_index", "render_tables", "sparse_rows"]
+__all__ = ["PAD_CODES", "RenderTables", "pad_index", "render_tables", "sparse_rows"]
 
 #: The integer code of each ``pad_mode`` inside the kernels (see :func:`pad_index`).
 PAD_CODES: dict[str, int] = {"constant": 0, "edge": 1, "reflect": 2, "symmetric": 3, "wrap": 4}
@@ -64,13 +66,33 @@ def sparse_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return starts.astype(np.int64), counts.astype(np.int64), weights
 
 
-def render_tables(amin, ref_value, top_db, db_range, rows_matrix, cols_matrix) -> tuple:
-    """The level and resize arguments of a render kernel (the Numba CPU and the CUDA ones alike).
+class RenderTables(NamedTuple):
+    """The levels and resize tables of a render launch, the same for every backend (built once by
+    :func:`chirpstft.render` with :func:`render_tables`)."""
 
-    ``(amin, ref_value, top_db, db_lo, db_hi, rows, cols)``: floats, ``top_db`` -1.0 for no floor,
-    ``db_lo == db_hi == 0.0`` for each image's own range (``db_range`` None), and the
-    :func:`sparse_rows` tables of the row and column resampling matrices.
-    """
+    amin: float
+    ref_value: float  # <= 0: each image's own maximum
+    top_db: float  # -1.0: no floor
+    db_lo: float  # db_lo == db_hi == 0.0: each image's own range
+    db_hi: float
+    rows: tuple  # sparse_rows of the row resampling matrix (height rows)
+    cols: tuple  # sparse_rows of the column resampling matrix (width columns)
+
+    @property
+    def height(self) -> int:
+        return int(self.rows[1].shape[0])
+
+    @property
+    def width(self) -> int:
+        return int(self.cols[1].shape[0])
+
+
+def render_tables(amin, ref_value, top_db, db_range, rows_matrix, cols_matrix) -> RenderTables:
+    """The level and resize arguments of a render kernel (the Numba CPU and the CUDA ones alike):
+    floats, ``top_db`` -1.0 for no floor, ``db_lo == db_hi == 0.0`` for each image's own range
+    (``db_range`` None), and the :func:`sparse_rows` tables of the row and column resampling
+    matrices."""
     lo, hi = (0.0, 0.0) if db_range is None else (float(db_range[0]), float(db_range[1]))
     top = -1.0 if top_db is None else float(top_db)
-    return float(amin), float(ref_value), top, lo, hi, sparse_rows(rows_matrix), sparse_rows(cols_matrix)
+    rows, cols = sparse_rows(rows_matrix), sparse_rows(cols_matrix)
+    return RenderTables(float(amin), float(ref_value), top, lo, hi, rows, cols)

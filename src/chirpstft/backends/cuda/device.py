@@ -33,7 +33,7 @@ from ..._spec import FrameSpec
 from ..._validation import complex_dtype
 from ..._validation import real_dtype_of as _real_of
 from ...chirp import is_chirped, is_complex_analysis, is_per_frame
-from ..rules import PAD_CODES, render_tables
+from ..rules import PAD_CODES
 from . import fused as FK
 from . import kernels as K
 from . import tiles as FP
@@ -389,25 +389,8 @@ class DeviceBackend:
         return out.reshape(*batch, length)
 
     # ------------------------------------------------------------------ images
-    # The backend interface: the same parameters as backends/numba/render.py's render() (a kept pair).
     def render(
-        self,
-        x,
-        spec: FrameSpec,
-        rates,
-        fft_mode,
-        n_frames,
-        fft_rows,
-        *,
-        amin,
-        ref_value,
-        top_db,
-        db_range,
-        rows_matrix,
-        cols_matrix,
-        lut,
-        channels,
-        out_dtype,
+        self, x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, tables, *, lut, channels, out_dtype
     ):
         """Signals -> images (NHWC) on the device; see chirpstft.render for each step.
 
@@ -417,10 +400,8 @@ class DeviceBackend:
         xp = self.xp
         rows = np.asarray(fft_rows, dtype=np.int64)
         real = _real_of(x.dtype)
-        height, width = rows_matrix.shape[0], cols_matrix.shape[0]
-        *levels, h_tables, w_tables = render_tables(
-            amin, ref_value, top_db, db_range, rows_matrix, cols_matrix
-        )
+        height, width = tables.height, tables.width
+        *levels, h_tables, w_tables = tables
         resize = (xp.asarray(a) for a in (*h_tables, *w_tables))
         lut_dev = xp.asarray(np.ascontiguousarray(lut, dtype=np.float64))
         finish = (*levels, *resize, lut_dev, np.dtype(out_dtype) == np.uint8)  # render_images' tail

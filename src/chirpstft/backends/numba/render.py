@@ -11,7 +11,6 @@ from numba.extending import overload
 
 from ..._spec import FrameSpec
 from ..._validation import real_dtype_of
-from ..rules import render_tables
 from .decibels import db_normalize
 from .frames import forward_block, prepare, store_pair
 from .lanefft import twiddles
@@ -174,30 +173,13 @@ def _render_scratch(n_fft, lanes, dtype, per_frame):
 
 
 def render(
-    x,
-    spec: FrameSpec,
-    rates,
-    fft_mode,
-    n_frames,
-    fft_rows,
-    *,
-    amin,
-    ref_value,
-    top_db,
-    db_range,
-    rows_matrix,
-    cols_matrix,
-    lut,
-    channels,
-    out_dtype,
-    out=None,
+    x, spec: FrameSpec, rates, fft_mode, n_frames, fft_rows, tables, *, lut, channels, out_dtype, out=None
 ):
     """Fused signals -> images (NHWC), into ``out`` when given; see chirpstft.render for the meaning
-    of each step."""
+    of each step. ``tables``: the :class:`..rules.RenderTables` of the levels and the resize."""
     real = real_dtype_of(x.dtype)
     batch, x2, hr, hi, r2, f = prepare(x, spec, rates, real, fft_mode, n_frames)
-    height, width = rows_matrix.shape[0], cols_matrix.shape[0]
-    shape = (x2.shape[0], height, width, channels)
+    shape = (x2.shape[0], tables.height, tables.width, channels)
     images = np.empty(shape, dtype=out_dtype) if out is None else out.reshape(shape)
     twr, twi = twiddles(spec.n_fft, real.name)
     launch(
@@ -212,8 +194,8 @@ def render(
         twi,
         n_frames,
         readonly(fft_rows, np.int64),
-        *render_tables(amin, ref_value, top_db, db_range, rows_matrix, cols_matrix),
+        *tables,
         readonly(lut, np.float64),
         numba.get_num_threads(),
     )
-    return images.reshape(*batch, height, width, channels) if out is None else out
+    return images.reshape(*batch, *shape[1:]) if out is None else out
