@@ -50,8 +50,11 @@ def check_choice(name: str, value, choices) -> None:
 
 
 class SplitError(SeisemError, ValueError):
-    """A dataset's train/dev/test split cannot support training or an honest evaluation
-    (an empty split, too few event groups, one class only); the message says what to change."""
+    """A dataset's train/dev/test split cannot support training or an honest evaluation.
+
+    Causes: an empty split, too few event groups, one class only; the message says what to
+    change.
+    """
 
 
 class FetchError(SeisemError):
@@ -59,6 +62,16 @@ class FetchError(SeisemError):
 
     The message names the URL, the HTTP status (when there was one) and what was expected;
     ``url`` and ``status`` hold them too.
+
+    Parameters
+    ----------
+    message : str
+        What failed, as a sentence (the exception's text).
+    url : str, optional
+        The URL asked (keyword-only).
+    status : int, optional
+        The HTTP status of the answer; ``None`` when there was none, such as a timeout
+        (keyword-only).
     """
 
     def __init__(self, message: str, *, url: str | None = None, status: int | None = None):

@@ -58,12 +58,23 @@ def null_catalogs(
         An evaluated run (``seisem train`` then ``seisem evaluate``: its ``metrics.json`` holds
         the real balanced accuracy).
     out : folder
-        Where each pseudo catalog's dataset and run go, and ``null_catalogs.json``.
+        Where each pseudo catalog's dataset and run go (``shift<+k>d/dataset`` and
+        ``shift<+k>d/run``), and ``null_catalogs.json``.
+    n : int, default 3
+        Number of shifted catalogs (positive). The smallest attainable p is
+        :math:`1 / (n + 1)`: 19 are needed for a test at 5 %.
     data : folder, glob or list, optional
         The station files the dataset was built from (default: the folder recorded in its
         manifest).
+    seed : int, default 0
+        Seed of the shifts and of each evaluation (the retraining uses the run's own seed).
     epochs : int, optional
         Most epochs per retraining (default: the run's).
+    scheduler : str, default "threads"
+        The Dask scheduler of each dataset build (as for
+        :func:`seisem.data.build_dataset`).
+    progress : bool, default True
+        Progress bars of the dataset builds.
 
     Returns
     -------

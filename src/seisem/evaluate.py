@@ -198,7 +198,7 @@ def evaluate(
     pseudo_events: int = 20,
     activity_file=None,
 ) -> dict:
-    """Evaluate a run folder's model on the test split and write ``metrics.json`` there.
+    r"""Evaluate a run folder's model on the test split and write ``metrics.json`` there.
 
     Top level of the result: ``reliability`` (``interpretable`` and the ``reasons`` when not,
     see :func:`reliability`), the test-split ``accuracy``, ``balanced_accuracy``, ``mcc``,
@@ -220,6 +220,42 @@ def evaluate(
     ``skill_beyond_activity`` with its interval and p, ``verdict``, ``explains``, ``why``),
     ``per_activity_level``, ``date_overlap``, ``splits``, ``pseudo_events``
     (``pseudo_events`` shifted catalogs, 0 to skip), ``superposed_epoch`` and ``molchan``.
+
+    Parameters
+    ----------
+    run : str or path-like
+        A run folder written by :func:`seisem.train.train` (``run.json`` and the model).
+        ``metrics.json`` and ``predictions.csv`` are written there.
+    dataset : str or path-like, optional
+        The dataset folder; default the one recorded in ``run.json``. Its test split must not
+        be empty.
+    n_perm : int, default 1000
+        Random permutations of the permutation tests (the episode test enumerates every
+        swap instead, an exact test, when :math:`2^k \le` ``n_perm`` for its :math:`k \le 20`
+        test units).
+    seed : int, default 0
+        Seed of the random permutations, the Molchan diagram's null, the pseudo catalogs
+        and the splits compared side by side.
+    model_file : str, default "model.keras"
+        The model file in ``run`` (``"best.keras"``: the best dev epoch's checkpoint).
+    pseudo_events : int, default 20
+        Shifted catalogs of the pseudo-event control; 0 skips it.
+    activity_file : str or path-like, optional
+        A planetary activity index file (GFZ Kp or WDC Kyoto Dst), the activity control's
+        preferred source (:func:`seisem.controls.activity.activity_source`); default the
+        remote reference of the dataset's own stations.
+
+    Returns
+    -------
+    dict
+        The content of ``metrics.json`` (described above).
+
+    Raises
+    ------
+    ParameterError
+        An empty test split.
+    ReadError
+        No ``run.json`` in ``run``, or a dataset that cannot be read.
     """
     keras = load_keras()
     run = os.fspath(run)

@@ -107,10 +107,52 @@ def train(
     weights, saved at the end: early stopping restores them), and ``run.json`` (parameters,
     dataset, wall time, best epoch). The test split is not touched.
 
+    Parameters
+    ----------
+    dataset : str, path-like or SeisemDataset
+        A dataset folder written by :func:`seisem.data.build_dataset`, or the opened dataset.
+        Its train and dev splits must not be empty.
+    out : str or path-like
+        The run folder (created if needed; files there are replaced).
+    model : {"improved-vgg", "vgg16"}, default "improved-vgg"
+        The network (:func:`seisem.models.build_model`).
+    head : {"compact", "paper"}, default "compact"
+        The classifier head.
+    dropout : float in [0, 1), default 0.5
+        Dropout rate of the head; 0 builds the model without dropout layers.
+    epochs : int, default 20
+        Most epochs (a positive integer); early stopping may end sooner.
+    batch_size : int, default 128
+        Images per batch (positive).
+    learning_rate : float, default 1e-3
+        Adam's learning rate (positive).
+    seed : int, default 0
+        Seed of Python, NumPy and Keras (weights, shuffling, augmentation); TensorFlow is
+        asked for deterministic operations, so a CPU run is repeatable.
+    patience : int, default 5
+        Epochs without a lower dev loss before training stops (positive); the best epoch's
+        weights are restored.
+    augment : bool, default True
+        Augment the training batches (:func:`seisem.feed.augmentations_for`).
+    verbose : int or "auto", default "auto"
+        Keras' verbosity: 0 silent, 1 a progress bar, 2 one line per epoch; ``"auto"``: 1 on
+        a terminal, 2 otherwise.
+    in_memory : bool, optional
+        Read all images into memory once (True) or batch by batch from the shards (False);
+        default: in memory when the images of a split take under 512 MiB.
+
     Returns
     -------
     dict
         The content of ``run.json``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``model`` or ``head``, a bad ``dropout``, ``epochs``, ``batch_size``,
+        ``patience`` or ``learning_rate``, or an empty train or dev split.
+    MissingDependencyError
+        Keras is not installed (``pip install 'seisem[ml]'``).
     """
     keras = load_keras()
     if model not in MODELS:

@@ -92,14 +92,49 @@ def planetary_by_day(days, tz, path) -> tuple:
 
 
 def activity_source(daily, pairs, cfg, *, activity_file=None, rows=None) -> dict:
-    """Choose the activity index outside the series under test (module docstring) and add it to
-    a copy of ``daily`` as column ``activity_control``.
+    """Choose the activity index from outside the series under test, for the confound control.
 
-    ``rows``: the labelled station-days the control will be scored on (metadata with
-    ``station_code`` and ``trace_day_local``), for the remote reference's coverage; None: all
-    rows of ``daily``. Returns a dict: ``"daily"`` (the copy), ``"source"`` (one of
-    ``SOURCES``), ``"index"`` (its name), ``"can_separate_local_precursor"`` (bool),
-    ``"coverage"`` (share of ``rows`` with a value) and ``"why"`` (a sentence).
+    In this order: a planetary index file (``"planetary"``), else the median index of the
+    stations no labelled window claims on the same day (``"remote-reference"``, used when it
+    covers enough of ``rows``), else the station's own index (``"own-series"``, which cannot
+    tell a local precursor from a storm). The index is added to a copy of ``daily`` as column
+    ``activity_control``.
+
+    Parameters
+    ----------
+    daily : pandas.DataFrame
+        The dataset's daily table (``daily.csv``: one row per station and calendar day, with
+        ``station_code``, ``day`` as ``YYYY-MM-DD`` and ``activity_std``, the standardised
+        activity index of the station's own series). Not changed.
+    pairs : pandas.DataFrame or None
+        The dataset's station-event pairs (``pairs.csv``), whose labelled windows decide
+        which stations are unclaimed on a day (the remote reference).
+    cfg : dict
+        The dataset's build configuration (``manifest["config"]``): ``tz``,
+        ``before_days`` and ``after_days`` are used.
+    activity_file : str or path-like, optional
+        A planetary index file (GFZ Kp or WDC Kyoto Dst,
+        :func:`seisem.geomag.read_planetary_index`): the ``"planetary"`` source, matched to
+        each station-day by the UTC date of the local day's middle.
+    rows : pandas.DataFrame, optional
+        The labelled station-days the control will be scored on (metadata with
+        ``station_code`` and ``trace_day_local``), for the coverage; default all rows of
+        ``daily``. The remote reference is used when it covers at least
+        :data:`MIN_REMOTE_COVERAGE` of them.
+
+    Returns
+    -------
+    dict
+        ``"daily"`` (the copy), ``"source"`` (one of :data:`SOURCES`), ``"index"`` (its
+        name), ``"can_separate_local_precursor"`` (bool), ``"coverage"`` (share of ``rows``
+        with a value), ``"why"`` (a sentence), and for some sources ``"file"``,
+        ``"min_remote_stations"`` or ``"remote_coverage"``.
+
+    Raises
+    ------
+    ParameterError
+        ``daily`` is None or has no ``activity_std`` column, or the planetary file covers
+        none of its days.
     """
     if daily is None:
         raise ParameterError("daily=None: the dataset has no daily.csv; rebuild it with `seisem build`")

@@ -38,10 +38,42 @@ def _span(daily_days, cfg):
 
 
 def pseudo_catalogs(pairs, daily, cfg, *, n: int, seed: int = 0, method: str = "shift") -> list:
-    """``n`` copies of ``pairs`` with the event origin times moved (module docstring). The time
-    span is that of ``daily``'s days, leaving ``before_days``/``after_days`` on each side.
-    ``method="shift"``: one shift per copy, at least ``before_days + after_days + 1`` days and
-    at most the span less that, applied circularly. Seeded; ``pairs`` is not changed."""
+    """``n`` copies of ``pairs`` with the event origin times moved in time.
+
+    The time span is that of ``daily``'s days, leaving ``before_days``/``after_days`` on each
+    side. ``method="shift"``: one shift per copy, at least ``before_days + after_days + 1`` days
+    and at most the span less that, applied circularly. Seeded; ``pairs`` is not changed.
+
+    Parameters
+    ----------
+    pairs : pandas.DataFrame
+        The station-event pairs (``pairs.csv`` of a dataset): ``source_id`` and
+        ``source_origin_time`` (UTC) are used, every other column is copied.
+    daily : pandas.DataFrame
+        The dataset's daily table (``daily.csv``); its ``day`` column gives the span.
+    cfg : dict
+        The build configuration (``manifest["config"]``): ``before_days`` and ``after_days``
+        (default 14 each).
+    n : int
+        Number of pseudo catalogs (positive).
+    seed : int, default 0
+        Seed of the shifts (or times).
+    method : {"shift", "random"}, default "shift"
+        Shift the whole catalog by one random whole number of days per copy (clustering
+        kept), or draw each event's time uniformly over the span (clustering broken).
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        ``n`` copies of ``pairs`` with new ``source_origin_time`` (naive UTC,
+        ``datetime64[ns]``); with ``"shift"`` also ``pseudo_shift_days``, the copy's shift.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``method``, ``n`` below 1, or a span too short for the windows (or, with
+        ``"shift"``, for a shift of at least ``before_days + after_days + 1`` days each way).
+    """
     check_choice("method", method, METHODS)
     if int(n) < 1:
         raise ParameterError(f"n={n!r} must be a positive number of pseudo catalogs")

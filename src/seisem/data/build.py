@@ -332,9 +332,15 @@ def build_dataset(
         The station series files, in ``config.format``.
     out : path
         The dataset folder; an unfinished build there is resumed.
+    config : BuildConfig, optional
+        Every parameter of the dataset's content (format, pairing, labels, QC, images,
+        splits); default ``BuildConfig()``. An unset ``interval_s`` is read from the files'
+        time stamps, and the STFT geometry follows it (:meth:`BuildConfig.resolve`).
     scheduler : str
         ``"threads"`` (default), ``"processes"``, ``"synchronous"``, or the address of a
         Dask distributed scheduler (``"tcp://host:8786"``).
+    progress : bool, default True
+        A progress bar over the stations (on stderr; plain lines when it is not a terminal).
     input_files : dict, optional
         Names -> paths of the station list and catalog, hashed into the manifest.
     pairs : DataFrame, optional

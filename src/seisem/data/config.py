@@ -72,11 +72,28 @@ PAPER_GEOMETRY = {"samples_per_day": 1440, "n_fft": 128, "hop_length": 16}
 
 
 def stft_geometry(samples_per_day: int) -> tuple[int, int]:
-    """Default ``(n_fft, hop_length)`` for days of ``samples_per_day`` samples.
+    r"""Default ``(n_fft, hop_length)`` for days of ``samples_per_day`` samples.
 
     A frame spans the share of the day of the paper's 128 of 1440 samples, rounded to the
-    nearest power of two (at least 8), and the hop is an eighth of it (at least 1): 1440 ->
-    (128, 16), 144 -> (16, 2), 288 -> (32, 4), 86400 -> (8192, 1024).
+    nearest power of two (at least 8, at most the largest power of two within the day), and
+    the hop is an eighth of it (at least 1): 1440 -> (128, 16), 144 -> (16, 2),
+    288 -> (32, 4), 86400 -> (8192, 1024).
+
+    Parameters
+    ----------
+    samples_per_day : int
+        Samples in one station-day: :math:`86400 / \Delta t` for a sampling interval of
+        :math:`\Delta t` seconds (1440 for one-minute data, 144 for 10-minute AETA features).
+
+    Returns
+    -------
+    n_fft, hop_length : int
+        The STFT frame length and hop, in samples.
+
+    Raises
+    ------
+    ParameterError
+        Fewer than 8 samples a day.
     """
     spd = int(samples_per_day)
     if spd < 8:
@@ -96,6 +113,12 @@ class BuildConfig:
 
     ``interval_s``, ``n_fft`` and ``hop_length`` may be None: the build reads the interval
     from the files and derives the geometry (see the module docstring and :meth:`resolve`).
+    Each field that is an option of ``seisem build`` carries its help text, from which this
+    page's parameter list is made (one text for both). The two fields that are not options:
+    ``qc`` holds the day-screening thresholds (a :class:`QCConfig`, whose fields are the
+    ``--max-missing``, ... options), and ``waveform=True`` is the older spelling of
+    ``image="spectrogram+waveform-filled"`` (it adds a filled-waveform channel and is then
+    reset to False). Invalid values raise :class:`~seisem.ParameterError` on construction.
     """
 
     format: str = field(

@@ -154,7 +154,10 @@ def screen_days(days: np.ndarray, config: QCConfig | None = None):
     Parameters
     ----------
     days : ndarray, shape (n_days, n_samples)
-        NaN marks missing samples.
+        One station-day per row (:func:`seisem.data.day_matrix`); NaN marks missing samples.
+        Not changed (the result is a copy).
+    config : QCConfig, optional
+        The thresholds; default ``QCConfig()``.
 
     Returns
     -------
@@ -223,6 +226,20 @@ def detrend_days(days: np.ndarray, method: str = "none") -> np.ndarray:
     the zero padding at the record's ends no longer meets a step from zero to the record's
     level (an offset of 0.5 after day-minmax scaling, or 26,000 nT for raw H) that would
     make bright edge frames drown the rest of the spectrogram.
+
+    Parameters
+    ----------
+    days : array-like of float, shape (..., n_samples)
+        The records, one per row (the last axis is time); NaN samples are ignored by the fit
+        and stay NaN.
+    method : {"none", "mean", "linear"}, default "none"
+        ``"none"`` returns the records unchanged (as float64), ``"mean"`` removes each
+        record's mean, ``"linear"`` its least-squares straight line.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The records, of the shape of ``days``.
     """
     check_choice("detrend", method, DETREND)
     x = np.asarray(days, dtype=np.float64)
@@ -238,12 +255,32 @@ def detrend_days(days: np.ndarray, method: str = "none") -> np.ndarray:
 
 
 def normalize_days(days: np.ndarray, *, method: str = "day-minmax", center=None, scale=None) -> np.ndarray:
-    """Scale station-days to (0, 1).
+    r"""Scale station-days to [0, 1].
 
-    ``"day-minmax"`` (the seed paper): each day's minimum to 0 and maximum to 1.
-    ``"station-robust"``: ``0.5 + (x - center) / (8 * scale)`` clipped to [0, 1], with the
-    station's median and interquartile range over its days (pass ``center``/``scale`` to
-    use values computed elsewhere), so that days keep their size relative to each other.
+    ``"day-minmax"`` (the seed paper): each day's minimum to 0 and maximum to 1 (a day
+    without variation becomes 0.5). ``"station-robust"``:
+    :math:`0.5 + (x - c) / (8 s)` clipped to [0, 1], with :math:`c` the station's median and
+    :math:`s` its interquartile range over all its days (or ``center``/``scale`` computed
+    elsewhere), so that days keep their size relative to each other.
+
+    Parameters
+    ----------
+    days : array-like of float, shape (n_days, n_samples)
+        A station's days, one per row; NaN samples are ignored by the statistics and stay NaN.
+    method : {"day-minmax", "station-robust"}, default "day-minmax"
+        The scaling (see above).
+    center : float, optional
+        ``"station-robust"`` only: the value mapped to 0.5, in the data's units; default the
+        median of all of ``days``.
+    scale : float, optional
+        ``"station-robust"`` only: the spread, in the data's units (a day of values
+        :math:`c \pm 4s` spans [0, 1]); default the interquartile range of all of ``days``.
+        A spread that is not positive falls back to the standard deviation, then to 1.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        The scaled days, of the shape of ``days``.
     """
     check_choice("normalize", method, NORMALIZE)
     x = np.asarray(days, dtype=np.float64)

@@ -15,7 +15,26 @@ DUPLICATES = ("mean", "first", "last", "raise")
 
 @dataclass
 class RegularSeries:
-    """Samples on a regular UTC grid: ``values[i]`` at ``start + i*interval``; NaN = no data."""
+    """Samples on a regular UTC grid: ``values[i]`` at ``start + i*interval_s``; NaN = no data.
+
+    Made by :func:`regularize`; :func:`day_matrix` cuts it into calendar days. ``times``
+    gives every grid point's time, ``report()`` the counts as a dict.
+
+    Parameters
+    ----------
+    start : numpy.datetime64
+        The first grid point, ``datetime64[ns]`` in UTC.
+    interval_s : float
+        The grid's spacing in seconds.
+    values : numpy.ndarray of float64
+        One value per grid point; NaN where there is no (finite) sample.
+    n_duplicates : int, default 0
+        Samples that shared a grid point with another and were merged.
+    n_off_grid : int, default 0
+        Samples whose time was not on the grid and were moved to the nearest grid point.
+    n_nonfinite : int, default 0
+        Samples whose value was NaN or infinite (left as gaps).
+    """
 
     start: np.datetime64  # datetime64[ns], UTC
     interval_s: float
@@ -51,8 +70,35 @@ def regularize(
 
     Times snap to the nearest grid point (grid anchored at ``origin``, midnight UTC by
     default, so that days line up); grid points with no sample stay NaN; several samples
-    on one grid point are merged by ``duplicates`` (``"mean"``, ``"first"``, ``"last"``, or
-    ``"raise"``) and counted. Non-finite values are gaps.
+    on one grid point are merged by ``duplicates`` and counted. Non-finite values are gaps.
+    The grid runs from the first sample's grid point to the last one's.
+
+    Parameters
+    ----------
+    times : array-like of datetime64
+        The samples' times, naive UTC (``datetime64`` or anything NumPy converts to it, such
+        as :attr:`~seisem.io.StationSeries.times`), in any order; 1-D.
+    values : array-like of float
+        One value per time, 1-D, the same length as ``times``.
+    interval_s : float, default 60.0
+        The grid's spacing in seconds (positive and finite).
+    duplicates : {"mean", "first", "last", "raise"}, default "mean"
+        Several finite samples on one grid point: their mean, the first or last in the order
+        given, or :class:`~seisem.ParameterError` naming the first such point.
+    origin : str or numpy.datetime64, default "1970-01-01"
+        A time on the grid (UTC); the default puts grid points at every UTC midnight for any
+        interval that divides a day.
+
+    Returns
+    -------
+    RegularSeries
+        The values on the grid with the counts of merged, moved and non-finite samples.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``interval_s`` or ``duplicates``, ``times`` and ``values`` of different shapes
+        or not 1-D, or duplicates with ``duplicates="raise"``.
     """
     check_choice("duplicates", duplicates, DUPLICATES)
     if not (np.isfinite(interval_s) and interval_s > 0):
@@ -116,7 +162,30 @@ def day_matrix(
 ) -> np.ndarray:
     """The samples of each calendar ``day`` (in time zone ``tz``), shape ``(n_days, samples_per_day)``.
 
-    Samples outside the series are NaN. ``samples_per_day`` defaults to ``86400 / interval``.
+    Row ``k`` starts at the grid point nearest local midnight of ``days[k]``. Samples outside
+    the series are NaN.
+
+    Parameters
+    ----------
+    series : RegularSeries
+        The station's samples on a regular grid (:func:`regularize`).
+    days : array-like of datetime64[D] or str
+        The calendar days (``"YYYY-MM-DD"`` or ``datetime64``), in ``tz``.
+    tz : str, default "UTC"
+        The time zone whose midnight starts a day (``"UTC"``, ``"+08:00"`` for the AETA
+        network's China time, an IANA name; see :func:`seisem.io.parse_tz`).
+    samples_per_day : int, optional
+        Samples per row; default ``86400 / series.interval_s``, which must then be a
+        whole number.
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (n_days, samples_per_day)
+
+    Raises
+    ------
+    ParameterError
+        The interval does not divide a day and ``samples_per_day`` is not given.
     """
     spd = samples_per_day or round(86400.0 / series.interval_s)
     if abs(spd * series.interval_s - 86400.0) > 1e-6 and samples_per_day is None:

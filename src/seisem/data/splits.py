@@ -21,8 +21,22 @@ GAP = "gap"
 
 
 def event_groups(source_ids) -> np.ndarray:
-    """Group label per sample: samples whose events are linked (a day claimed by several
-    events links them) form one group, the connected components of the event graph."""
+    """Group label per sample: samples whose events are linked form one group.
+
+    A day claimed by several events links them; the groups are the connected components of
+    the event graph.
+
+    Parameters
+    ----------
+    source_ids : sequence of str
+        Per sample, the ids of the events that claim it, ``;``-joined (the ``source_ids``
+        column of :func:`seisem.data.label_days`).
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Per sample, its group's label: the smallest event id (as text) of the group.
+    """
     parent: dict = {}
 
     def find(a):
@@ -401,8 +415,9 @@ def _greedy(order, counts, target, fr):
 def assign_splits(
     groups, labels, *, fractions=(0.7, 0.15, 0.15), seed: int = 0, tries: int | None = None
 ) -> np.ndarray:
-    """Assign whole groups to train/dev/test so that each split gets about its fraction of
-    the samples of each label, and of the groups.
+    """Assign whole groups to train/dev/test, each split about its fraction of each label.
+
+    Each split gets about its fraction of the samples of each label, and of the groups.
 
     Several greedy assignments are tried (largest groups first, then seeded random
     orders); the one closest to the targets wins: the share of samples off target, plus the
@@ -411,6 +426,32 @@ def assign_splits(
     ones with the same samples), where a split that lacks a label present in the data costs
     as much as being entirely off. Seeded: the result depends only on the groups, labels,
     fractions and seed.
+
+    Parameters
+    ----------
+    groups : array-like
+        Per sample, its group (compared as text): the units no split may share, such as
+        :func:`event_groups` or the episodes of :func:`episode_of_events`.
+    labels : array-like
+        Per sample, its class (0 or 1; any values work).
+    fractions : tuple of 3 floats, default (0.7, 0.15, 0.15)
+        Shares of train, dev and test (non-negative, summing to 1); a split with share 0
+        gets no group.
+    seed : int, default 0
+        Seed of the random orders tried.
+    tries : int, optional
+        How many assignments are tried (the first largest groups first); default 200 for up
+        to 200 groups, else 32.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Per sample, ``"train"``, ``"dev"`` or ``"test"``.
+
+    Raises
+    ------
+    ParameterError
+        ``fractions`` are not three non-negative shares that sum to 1.
     """
     fr = _check_fractions(fractions)
     groups = np.asarray(groups, dtype=object)
@@ -467,6 +508,23 @@ def check_splits(meta, fractions=(0.7, 0.15, 0.15), *, min_groups: int = 2) -> l
     split must also hold at least ``min_groups`` split groups (``split_group``: events, time
     blocks or stations): a test split made of one event says nothing about the next one.
     (Dev only picks the epoch; one group there is allowed.)
+
+    Parameters
+    ----------
+    meta : DataFrame
+        The samples' metadata with ``split`` (``"train"``, ``"dev"``, ``"test"``),
+        ``label`` and, for the group count, ``split_group`` (the dataset's
+        ``metadata.csv``); without ``split_group`` the test split counts no groups.
+    fractions : tuple of 3 floats, default (0.7, 0.15, 0.15)
+        The shares the splits were made with; a split whose share is 0 is not checked.
+    min_groups : int, default 2
+        The fewest groups the test split may hold.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem; empty when the splits can support training and an honest
+        evaluation.
     """
     problems = []
     for name, fr in zip(SPLIT_NAMES, fractions, strict=True):

@@ -18,6 +18,20 @@ class SeisemDataset:
     >>> x, y = train.images(), train.labels         # doctest: +SKIP
 
     ``train()``, ``dev()``, ``test()`` and ``filter()`` return views sharing the files.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The dataset folder (``manifest.json``, ``metadata.csv``, ``shards/``).
+    metadata : pandas.DataFrame, optional
+        The rows of this view; default all rows of ``metadata.csv``.
+    manifest : dict, optional
+        The manifest; default read from ``manifest.json``.
+
+    Raises
+    ------
+    ReadError
+        No ``manifest.json`` (not a dataset, or its build did not finish).
     """
 
     def __init__(self, path, *, metadata=None, manifest=None):

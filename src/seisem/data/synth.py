@@ -80,6 +80,81 @@ DST_QUIET_NT = 3.0  # standard deviation of the quiet-time Dst variation, nT
 
 @dataclass(frozen=True)
 class SynthConfig:
+    r"""The parameters of a synthetic network written by :func:`synthesize`.
+
+    What each part of the signal is, the docstring of :mod:`seisem.data.synth` says. Same
+    parameters, same files, byte for byte.
+
+    Invalid values raise :class:`~seisem.ParameterError` on construction.
+
+    Parameters
+    ----------
+    stations : int, default 12
+        Number of stations (codes ``"101"``, ``"102"``, ...), placed uniformly in ``region``.
+    events : int, default 24
+        Number of earthquakes in the catalog.
+    days : int, default 120
+        Length of the series in days from ``start``: at least ``before_days`` plus the days
+        after plus 5, and with a ``spacing_days`` also ``events - 1`` spacings more.
+    start : str, default "2020-01-01"
+        The first day (``YYYY-MM-DD``); the series start at its 00:00 UTC.
+    precursor : {"chirp", "none", "power-matched"}, default "chirp"
+        ULF chirp bursts on the days before events, nothing (a null network), or bursts
+        before and phase-randomised surrogates of the same periodogram after (no sweep).
+    seed : int, default 0
+        Seed of every random draw.
+    region : tuple of 4 floats, default (28.0, 31.0, 101.0, 104.0)
+        ``(lat_min, lat_max, lon_min, lon_max)`` of the stations, degrees.
+    min_magnitude : float, default 3.3
+        Smallest magnitude of the catalog: magnitudes follow the Gutenberg-Richter law above
+        it, capped at 7.0 and rounded to 0.1.
+    b_value : float, default 1.0
+        The Gutenberg-Richter :math:`b` value (magnitudes above ``min_magnitude`` are
+        exponential with mean :math:`1 / (b \ln 10)`).
+    clusters : int, default 3
+        Number of epicentre clusters, each centred on a station drawn at random (at most
+        ``stations``).
+    cluster_km : float, default 25.0
+        Standard deviation of the epicentres around their cluster's centre, km (per
+        coordinate).
+    precursor_amplitude : float, default 3.0
+        Burst amplitude relative to the station's noise level for an M3.6 event at 0 km;
+        it decays as :math:`e^{-d / 50\,\mathrm{km}}` with distance and grows as
+        :math:`10^{0.5 (M - 3.6)}` with magnitude.
+    precursor_min_magnitude : float, default 3.6
+        Smallest magnitude of an event whose stations get bursts.
+    precursor_max_distance_km : float, default 75.0
+        Stations closer than this to an event (km) get its bursts.
+    precursor_day_probability : float, default 0.85
+        Probability that a given day before an event carries bursts (one or more).
+    before_days : int, default 14
+        Calendar days (UTC+8) before the event day with bursts; also the "before" window of
+        the ``"before-events"`` storms.
+    after_days : int, optional
+        Calendar days after the event day of the storms' "after" window and of the
+        power-matched surrogates; default ``before_days``.
+    spacing_days : int, optional
+        The least spacing of consecutive events' origin times, days; default none (origin
+        times uniform over the span).
+    storms : {"none", "random", "before-events"}, default "none"
+        Network-wide geomagnetic storms: none, at random times, or more often before events
+        and less often after them (``storm_before_factor``).
+    storm_rate : float, default 0.15
+        Storm onsets per day, in [0, 1] (the baseline of ``"before-events"``).
+    storm_before_factor : float, default 6.0
+        ``"before-events"``: the onset rate is multiplied by this on the days before events
+        and divided by it on the days after (at least 1).
+    storm_amplitude : float, default 6.0
+        Main-phase depression of a storm in noise units (each storm drawn within
+        0.6 to 1.4 times it).
+    storm_strength : float, default 1.0
+        Multiplies every storm's amplitude: 0 draws and lists the storms with no effect on the
+        series, 1 is full strength (finite, at least 0).
+    interval_s : int, default 60
+        Seconds between the rows of the data files: a whole number of minutes that divides a
+        day (600: the AETA feature files' 10 minutes).
+    """
+
     stations: int = 12
     events: int = 24
     days: int = 120
@@ -312,7 +387,27 @@ def _dst_line(day: np.datetime64, values: np.ndarray) -> str:
 def synthesize(out: str | os.PathLike, config: SynthConfig | None = None, **kwargs) -> dict:
     """Write a synthetic network to ``out``; returns the paths written.
 
-    ``config`` or keyword arguments (the fields of :class:`SynthConfig`).
+    The files, in the layouts seisem's readers take: ``stations.csv`` (AETA station list),
+    ``catalog.csv`` (AETA earthquake list), ``data/<StationID>_magn.csv`` (AETA feature
+    files), ``truth.csv`` (the precursor bursts injected), ``storms.csv`` (the storms
+    drawn), ``dst.txt`` (a Dst-like index of them, WDC Kyoto format) and ``synth.json`` (the
+    parameters), each written atomically. The docstring of :mod:`seisem.data.synth` describes
+    the signal.
+
+    Parameters
+    ----------
+    out : str or path-like
+        The folder (created if needed; files there are replaced).
+    config : SynthConfig, optional
+        The network's parameters; default ``SynthConfig(**kwargs)``, so the keyword
+        arguments (the fields of :class:`SynthConfig`) are used only without ``config``.
+
+    Returns
+    -------
+    dict
+        ``"stations"``, ``"catalog"``, ``"data"`` (the folder of station files),
+        ``"truth"``, ``"storms"``, ``"dst"`` and ``"config"`` (``synth.json``) -> their paths
+        under ``out``.
     """
     pd = require("pandas", "seisem", "the synthetic generator")
 

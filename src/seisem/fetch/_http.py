@@ -67,12 +67,41 @@ def retry_after_s(value: str | None, now: datetime | None = None) -> float | Non
 
 
 class Http:
-    """A polite HTTP client: at most ``rate`` requests a second, ``retries`` further tries of a
-    transient failure after ``backoff_s * 2**k`` seconds (or the server's ``Retry-After``, capped
-    at ``max_wait_s``), and ``timeout_s`` per request.
+    r"""A polite HTTP client: a rate limit, retries with backoff, a timeout.
 
-    ``sleep`` and ``clock`` are injectable (tests); ``requests`` counts the requests made and
-    ``waits`` lists every backoff wait as ``(url, seconds, why)``.
+    At most ``rate`` requests a second, ``retries`` further tries of a
+    transient failure (HTTP 408, 429, 500, 502, 503 or 504, no answer, a body cut short), the
+    :math:`k`-th after :math:`b \cdot 2^{k-1}` seconds with :math:`b` = ``backoff_s`` (or what
+    the server's ``Retry-After`` asks), each wait capped at ``max_wait_s``, and ``timeout_s``
+    per request.
+
+    ``requests`` counts the requests made and ``waits`` lists every backoff wait as
+    ``(url, seconds, why)``. Every parameter is keyword-only.
+
+    Parameters
+    ----------
+    rate : float or None, default 1.0
+        Most requests a second (positive); ``None``: no rate limit.
+    retries : int, default 4
+        Further tries of a transient failure (a whole number, at least 0).
+    backoff_s : float, default 2.0
+        The first wait before a retry, seconds (at least 0); it doubles with each retry.
+    max_wait_s : float, default 300.0
+        The longest wait before a retry, seconds, whatever the server's ``Retry-After`` asks.
+    timeout_s : float, default 60.0
+        Timeout of one request, seconds (positive).
+    user_agent : str, default :data:`USER_AGENT`
+        The ``User-Agent`` header sent (``seisem/<version> (seisem fetch; Python urllib)``).
+    sleep : callable, default time.sleep
+        Waits a number of seconds (injectable: tests pass a fake clock's).
+    clock : callable, default time.monotonic
+        Returns the current time in seconds, for the rate limit (injectable).
+
+    Raises
+    ------
+    ParameterError
+        A rate that is not positive, a negative or non-integer ``retries``, a negative
+        ``backoff_s`` or ``max_wait_s``, or a ``timeout_s`` that is not positive.
     """
 
     def __init__(

@@ -308,6 +308,41 @@ class _TooMany(Exception):
 
 @dataclass
 class CatalogSummary:
+    """What a run of :func:`fetch_catalog` did.
+
+    Events written, windows fetched, kept from an earlier run or split, events left out (with
+    the reason), requests; ``.text()`` is the summary the command line prints, with the source's
+    terms of use.
+
+    Parameters
+    ----------
+    out : str
+        The catalog file written.
+    source : {"usgs", "isc", "emsc"}
+        The FDSN event service asked.
+    client : {"obspy", "http"}
+        The client used: ObsPy's FDSN client (QuakeML) or urllib with the service's CSV or
+        FDSN text format.
+    events : int, default 0
+        Events in the catalog written (after duplicates and unusable rows are left out).
+    windows : int, default 0
+        Query windows of the run, over all regions (before any split).
+    reused : int, default 0
+        Windows kept from an earlier run (the hidden ``.<name>.parts/`` store), not fetched.
+    split : int, default 0
+        Times a window was cut in halves because its answer reached the per-query limit or
+        the service refused it as too large.
+    empty : int, default 0
+        Windows fetched that held no event.
+    dropped : dict, default {}
+        Events left out, by reason (no readable origin time, no usable location, no
+        magnitude, magnitude or depth out of range) -> count.
+    requests : int, default 0
+        HTTP requests made by this run.
+    notes : list of str, default []
+        Remarks printed with the summary.
+    """
+
     out: str
     source: str
     client: str
@@ -698,8 +733,28 @@ def _usable(rows, summary: CatalogSummary) -> list:
 
 
 def stations_for_catalog(path):
-    """A station list for ``--stations``: a station list file (:func:`seisem.io.read_stations`)
-    or a folder of IAGA-2002 files (coordinates from their headers, as ``seisem build`` does)."""
+    """A station list for ``--stations``, from a station list file or a folder of IAGA-2002 files.
+
+    A folder's coordinates come from the files' headers, as ``seisem build`` takes them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A station list file (any layout :func:`seisem.io.read_stations` detects), or a folder
+        whose files are all IAGA-2002 (:func:`seisem.io.stations_from_iaga2002`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The station list (``station_code``, ``station_latitude_deg``,
+        ``station_longitude_deg``, ...), as :func:`fetch_catalog` takes it for ``stations``.
+
+    Raises
+    ------
+    ReadError
+        The file cannot be read as a station list, or the folder holds no files or a file
+        that is not IAGA-2002.
+    """
     if os.path.isdir(path):
         return stations_from_iaga2002(data_files(path))
     return read_stations(path)

@@ -278,8 +278,36 @@ def complete_on_disk(path) -> bool:
 
 @dataclass
 class ObservatorySummary:
-    """What a run did: files fetched and skipped, station-days missing at the service (with the
-    reason), failures (with the URL and status), and notes."""
+    """What a run of :func:`fetch_observatory` did.
+
+    Files fetched and skipped, station-days missing at the service (with the reason), failures
+    (with the URL and status), and notes; ``.text()`` is the summary the command line prints,
+    with the source's terms of use.
+
+    Parameters
+    ----------
+    out : str
+        The folder of the IAGA-2002 files.
+    source : {"intermagnet", "usgs"}
+        The web service asked.
+    fetched : list of str, default []
+        Names of the files downloaded by this run.
+    skipped : list of str, default []
+        Names of the files already complete on disk (not requested again).
+    missing : list of (str, str), default []
+        ``(station-day, reason)`` of the station-days without data: the service has none, or
+        the UTC day is not over yet.
+    failed : list of (str, str), default []
+        ``(station-day, message)`` of the station-days that failed after their retries (the
+        message names the URL and status).
+    notes : list of str, default []
+        Remarks (an incomplete file fetched again, temporary files removed, days duplicated
+        in several files).
+    requests : int, default 0
+        HTTP requests made by this run.
+    bytes : int, default 0
+        Bytes of the files downloaded.
+    """
 
     out: str
     source: str
@@ -374,8 +402,10 @@ def fetch_observatory(
     max_consecutive_failures: int = 3,
     today: date | None = None,
 ) -> ObservatorySummary:
-    """Fetch one-minute IAGA-2002 day files of ``stations`` from ``start`` to ``end`` (UTC days,
-    both included) into the folder ``out``; see the module's docstring for the layout.
+    """Fetch one-minute IAGA-2002 day files of observatories into a folder.
+
+    The files of ``stations`` from ``start`` to ``end`` (UTC days, both included) go into the
+    folder ``out``; see the module's docstring for the layout.
 
     Parameters
     ----------

@@ -90,7 +90,24 @@ TERMS = {
 
 
 def terms_text(key: str) -> str:
-    """The terms and citation of source ``key`` as plain text (``TERMS.txt``)."""
+    """The terms and citation of source ``key`` as plain text (``TERMS.txt``).
+
+    Parameters
+    ----------
+    key : {"intermagnet", "usgs-geomag", "usgs", "isc", "emsc"}
+        The source, a key of :data:`TERMS`.
+
+    Returns
+    -------
+    str
+        The source's name, licence, terms of use (a summary, with the address of the
+        provider's authoritative page) and how to cite it, as paragraphs.
+
+    Raises
+    ------
+    KeyError
+        An unknown ``key``.
+    """
     t = TERMS[key]
     return (
         f"{t['name']}\n\n"

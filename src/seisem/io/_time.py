@@ -19,8 +19,27 @@ _OFFSET = re.compile(r"^(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?$")
 def parse_tz(tz):
     """A time zone from ``"UTC"``, an offset such as ``"+08:00"``/``"UTC+8"``, or an IANA name.
 
-    Returns a :class:`datetime.tzinfo`. ``"UTC"`` and offsets need nothing; IANA names
-    (``"Asia/Shanghai"``) use :mod:`zoneinfo`.
+    ``"UTC"`` and offsets need nothing; IANA names (``"Asia/Shanghai"``) use :mod:`zoneinfo`
+    (and so follow daylight saving time where the zone has it).
+
+    Parameters
+    ----------
+    tz : str, datetime.tzinfo or None
+        ``"UTC"`` (also ``"Z"``, ``"GMT"``, any case), a fixed offset from UTC as
+        ``[UTC]+hh[:mm]`` or ``[UTC]-hhmm`` (``"+08:00"``, ``"UTC+8"``, ``"-0330"``; hours 0 to
+        14), or an IANA time-zone name. A :class:`datetime.tzinfo` is returned as it is;
+        ``None`` means UTC.
+
+    Returns
+    -------
+    datetime.tzinfo
+        :data:`datetime.timezone.utc`, a fixed :class:`datetime.timezone`, or a
+        :class:`zoneinfo.ZoneInfo`.
+
+    Raises
+    ------
+    ParameterError
+        Not a string, an offset out of range, or an unknown name.
     """
     if tz is None:
         return timezone.utc

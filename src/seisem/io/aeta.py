@@ -96,7 +96,30 @@ FILE_PATTERN = re.compile(r"^(?P<station>[^_/\\]+)_magn\.csv$")
 
 @dataclass
 class StationSeries:
-    """A station's samples as read: UTC times (``datetime64[ns]``), float64 values, metadata."""
+    """A station's samples as read: UTC times (``datetime64[ns]``), float64 values, metadata.
+
+    Returned by :func:`read_aeta_features`, :func:`read_raw_export` and
+    :func:`~seisem.io.read_obspy`; :func:`seisem.data.regularize` puts it on a regular grid.
+
+    Parameters
+    ----------
+    station_code : str
+        The station's code (AETA ``StationID``, the raw export's station, the ObsPy station).
+    times : numpy.ndarray of datetime64[ns]
+        The samples' time stamps in UTC, one per value (a reader may keep duplicates: see the
+        reader).
+    values : numpy.ndarray of float64
+        The samples, in the file's units; NaN marks a missing value.
+    channel : str, default ""
+        What the values are: the feature column (``"magn@abs_mean"``), ``"raw"``, or the
+        SEED channel code of an ObsPy trace.
+    meta : dict, default {}
+        What else the reader found: ``feature`` (AETA), ``file``, ``source_magnitude`` and
+        ``path_distance_km`` (raw exports), ``network``, ``location`` and
+        ``sampling_rate`` in Hz (ObsPy).
+    report : ReadReport, optional
+        The rows read, kept and dropped by reason.
+    """
 
     station_code: str
     times: np.ndarray
@@ -136,14 +159,17 @@ def read_aeta_features(
 
     Parameters
     ----------
-    path : path-like
-    feature : str
+    path : str or path-like
+        The feature file.
+    feature : str, default "abs_mean"
         The feature column, with or without the ``magn@`` prefix.
     station : str, optional
         The expected station id; by default taken from the file name. Rows of another
         station are dropped (and reported) or raise, per ``errors``.
-    errors : {"raise", "skip"}
-        Rows with a missing or unparsable time stamp or value, a value outside the
+    errors : {"raise", "skip"}, default "raise"
+        Stop at the first bad row with :class:`~seisem.ReadError` naming the line, or drop
+        bad rows and count them in ``result.report``. Bad rows: those with a missing or
+        unparsable time stamp or value, a value outside the
         feature's domain (:data:`FEATURE_DOMAINS`), another station's id, or a last line
         without a line end whose last field is one of the columns read (it may be cut).
 

@@ -107,9 +107,28 @@ def _norm_name(name: str) -> str:
 def parse_columns(spec, kind: str) -> dict:
     """A column mapping from ``"key=COLUMN,key=COLUMN"`` text (the command line) or a dict.
 
-    Keys are seisem's names (``source_magnitude``, ``station_code``) or the short forms
-    ``time, lat, lon, mag, depth, id, mag_type, place`` (catalogs) and ``code, lat, lon,
-    name, has_em`` (stations). Returns a dict with seisem's names as keys.
+    Parameters
+    ----------
+    spec : dict, str or None
+        seisem's column names or short keys -> the file's column names, as a dict or as
+        ``"time=OriginTime,mag=ML"`` text (pairs separated by commas, spaces around them
+        ignored). Keys are seisem's names (``source_magnitude``, ``station_code``) or the
+        short forms ``time, lat, lon, mag, depth, id, mag_type, place`` (catalogs) and
+        ``code, lat, lon, name, has_em`` (stations). ``None``: no mapping.
+    kind : {"catalog", "stations"}
+        Which columns the keys may name (:data:`CATALOG_COLUMNS` or
+        :data:`STATION_COLUMNS`); any other value is read as ``"stations"``.
+
+    Returns
+    -------
+    dict
+        seisem's column names -> the file's column names (empty for ``spec=None``).
+
+    Raises
+    ------
+    ParameterError
+        A text part without ``=``, a ``spec`` that is neither a dict nor text, or a key that
+        names no column of ``kind``.
     """
     if spec is None:
         return {}
@@ -296,13 +315,28 @@ def _finish_catalog(
     return out.sort_values(["source_origin_time", "source_id"], kind="stable").reset_index(drop=True)
 
 
+# The readers below share the layout of their docstrings (a kept pair, shape only): each documents its own
+# parameters; the shared rules are _finish_catalog, _finish_stations and _check_rows.
 def read_aeta_catalog(path, *, errors: str = "raise"):
     """The AETA competition earthquake list (``eqlst.csv``).
 
     ``Timestamp`` (Unix seconds) gives the origin time; ``Time`` is the same instant in
     local time (UTC+8, ``DD/MM/YYYY H:MM``) and is cross-checked: rows where the two
     disagree by a minute or more are inconsistent and raise or are dropped and reported.
-    ``source_id`` is ``"aeta<Timestamp>"``.
+    ``source_id`` is ``"aeta<Timestamp>"``; ``Location`` becomes ``source_place``; the list
+    has no depth (NaN) nor magnitude type.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The earthquake list (CSV with at least ``Longitude, Latitude, Magnitude, Timestamp``).
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_catalog`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_catalog` returns it, with ``df.attrs["report"]``.
     """
     check_errors(errors)
 
@@ -335,7 +369,23 @@ def read_aeta_catalog(path, *, errors: str = "raise"):
 
 
 def read_comcat_csv(path, *, errors: str = "raise"):
-    """A USGS ComCat CSV (``time, latitude, longitude, depth, mag, magType, ..., id, ..., place``)."""
+    """A USGS ComCat CSV (``time, latitude, longitude, depth, mag, magType, ..., id, ..., place``).
+
+    Times are ISO 8601 (ComCat writes them in UTC with a ``Z``; times without a zone are read
+    as UTC and the report says so). Without an ``id`` column the ids are ``"row<k>"``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file, as the ComCat search or ``seisem fetch catalog`` writes it.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_catalog`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_catalog` returns it, with ``df.attrs["report"]``.
+    """
     check_errors(errors)
 
     report, raw = _read_csv(path, errors, ("time", "latitude", "longitude", "mag"), "a ComCat CSV")
@@ -403,16 +453,45 @@ def read_catalog_csv(
     unix_time: bool = False,
     errors: str = "raise",
 ):
-    """A generic catalog CSV.
+    """A generic catalog CSV, read by its column names.
 
-    ``columns`` maps seisem's names (or the short keys ``time, lat, lon, mag, depth, id,
-    mag_type, place``) to yours, as a dict or as ``"time=OriginTime,mag=ML"`` text; columns
-    not named are found by the common names of :data:`CATALOG_ALIASES` (``time``,
-    ``origin_time``, ``lat``, ``latitude``, ``lon``, ``longitude``, ``mag``, ``magnitude``,
-    ``depth``, ``id`` ...). Required: origin time, latitude, longitude, magnitude.
-    Times without a zone are local times in ``tz`` (``"UTC"`` by default, ``"+08:00"``,
-    ``"Asia/Shanghai"``; the report notes the assumption), or Unix seconds with
-    ``unix_time=True``. Without an id column, ids are made from time and location.
+    Required: origin time, latitude, longitude, magnitude. Without an id column, ids are
+    made from time and location (``"ev<YYYYmmddTHHMMSS>_<lat>_<lon>"``, UTC, 0.01 degree).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (header line first).
+    columns : dict or str, optional
+        seisem's names (or the short keys ``time, lat, lon, mag, depth, id, mag_type,
+        place``) -> your column names, as a dict or as ``"time=OriginTime,mag=ML"`` text
+        (:func:`parse_columns`); columns not named are found by the common names of
+        :data:`CATALOG_ALIASES` (``time``, ``origin_time``, ``lat``, ``latitude``, ``lon``,
+        ``longitude``, ``mag``, ``magnitude``, ``depth``, ``id`` ...).
+    tz : str, default "UTC"
+        Time zone of origin times written without one: ``"UTC"``, an offset (``"+08:00"``,
+        ``"UTC+8"``) or an IANA name (``"Asia/Shanghai"``), as :func:`parse_tz`. The report
+        notes the assumption; times with a zone or offset keep theirs.
+    time_format : str, optional
+        A :func:`~datetime.datetime.strptime` format of the times (``"%d/%m/%Y %H:%M"``);
+        by default strict ISO 8601 (``YYYY-MM-DD[ HH:MM[:SS[.fff]]][Z|+hh:mm]``, partial
+        dates refused).
+    unix_time : bool, default False
+        The time column holds Unix seconds (UTC; 1990 to 2100) instead of text; ``tz`` and
+        ``time_format`` are then not used.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_catalog`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_catalog` returns it, with ``df.attrs["report"]``.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``tz`` or ``columns``, a required column not found, or a ``time_format`` that
+        cannot read the times.
     """
     check_errors(errors)
 
@@ -520,6 +599,19 @@ def read_cenc_catalog(path, *, errors: str = "raise"):
     ``"cenc<UTC time YYYYmmddTHHMMSS>_<lat>_<lon>"`` (stable: made from time and location,
     not from the row number, which changes as the list grows); ``source_magnitude_type`` is
     ``"M"`` (CENC's reported magnitude).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The SpreadsheetML file (as downloaded from the CENC web site). Only its first
+        worksheet is read; cells are completed only where optional (depth, place).
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_catalog`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_catalog` returns it, with ``df.attrs["report"]``.
     """
     check_errors(errors)
 
@@ -595,7 +687,25 @@ def event_id(resource_id: str) -> str:
 
 
 def read_quakeml(path, *, errors: str = "raise"):
-    """A QuakeML file through ObsPy (preferred origin and magnitude of each event)."""
+    """A QuakeML file through ObsPy (preferred origin and magnitude of each event).
+
+    Needs the optional dependency ObsPy (``pip install 'seisem[obspy]'``). An event without
+    a preferred origin or magnitude takes its first one; depths are converted from metres to
+    km; ``source_id`` is the short event id of the resource id (USGS ``eventid``, ISC
+    ``evid``, else its last path part).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The QuakeML file.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_catalog`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_catalog` returns it, with ``df.attrs["report"]``.
+    """
     check_errors(errors)
 
     obspy = require("obspy", "obspy", "reading QuakeML")
@@ -656,6 +766,43 @@ def read_catalog(
     default, and the report says so). Bad rows raise :class:`ReadError` naming the file
     and line with ``errors="raise"``, or are dropped and counted in
     ``df.attrs["report"]`` with ``errors="skip"``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The catalog file (not a folder).
+    format : {"auto", "aeta", "cenc", "comcat", "csv", "quakeml"}, default "auto"
+        The layout: detected as above, or :func:`read_aeta_catalog`,
+        :func:`read_cenc_catalog`, :func:`read_comcat_csv`, :func:`read_catalog_csv` or
+        :func:`read_quakeml`. ``"auto"`` with ``columns`` reads the file as ``"csv"``.
+    columns : dict or str, optional
+        Column names for the generic CSV layout (see :func:`read_catalog_csv`); ignored by
+        the other layouts.
+    tz : str, default "UTC"
+        Time zone of naive times in the generic CSV layout (see :func:`read_catalog_csv`).
+        The other layouts know theirs: AETA lists give Unix seconds, CENC lists Beijing time
+        (UTC+8), ComCat and QuakeML times carry their zone.
+    errors : {"raise", "skip"}, default "raise"
+        A bad row (such as an unparsable origin time, a latitude outside [-90, 90], a longitude
+        outside [-180, 360), a magnitude that is not a number or outside [-3, 10], a depth
+        outside [-15, 800] km, a repeated ``source_id``) raises :class:`~seisem.ReadError`
+        naming the file and line, or (``"skip"``) is dropped and counted by reason in
+        ``df.attrs["report"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per event, sorted by origin time, in the columns of :data:`CATALOG_COLUMNS`
+        (``source_origin_time`` tz-aware UTC, longitudes in [-180, 180), depth in km, NaN
+        where unknown); ``df.attrs["report"]`` is the :class:`ReadReport`.
+
+    Raises
+    ------
+    ReadError
+        The file does not exist, is a folder, its layout cannot be told from its header, or
+        (``errors="raise"``) a row is bad.
+    ParameterError
+        An unknown ``format``, or a bad ``columns`` or ``tz``.
     """
     check_choice("format", format, CATALOG_FORMATS)
     path = _one_file(path, "catalog", "catalog file", "--catalog")
@@ -723,8 +870,26 @@ def _bool(series):
 
 
 def read_aeta_stations(path, *, errors: str = "raise"):
-    """The AETA station list (``StationInfo.csv``: UTF-8 with BOM; ``Title, StationID,
-    Longitude, Latitude, MagnData, ...``). ``station_has_em`` comes from ``MagnData``."""
+    """The AETA station list (``StationInfo.csv``).
+
+    The file is UTF-8 with a BOM, with the columns ``Title, StationID, Longitude, Latitude,
+    MagnData, ...``.
+    ``station_code`` is ``StationID``, ``station_name`` is ``Title`` and ``station_has_em``
+    comes from ``MagnData`` (``True``/``False``, ``1``/``0``, ``yes``/``no``; all True
+    without that column).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The station list.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_stations`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_stations` returns it, with ``df.attrs["report"]``.
+    """
     check_errors(errors)
 
     report, raw = _read_csv(path, errors, ("StationID", "Longitude", "Latitude"), "an AETA station list")
@@ -741,12 +906,28 @@ def read_aeta_stations(path, *, errors: str = "raise"):
 
 
 def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = "raise"):
-    """A generic station CSV. ``columns`` maps ``station_code``, ``station_latitude_deg``,
-    ``station_longitude_deg`` (required), ``station_name``, ``station_has_em`` (optional),
-    or the short keys ``code, lat, lon, name, has_em``, to your column names (dict or
-    ``"code=Station,lat=Lat"`` text); columns not named are found by common names
-    (:data:`STATION_ALIASES`: ``code``/``station``/``name``, ``lat``/``latitude``,
-    ``lon``/``long``/``longitude``)."""
+    """A generic station CSV, read by its column names.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file (header line first).
+    columns : dict or str, optional
+        ``station_code``, ``station_latitude_deg``, ``station_longitude_deg`` (required),
+        ``station_name``, ``station_has_em`` (optional), or the short keys ``code, lat, lon,
+        name, has_em`` -> your column names, as a dict or as ``"code=Station,lat=Lat"`` text
+        (:func:`parse_columns`); columns not named are found by common names
+        (:data:`STATION_ALIASES`: ``code``/``station``/``name``, ``lat``/``latitude``,
+        ``lon``/``long``/``longitude``). Without a ``has_em`` column every station counts as
+        having electromagnetic data.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_stations`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_stations` returns it, with ``df.attrs["report"]``.
+    """
     check_errors(errors)
 
     report, raw, columns = _read_named_csv(
@@ -774,8 +955,38 @@ def read_stations_csv(path, *, columns: dict | str | None = None, errors: str = 
 
 
 def read_stations(path, *, format: str = "auto", columns: dict | str | None = None, errors: str = "raise"):
-    """Read a station list: the AETA layout (detected by ``StationID``), or a CSV read by
-    its column names (common names recognised, ``columns=`` names the rest)."""
+    """Read a station list: the AETA layout or a CSV read by its column names.
+
+    The AETA layout is detected by a ``StationID`` column; other CSVs are read by their
+    column names (common names recognised, ``columns=`` names the rest).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The station list file (not a folder).
+    format : {"auto", "aeta", "csv"}, default "auto"
+        The layout: :func:`read_aeta_stations`, :func:`read_stations_csv`, or detected from
+        the header (``"auto"``; with ``columns`` given, ``"csv"``).
+    columns : dict or str, optional
+        Column names for the CSV layout (see :func:`read_stations_csv`).
+    errors : {"raise", "skip"}, default "raise"
+        A bad row (bad coordinates, an empty or repeated code) raises :class:`~seisem.ReadError`
+        naming the file and line, or (``"skip"``) is dropped and counted by reason in
+        ``df.attrs["report"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station in the columns of :data:`STATION_COLUMNS` (longitudes in
+        [-180, 180)); ``df.attrs["report"]`` is the :class:`ReadReport`.
+
+    Raises
+    ------
+    ReadError
+        The file does not exist, is a folder, or its layout cannot be told from its header.
+    ParameterError
+        An unknown ``format``, or ``columns`` that name no column of a station list.
+    """
     check_choice("format", format, STATION_FORMATS)
     path = _one_file(path, "station", "station list file", "--stations")
     if format == "auto" and not columns:
@@ -794,9 +1005,29 @@ def read_stations(path, *, format: str = "auto", columns: dict | str | None = No
 
 
 def stations_from_iaga2002(files, *, errors: str = "raise"):
-    """A station list from the headers of IAGA-2002 files (IAGA code, geodetic latitude and
-    longitude, station name): for IAGA data given without a station list. Files of one
-    station must agree on its coordinates (to 0.001 degree)."""
+    """A station list from the headers of IAGA-2002 files, for IAGA data given without one.
+
+    Each station's row holds its IAGA code, geodetic latitude and longitude and name.
+
+    Parameters
+    ----------
+    files : sequence of str or path-like
+        IAGA-2002 files (only their headers are read, :func:`read_iaga2002_header`). Files
+        of one station must agree on its coordinates (to 0.001 degree); the first file of
+        each station gives its row.
+    errors : {"raise", "skip"}, default "raise"
+        As for :func:`read_stations`: a bad row raises, or is skipped and counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`read_stations` returns it, with ``df.attrs["report"]``.
+
+    Raises
+    ------
+    ReadError
+        A file that is not IAGA-2002, or two files of one station with different coordinates.
+    """
 
     rows, seen = [], {}
     for f in files:

@@ -50,7 +50,28 @@ VALUE_RANGE = (-999999.99, 9999999.99)
 
 @dataclass
 class IAGA2002:
-    """One IAGA-2002 file: header fields, UTC times and one column per element."""
+    """One IAGA-2002 file: header fields, UTC times and one column per element.
+
+    Made by :func:`read_iaga2002`; seldom built by hand.
+
+    Parameters
+    ----------
+    header : dict
+        The header records under seisem's names (:data:`HEADER_KEYS`): ``station_code`` (the
+        IAGA code), ``station_name``, ``latitude`` and ``longitude`` (geodetic, degrees) and
+        ``elevation`` (metres) as floats or ``None`` when empty, ``data_type``,
+        ``interval_type``, ``source``, ...; records with other keys go under ``"other"``.
+    comments : list of str
+        The comment records (``" # ..."``), without the leading ``#`` and trailing ``|``.
+    times : numpy.ndarray of datetime64[ns]
+        The time stamps in UTC, strictly increasing.
+    values : dict of str to numpy.ndarray
+        Element (``"H"``, ``"D"``, ``"Z"``, ``"F"``, ...; the station code stripped from the
+        column names) -> float64 values, one per time stamp, in the file's units (nT; D in
+        minutes of arc); NaN where the file has 99999 (missing) or 88888 (not recorded).
+    report : ReadReport
+        The rows read, kept and dropped (see ``errors`` of :func:`read_iaga2002`).
+    """
 
     header: dict
     comments: list
@@ -95,7 +116,26 @@ def _parse_header_line(line: str):
 def read_iaga2002_header(path: str | os.PathLike) -> dict:
     """The header records of an IAGA-2002 file (as :attr:`IAGA2002.header`), without its data.
 
-    ``latitude``/``longitude``/``elevation`` are floats (``None`` when the field is empty).
+    Reads the lines before the column record (``DATE TIME DOY ...``), at most the first 200;
+    comment records are skipped.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The IAGA-2002 file.
+
+    Returns
+    -------
+    dict
+        seisem's names (:data:`HEADER_KEYS`) -> the header values as text, except
+        ``latitude``/``longitude`` (degrees) and ``elevation`` (metres): floats, ``None``
+        when the field is empty.
+
+    Raises
+    ------
+    ReadError
+        A latitude, longitude or elevation that is not a number, or no ``IAGA CODE`` record
+        (not an IAGA-2002 file).
     """
     path = os.fspath(path)
     header: dict = {}
@@ -124,8 +164,9 @@ def read_iaga2002(path: str | os.PathLike, *, errors: str = "raise") -> IAGA2002
 
     Parameters
     ----------
-    path : path-like
-    errors : {"raise", "skip"}
+    path : str or path-like
+        The IAGA-2002 file (one day, month or year of data; any sampling interval).
+    errors : {"raise", "skip"}, default "raise"
         What to do with a malformed data record (wrong field count, unparsable time or
         value, a time out of order): stop with :class:`~seisem.ReadError` naming the line,
         or drop it and count it in ``result.report``.

@@ -33,8 +33,22 @@ MODELS = ("improved-vgg", "vgg16")
 
 
 def feature_layers(model) -> list:
-    """The convolution layers whose filters the report draws: the last convolution of each
-    stage (improved VGG: ``s<k>c_conv``; VGG16: the last convolution of each block)."""
+    """The convolution layers whose filters the report draws.
+
+    These are the last convolution of each stage (improved VGG: ``s<k>c_conv``; VGG16: the
+    last convolution of each block).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model of :func:`build_model` (or any model with named layers: then its last three
+        layers with ``conv`` in their names).
+
+    Returns
+    -------
+    list of str
+        The layers' names, input side first.
+    """
     names = [ly.name for ly in model.layers]
     picks = [n for n in names if n.endswith("c_conv")]
     if picks:
@@ -47,8 +61,30 @@ def feature_layers(model) -> list:
 
 
 def build_model(name: str, input_shape=(32, 32, 3), **kwargs):
-    """``"improved-vgg"`` or ``"vgg16"`` for ``input_shape``; keyword arguments (``head``,
-    ``dropout``, ...) go to :func:`improved_vgg` / :func:`vgg16`."""
+    """An uncompiled classifier by name: ``"improved-vgg"`` or ``"vgg16"`` for ``input_shape``.
+
+    Keyword arguments (``head``, ``dropout``, ...) go to :func:`improved_vgg` /
+    :func:`vgg16`.
+
+    Parameters
+    ----------
+    name : {"improved-vgg", "vgg16"}
+        The network (:data:`MODELS`): the seed paper's improved VGG (:func:`improved_vgg`) or
+        its VGG16 baseline (:func:`vgg16`).
+    input_shape : (height, width, channels), default (32, 32, 3)
+        The images' shape, as a dataset's ``image_shape``.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled (:func:`compile_model`); its output is the probability of label 1
+        ("before"), shape ``(n, 1)``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown ``name`` or ``head``, or a bad keyword argument value.
+    """
     check_choice("model", name, MODELS)
     if "head" in kwargs:
         check_choice("head", kwargs["head"], HEADS)
@@ -56,7 +92,25 @@ def build_model(name: str, input_shape=(32, 32, 3), **kwargs):
 
 
 def compile_model(model, *, learning_rate: float = 1e-3):
-    """Adam, binary cross-entropy, ``binary_accuracy``."""
+    """Compile ``model`` for training: Adam, binary cross-entropy, ``binary_accuracy``.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A model of :func:`build_model` (one sigmoid output).
+    learning_rate : float, default 1e-3
+        Adam's learning rate (positive).
+
+    Returns
+    -------
+    keras.Model
+        The same model, compiled.
+
+    Raises
+    ------
+    ParameterError
+        A learning rate that is not positive.
+    """
     keras = load_keras()
     if not learning_rate > 0:
         raise ParameterError(f"learning_rate={learning_rate!r} must be positive")

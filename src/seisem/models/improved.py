@@ -32,19 +32,36 @@ def improved_vgg(
 
     Parameters
     ----------
-    input_shape : (height, width, channels)
+    input_shape : (height, width, channels), default (32, 32, 3)
         Height is frequency (or amplitude, for waveform channels), width is time. Each side
-        must be at least 8 pixels.
-    dropout : float in [0, 1)
+        must be at least 8 pixels. Inputs are uint8-range images (0 to 255), scaled to
+        [0, 1] inside the model.
+    dropout : float in [0, 1), default 0.5
         Dropout rate before the dense layers; 0 leaves the dropout layers out.
-    head : {"compact", "paper"}
-        The classifier head (module docstring).
-    dense_units : tuple of int
-        One or two hidden dense layers of the compact head.
-    bn_momentum : float
+    head : {"compact", "paper"}, default "compact"
+        The classifier head (see :mod:`seisem.models`).
+    dense_units : tuple of int, default (128,)
+        One or two hidden dense layers of the compact head (ignored by the paper head).
+    l1, l2 : float, default 1e-5 and 1e-4
+        L1 and L2 regularisation factors of the hidden dense layers' weights.
+    bn_momentum : float, default 0.9
         Momentum of the batch-normalisation moving statistics. 0.9 rather than Keras'
         0.99: with the few hundred steps of a small dataset, 0.99 leaves the inference-time
         statistics far from the data's and the dev accuracy stuck at one class.
+    name : str, default "improved_vgg"
+        The Keras model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; one output, the probability of label 1 ("before"), shape ``(n, 1)``.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``input_shape``, ``dropout``, ``head`` or ``dense_units``.
+    MissingDependencyError
+        Keras is not installed (``pip install 'seisem[ml]'``).
     """
     keras = load_keras()
     layers, regularizers = keras.layers, keras.regularizers

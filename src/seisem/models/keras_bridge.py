@@ -11,10 +11,23 @@ __all__ = ["load_keras"]
 
 
 def load_keras():
-    """Keras, imported quietly: TensorFlow's C++ start-up lines (absl's "All log messages before
+    """Keras, imported quietly (once; later calls return the imported module).
+
+    TensorFlow's C++ start-up lines (absl's "All log messages before
     absl::InitializeLog()", oneDNN notices) go to the process's stderr before any log level
     applies, so the import runs with file descriptor 2 pointed at /dev/null. Set
-    ``SEISEM_VERBOSE=1`` (``seisem --verbose``) to see them."""
+    ``SEISEM_VERBOSE=1`` (``seisem --verbose``) to see them.
+
+    Returns
+    -------
+    module
+        The :mod:`keras` package.
+
+    Raises
+    ------
+    MissingDependencyError
+        Keras is not installed (``pip install 'seisem[ml]'``).
+    """
     if "keras" in sys.modules or os.environ.get("SEISEM_VERBOSE"):
         return require("keras", "ml", "the seisem models")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -12,6 +12,8 @@ __all__ = ["VGG16_BLOCKS", "vgg16"]
 VGG16_BLOCKS = ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512))
 
 
+# vgg16 and improved_vgg document the same head options and outputs (a kept pair, docstrings only): the
+# head itself is built once, in heads.py.
 def vgg16(
     input_shape=(32, 32, 3),
     *,
@@ -20,9 +22,11 @@ def vgg16(
     dense_units: int = 256,
     name: str = "vgg16",
 ):
-    """The original VGG16 convolutional base (configuration D of Simonyan & Zisserman 2015:
-    13 3x3 convolutions in five blocks, 2x2 max pooling after each; 14,714,688 weights, the
-    same as ``keras.applications.VGG16(weights=None, include_top=False)``) and a head.
+    """The original VGG16 convolutional base and one of seisem's heads.
+
+    The base is configuration D of Simonyan & Zisserman 2015: 13 3x3 convolutions in five
+    blocks, 2x2 max pooling after each; 14,714,688 weights, the same as
+    ``keras.applications.VGG16(weights=None, include_top=False)``.
 
     The base is built layer by layer in the model itself (not nested as one sub-model), each
     convolution linear and followed by its own ReLU layer (``blockB_convK`` then
@@ -32,6 +36,34 @@ def vgg16(
     gradient and its image stays blank). Inputs smaller than 32 pixels (VGG16's minimum) are
     resized up to 32 inside the model. ``dropout=0`` is the original VGG16 without dropout
     (the paper's Fig. 4); ``head="paper"`` gives dense 4096 and a two-class softmax.
+
+    Parameters
+    ----------
+    input_shape : (height, width, channels), default (32, 32, 3)
+        The images' shape (height is frequency, width is time); each side at least 4 pixels.
+        Inputs are uint8-range images (0 to 255), scaled to [0, 1] inside the model.
+    dropout : float in [0, 1), default 0.5
+        Dropout rate of the head (after the hidden dense layer of the compact head, before
+        the dense layers of the paper head); 0 leaves the dropout layer out.
+    head : {"compact", "paper"}, default "compact"
+        ``"compact"``: flatten, dense ``dense_units`` ReLU, dropout, dense 1 sigmoid;
+        ``"paper"``: the paper's dense 4096 and two-class softmax (see :mod:`seisem.models`).
+    dense_units : int, default 256
+        Hidden units of the compact head (ignored by the paper head).
+    name : str, default "vgg16"
+        The Keras model's name.
+
+    Returns
+    -------
+    keras.Model
+        Uncompiled; one output, the probability of label 1 ("before"), shape ``(n, 1)``.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``input_shape``, ``dropout`` or ``head``.
+    MissingDependencyError
+        Keras is not installed (``pip install 'seisem[ml]'``).
     """
     keras = load_keras()
     layers = keras.layers
