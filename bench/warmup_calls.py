@@ -41,11 +41,12 @@ VARIANTS = {
     "default": ({}, "new"),
     "1 thread": ({"NUMBA_NUM_THREADS": "1"}, "new"),
     "out= reused": ({}, "out"),
-    "1 thread, out= reused": ({"NUMBA_NUM_THREADS": "1"}, "out"),
+    "1 thread + out=": ({"NUMBA_NUM_THREADS": "1"}, "out"),
     "OMP_WAIT_POLICY=passive": ({"OMP_WAIT_POLICY": "passive"}, "new"),
     "OMP_WAIT_POLICY=active": ({"OMP_WAIT_POLICY": "active"}, "new"),
     "workqueue layer": ({"NUMBA_THREADING_LAYER": "workqueue"}, "new"),
-    "workqueue, out= reused": ({"NUMBA_THREADING_LAYER": "workqueue"}, "out"),
+    "workqueue + out=": ({"NUMBA_THREADING_LAYER": "workqueue"}, "out"),
+    "no hugepage madvise": ({"NUMPY_MADVISE_HUGEPAGE": "0"}, "new"),
 }
 
 
@@ -53,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--calls", type=int, default=12)
-    p.add_argument("--variants", default=",".join(VARIANTS))
+    p.add_argument("--variants", default=";".join(VARIANTS), help="';'-separated names of VARIANTS")
     args = p.parse_args(argv)
-    for name in args.variants.split(","):
+    for name in args.variants.split(";"):
         env_extra, mode = VARIANTS[name]
         runs = []
         for _ in range(args.repeats):
