@@ -237,6 +237,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 }
 DOCS["framing"] = "".join(DOCS[name] for name in GROUPS["framing"])
 DOCS["analysis"] = DOCS["fs"] + DOCS["framing"]
+#: A DataArray transform's parameters (:func:`chirpstft.xarray.stft`).
+DOCS["xarray_analysis"] = DOCS["dataarray"] + DOCS["framing"] + DOCS["fft_mode"] + DOCS["backend"]
 DOCS["image"] = "".join(DOCS[name] for name in GROUPS["image"])
 
 

@@ -253,7 +253,6 @@ class StreamingSTFT:
         return seg
 
 
-# The two streams' docstring examples have one shape (a kept pair): each shows its own round trip.
 @fill_doc
 class StreamingISTFT:
     """Inverse chirp STFT of frames that arrive in blocks, in bounded memory.
@@ -278,9 +277,9 @@ class StreamingISTFT:
     Examples
     --------
     >>> import numpy as np, chirpstft
-    >>> plan = chirpstft.ChirpSTFT(fs=50.0, n_fft=128, hop_length=32, chirp_rate=0.5)
     >>> x = np.random.default_rng(1).standard_normal(1500)
-    >>> S = plan.stft(x)
+    >>> S = chirpstft.stft(x, fs=50.0, n_fft=128, hop_length=32, chirp_rate=0.5)
+    >>> plan = chirpstft.ChirpSTFT(fs=50.0, n_fft=128, hop_length=32, chirp_rate=0.5)
     >>> inv = chirpstft.StreamingISTFT(plan, real=True)
     >>> parts = [inv.push(block) for block in np.array_split(S, 5, axis=-1)]
     >>> parts.append(inv.finish(length=1500))

@@ -111,6 +111,7 @@ def _transform(da, dim, fs, kind, scaling, params):
     )
 
 
+# stft's signature and docstring head have the shape of ChirpSTFT.istft's (a kept pair, shape only).
 @fill_doc
 def stft(
     da: xr.DataArray,
@@ -123,10 +124,7 @@ def stft(
 
     Parameters
     ----------
-    %(dataarray)s
-    %(framing)s
-    %(fft_mode)s
-    %(backend)s
+    %(xarray_analysis)s
     **kwargs
         The plan's parameters above (besides ``fs``), by name.
 
