@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from .docparse import resolve
+
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "api"
 MODULES = (
     "chirpstft",
@@ -39,20 +41,9 @@ def _listed():
                 continue
             entry = re.match(r"   ([A-Za-z_][\w.]*)$", line)
             if entry and module:
-                objects.append(_resolve(f"{module}.{entry.group(1)}"))
+                objects.append(resolve(f"{module}.{entry.group(1)}"))
     return objects
 
-
-def _resolve(dotted: str):
-    """The object a dotted name names, importing the submodules on the way (as autosummary does)."""
-    parts = dotted.split(".")
-    obj = importlib.import_module(parts[0])
-    for k, part in enumerate(parts[1:], start=1):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            obj = importlib.import_module(".".join(parts[: k + 1]))
-    return obj
 
 
 def _public():

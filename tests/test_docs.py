@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import re
 import typing
 
 import pytest
@@ -11,6 +10,8 @@ import pytest
 import chirpstft
 import chirpstft.plot
 from chirpstft import _docs
+
+from .docparse import documented
 
 xr = pytest.importorskip("xarray")
 import chirpstft.xarray  # noqa: E402
@@ -40,19 +41,6 @@ def _public():
 PUBLIC = _public()
 
 
-def _documented(doc: str) -> set[str]:
-    """Names of the entries of the Parameters section (``a, b : type`` counts both)."""
-    match = re.search(r"\n\s*Parameters\n\s*-+\n(.*?)(\n\s*\n\s*[A-Z][a-z]+\n\s*-+\n|\Z)", doc, re.S)
-    if not match:
-        return set()
-    names = set()
-    for line in match.group(1).splitlines():
-        entry = re.match(r"\s*([A-Za-z_][\w, *]*?)\s*:(\s|$)", line)
-        if entry and not line.startswith(" " * 12):
-            names |= {n.strip().lstrip("*") for n in entry.group(1).split(",")}
-    return names
-
-
 @pytest.mark.parametrize(("name", "obj"), PUBLIC, ids=[n for n, _ in PUBLIC])
 def test_every_parameter_is_documented(name, obj):
     target = obj.__init__ if inspect.isclass(obj) and "__init__" in vars(obj) else obj
@@ -61,7 +49,7 @@ def test_every_parameter_is_documented(name, obj):
         return
     doc = inspect.getdoc(obj) or ""
     assert "%(" not in doc, f"{name}: an unfilled template placeholder"
-    missing = [p for p in params if p not in _documented(doc)]
+    missing = [p for p in params if p not in documented(doc)]
     assert not missing, f"{name} does not document {missing}"
 
 

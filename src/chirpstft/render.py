@@ -567,34 +567,8 @@ def render(
         )
         out_dtype = np.uint8 if dtype == "uint8" else np.float32
         out = output_buffer(out, shape, out_dtype, inputs=(analysis.x,), contiguous=False)
-    if fused is not None and not callable(ref):
-        # the kernel writes NHWC images: into out itself when it can
-        writable = out is not None and out.flags.c_contiguous and analysis.backend.writes_out
-        direct = out if layout == "NHWC" and writable else None
-        try:
-            images = _render_fused(
-                analysis,
-                freqs,
-                ref=ref,
-                amin=amin,
-                top_db=top_db,
-                db_range=db_range,
-                fmin=fmin,
-                fmax=fmax,
-                size=size,
-                cmap=cmap,
-                channels=channels,
-                dtype=dtype,
-                layout=layout,
-                out=direct,
-            )
-            return images if out is None or images is out else _copy_into(out, images)
-        except KernelCompiling:  # the kernel is compiling: the NumPy pipeline answers
-            pass
-    images = spectrogram_image(
-        analysis.run(),
-        freqs=freqs,
-        kind="power",
+    # the image options, the same for the fused kernel and the NumPy pipeline
+    image = dict(
         ref=ref,
         amin=amin,
         top_db=top_db,
@@ -607,6 +581,16 @@ def render(
         dtype=dtype,
         layout=layout,
     )
+    if fused is not None and not callable(ref):
+        # the kernel writes NHWC images: into out itself when it can
+        writable = out is not None and out.flags.c_contiguous and analysis.backend.writes_out
+        direct = out if layout == "NHWC" and writable else None
+        try:
+            images = _render_fused(analysis, freqs, out=direct, **image)
+            return images if out is None or images is out else _copy_into(out, images)
+        except KernelCompiling:  # the kernel is compiling: the NumPy pipeline answers
+            pass
+    images = spectrogram_image(analysis.run(), freqs=freqs, kind="power", **image)
     return images if out is None else _copy_into(out, images)
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from ._errors import ReadError
 
 
-# A deliberate copy of chirpstft._atomic.atomic_path (12 lines): seisem uses chirpstft's public API only.
+# seisem's own atomic write. chirpstft writes its files by the same 12-line rule, but that is not part of
+# its public API, which is all seisem uses of chirpstft (a kept pair of the duplicates tool).
 @contextlib.contextmanager
 def atomic_path(path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it onto ``path``.

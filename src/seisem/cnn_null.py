@@ -20,7 +20,7 @@ import pandas as pd
 
 from ._errors import ParameterError, ReadError
 from ._files import read_json, write_json
-from .controls.pseudo import pseudo_catalogs
+from .controls.pseudo import place_among_nulls, pseudo_catalogs
 from .data import BuildConfig, build_dataset
 from .data.daily import load_daily, utc_naive
 from .data.store import SeisemDataset
@@ -151,18 +151,7 @@ def null_catalogs(
             }
         )
     r = float(real["balanced_accuracy"])
-    v = np.array([row["balanced_accuracy"] for row in rows], dtype=np.float64)
-    p_value = float((1 + np.sum(v >= r)) / (v.size + 1))
-    min_p = 1.0 / (v.size + 1)
-    statement = (
-        f"the real balanced accuracy {r:.3f} is above all {v.size} shifted catalogs ({', '.join(f'{x:.3f}' for x in v)})"
-        if np.all(v < r)
-        else f"{int(np.sum(v >= r))} of {v.size} shifted catalogs score at least the real {r:.3f}"
-    )
-    statement += (
-        f"; p = {p_value:.3f}, and with {v.size} catalogs the smallest attainable p is {min_p:.3f}"
-        + (": this places the score, it is no test at 5 % (19 catalogs are needed)" if min_p > 0.05 else "")
-    )
+    placed = place_among_nulls(r, [row["balanced_accuracy"] for row in rows])
     result = {
         "run": os.path.abspath(run),
         "metric": "balanced_accuracy",
@@ -171,9 +160,7 @@ def null_catalogs(
         "method": "the whole catalog shifted in time by a random whole number of days (circularly within the "
         "data's span, clustering kept); dataset rebuilt, model retrained with the run's settings and seed",
         "pseudo": rows,
-        "p_value": p_value,
-        "min_attainable_p": min_p,
-        "statement": statement,
+        **placed,
     }
     os.makedirs(out, exist_ok=True)
     write_json(os.path.join(out, "null_catalogs.json"), result)

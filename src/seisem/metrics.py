@@ -139,6 +139,21 @@ def bootstrap_ci(
     return out
 
 
+def null_p_value(observed: float, null) -> float:
+    """One-sided p-value of ``observed`` among draws ``null`` of its null distribution:
+    ``(1 + #{null >= observed}) / (n + 1)``, at least ``1 / (n + 1)``.
+
+    Parameters
+    ----------
+    observed : float
+        The statistic on the real data.
+    null : array_like
+        Its values under the null (permutations, pseudo catalogs).
+    """
+    null = np.asarray(null, dtype=np.float64)
+    return float((1 + np.sum(null >= observed)) / (null.size + 1))
+
+
 def permutation_null(y, pred, *, n_perm: int = 1000, seed: int = 0) -> dict:
     """Accuracy of fixed predictions against ``n_perm`` random permutations of the labels,
     and the p-value of the observed accuracy, ``(1 + #{null >= observed}) / (n_perm + 1)``."""
@@ -152,7 +167,7 @@ def permutation_null(y, pred, *, n_perm: int = 1000, seed: int = 0) -> dict:
         "null_mean": float(null.mean()),
         "null_std": float(null.std()),
         "null_95": [float(np.percentile(null, 2.5)), float(np.percentile(null, 97.5))],
-        "p_value": float((1 + np.sum(null >= observed)) / (n_perm + 1)),
+        "p_value": null_p_value(observed, null),
         "n_perm": int(n_perm),
     }
 

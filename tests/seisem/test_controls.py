@@ -12,7 +12,7 @@ from seisem._errors import ParameterError
 from seisem.controls.activity import activity_baseline, activity_source, claimed_days
 from seisem.controls.dependence import split_side_by_side
 from seisem.controls.epochs import superposed_epoch
-from seisem.controls.pseudo import pseudo_catalogs, pseudo_events
+from seisem.controls.pseudo import place_among_nulls, pseudo_catalogs, pseudo_events
 from seisem.data import BuildConfig, build_dataset, synthesize
 from seisem.data.daily import BAND_COLUMNS, load_daily, lookup
 from seisem.data.store import SeisemDataset
@@ -158,3 +158,38 @@ def test_pseudo_events_split_and_epochs(precursor_net):
     assert se["offsets_days"][0] == -14 and len(se["features"]["activity_control"]["pseudo_lo"]) == 29
     with pytest.raises(ParameterError, match="n=0"):
         pseudo_events(pairs, d, cfg, n=0)
+
+
+@pytest.fixture(scope="module")
+def null_net(tmp_path_factory):
+    return _network(tmp_path_factory.mktemp("null"), "none", "none")
+
+
+def test_the_placement_among_null_catalogs_says_yes_no_and_when_it_cannot_test():
+    """The one rule of the pseudo-event control and of the CNN under shifted catalogs: with 19
+    catalogs a real score above all of them reaches p = 0.05; one inside them does not; with 3 the
+    smallest attainable p is 0.25 and the statement says it is no test at 5 %."""
+    nulls = np.linspace(0.45, 0.60, 19)
+    yes = place_among_nulls(0.80, nulls)
+    assert yes["p_value"] == pytest.approx(0.05) and yes["min_attainable_p"] == pytest.approx(0.05)
+    assert "above all 19" in yes["statement"] and "no test at 5 %" not in yes["statement"]
+    no = place_among_nulls(0.52, nulls)
+    assert no["p_value"] > 0.5 and "score at least the real" in no["statement"]
+    small = place_among_nulls(0.80, nulls[:3])
+    assert small["p_value"] == pytest.approx(0.25) and "no test at 5 %" in small["statement"]
+
+
+@pytest.mark.parametrize(("net", "stands_out"), [("precursor_net", True), ("null_net", False)])
+def test_pseudo_events_separate_a_planted_precursor_from_a_null_network(request, net, stands_out):
+    """19 shifted catalogs (smallest attainable p 0.05): the band powers of the real catalog stand
+    above every pseudo catalog where a precursor is planted, and inside them on a null network."""
+    _net, ds, daily, pairs = request.getfixturevalue(net)
+    cfg = ds.manifest["config"]
+    d = activity_source(daily, pairs, cfg, rows=ds.metadata)["daily"]
+    pe = pseudo_events(pairs, d, cfg, n=19, seed=5)
+    band = pe["logistic_band_power"]
+    assert band["n_scored"] == 19
+    if stands_out:
+        assert band["p_value"] == pytest.approx(0.05), band
+    else:
+        assert band["p_value"] > 0.05, band

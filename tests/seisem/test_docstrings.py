@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from ..docparse import documented, resolve
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "api" / "seisem.rst"
 MODULES = ("seisem", "seisem.io", "seisem.data", "seisem.fetch", "seisem.models")
@@ -27,37 +29,10 @@ MODULES = ("seisem", "seisem.io", "seisem.data", "seisem.fetch", "seisem.models"
 OPTIONAL = ("tensorflow", "keras")
 
 
-def _documented(doc: str) -> set[str]:
-    """Names of the entries of the Parameters section (``a, b : type`` counts both).
-
-    The parser of tests/test_docs.py (not imported: that module needs xarray and matplotlib).
-    """
-    match = re.search(r"\n\s*Parameters\n\s*-+\n(.*?)(\n\s*\n\s*[A-Z][a-z]+\n\s*-+\n|\Z)", doc, re.S)
-    if not match:
-        return set()
-    names = set()
-    for line in match.group(1).splitlines():
-        entry = re.match(r"\s*([A-Za-z_][\w, *]*?)\s*:(\s|$)", line)
-        if entry and not line.startswith(" " * 12):
-            names |= {n.strip().lstrip("*") for n in entry.group(1).split(",")}
-    return names
-
-
-def _resolve(dotted: str):
-    """The object a dotted name names, importing the submodules on the way (as autosummary does)."""
-    parts = dotted.split(".")
-    obj = importlib.import_module(parts[0])
-    for k, part in enumerate(parts[1:], start=1):
-        try:
-            obj = getattr(obj, part)
-        except AttributeError:
-            obj = importlib.import_module(".".join(parts[: k + 1]))
-    return obj
-
 
 def _resolve_or_skip(dotted: str):
     try:
-        return _resolve(dotted)
+        return resolve(dotted)
     except ImportError as exc:
         top = (exc.name or "").split(".")[0]
         if top in OPTIONAL:
@@ -87,7 +62,7 @@ def _public() -> list[str]:
     out, seen = [], []
     for name in dict.fromkeys(names):
         try:
-            obj = _resolve(name)
+            obj = resolve(name)
         except ImportError:  # resolved (or skipped) in the test itself
             out.append(name)
             continue
@@ -153,8 +128,8 @@ def test_every_parameter_is_documented(name):
     params = _signature_names(obj)
     if not params:
         return
-    documented = _documented(_page_docstring(name, obj))
-    missing = [p for p in params if p not in documented]
+    names = documented(_page_docstring(name, obj))
+    missing = [p for p in params if p not in names]
     assert not missing, f"{name}: the Parameters section does not document {missing}"
 
 
@@ -175,7 +150,7 @@ def test_docstring_has_a_one_line_summary(name):
 def test_fields_without_help_are_explained(name):
     # the docs build lists a field without command-line help by its type only: the class's own
     # docstring must say what it is
-    obj = _resolve(name)
+    obj = resolve(name)
     doc = inspect.getdoc(obj) or ""
     bare = [f.name for f in _help_fields(obj) if not f.metadata.get("help")]
     assert bare, "BuildConfig should have fields that are not command-line options (qc, waveform)"

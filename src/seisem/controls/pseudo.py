@@ -20,7 +20,7 @@ from .._errors import ParameterError, check_choice
 from ..data.daily import BAND_COLUMNS, utc_naive
 from ..data.pairing import label_days
 from ..data.splits import assign_splits, split_groups
-from ..metrics import binary_metrics
+from ..metrics import binary_metrics, null_p_value
 from .baselines import fit_predict
 
 METHODS = ("shift", "random")
@@ -194,8 +194,43 @@ def pseudo_events(pairs, daily, cfg, *, n: int = 20, seed: int = 0, method: str 
             if ok.size
             else [None, None],
             "percentile": float(100 * np.mean(ok < r)) if ok.size and np.isfinite(r) else None,
-            "p_value": float((1 + np.sum(ok >= r)) / (ok.size + 1)) if ok.size and np.isfinite(r) else None,
+            "p_value": place_among_nulls(r, ok)["p_value"] if ok.size and np.isfinite(r) else None,
             "n_scored": int(ok.size),
         }
     out["_catalogs"] = cats
     return out
+
+
+def place_among_nulls(real: float, nulls) -> dict:
+    """Where the real score stands among the scores of null catalogs: the one rule of the pseudo-event
+    control and of the CNN under shifted catalogs (:mod:`seisem.cnn_null`).
+
+    Parameters
+    ----------
+    real : float
+        The real catalog's balanced accuracy.
+    nulls : sequence of float
+        The balanced accuracies on the pseudo catalogs (finite values: the caller drops the
+        catalogs that could not be scored).
+
+    Returns
+    -------
+    dict
+        ``p_value`` (one-sided, :math:`(1 + k) / (n + 1)` with :math:`k` the null scores at least the
+        real one),
+        ``min_attainable_p`` (:math:`1 / (n + 1)`: with fewer than 19 catalogs no test at 5 % is
+        possible, and the statement says so) and ``statement``, a sentence.
+    """
+    v = np.asarray(nulls, dtype=np.float64)
+    p_value = null_p_value(real, v)
+    min_p = 1.0 / (v.size + 1)
+    statement = (
+        f"the real balanced accuracy {real:.3f} is above all {v.size} shifted catalogs "
+        f"({', '.join(f'{x:.3f}' for x in v)})"
+        if np.all(v < real)
+        else f"{int(np.sum(v >= real))} of {v.size} shifted catalogs score at least the real {real:.3f}"
+    )
+    statement += f"; p = {p_value:.3f}, and with {v.size} catalogs the smallest attainable p is {min_p:.3f}"
+    if min_p > 0.05:
+        statement += ": this places the score, it is no test at 5 % (19 catalogs are needed)"
+    return {"p_value": p_value, "min_attainable_p": min_p, "statement": statement}

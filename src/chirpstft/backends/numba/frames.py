@@ -186,7 +186,7 @@ def gather(x, b, m0, cnt, hop, pad, mode, gr, gi, per_lane, ar, ai, slot, tb, sb
     sample ``k`` of lane ``l`` is ``T[r, l + q]`` where ``T`` is the block's stretch of signal
     seen as columns of ``hop`` samples, transposed once; every row of ``ar`` is then a
     contiguous run of ``T`` times one window value, which vectorises (measured on the day batch,
-    2 threads: the chirped gather 24.2 -> 7.1 ms, bench/experiments/gather_transpose.py). Complex
+    2 threads: the chirped gather 24.7 -> 8.0 ms, bench/gather_stage.py). Complex
     input, ``hop > n_fft`` and scratch too small for ``T`` take :func:`gather_lanes`. Both give
     the same bits.
     """
