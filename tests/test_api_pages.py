@@ -45,7 +45,6 @@ def _listed():
     return objects
 
 
-
 def _public():
     out = []
     for name in MODULES:

@@ -29,7 +29,6 @@ MODULES = ("seisem", "seisem.io", "seisem.data", "seisem.fetch", "seisem.models"
 OPTIONAL = ("tensorflow", "keras")
 
 
-
 def _resolve_or_skip(dotted: str):
     try:
         return resolve(dotted)
